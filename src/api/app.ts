@@ -1,0 +1,61 @@
+import Koa from 'koa';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { ApiRouter } from './api-router.js';
+import type { ApiState, BearerVerifier } from './context.js';
+import { errorMapper } from './errors.js';
+import { bearerAuth, cors, requestContext, securityHeaders } from './middleware.js';
+import type { OpenApiRegistry } from './openapi.js';
+import { docsPage } from './docs-page.js';
+
+export interface ApiAppOptions {
+  logger: Logger;
+  version: string;
+  trustProxy: boolean;
+  corsOrigins: string[];
+  openapi: OpenApiRegistry;
+  routers: ApiRouter[];
+  verifyBearer: BearerVerifier;
+  /** Serves everything outside /api (the admin UI); absent → 404. */
+  fallback?: Koa.Middleware<ApiState>;
+}
+
+/**
+ * The Koa application for /api and the admin UI (no listen: src/http/server.ts owns the socket).
+ * Order: request id → security headers → error mapper → CORS → bearer auth → routers.
+ */
+export function createApiApp(options: ApiAppOptions): Koa<ApiState> {
+  const app = new Koa<ApiState>({ proxy: options.trustProxy });
+  app.silent = true;
+  app.use(requestContext(options.logger));
+  app.use(securityHeaders());
+  app.use(errorMapper());
+  app.use(cors(options.corsOrigins));
+  app.use(bearerAuth(options.verifyBearer));
+
+  app.use(async (ctx, next) => {
+    if (ctx.method !== 'GET') return next();
+    if (ctx.path === '/api/openapi.json') {
+      ctx.body = options.openapi.document(options.version);
+      return;
+    }
+    if (ctx.path === '/api/docs') {
+      ctx.type = 'html';
+      ctx.body = docsPage(options.openapi.document(options.version));
+      return;
+    }
+    await next();
+  });
+  for (const r of options.routers) {
+    app.use(r.router.routes());
+    app.use(r.router.allowedMethods({ throw: true }));
+  }
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/api' || ctx.path.startsWith('/api/')) {
+      throw new AppError('NOT_FOUND', `no API route ${ctx.method} ${ctx.path}`);
+    }
+    if (options.fallback) return options.fallback(ctx, next);
+    throw new AppError('NOT_FOUND', 'not found');
+  });
+  return app;
+}

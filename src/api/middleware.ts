@@ -1,0 +1,81 @@
+import crypto from 'node:crypto';
+import type Koa from 'koa';
+import type { Logger } from '../lib/log.js';
+import type { ApiState, BearerVerifier } from './context.js';
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Gives every request an id (a sane incoming X-Request-Id is kept) and a child logger; logs completion. */
+export function requestContext(logger: Logger): Koa.Middleware<ApiState> {
+  return async (ctx, next) => {
+    const incoming = ctx.get('X-Request-Id');
+    const requestId = INCOMING_ID.test(incoming) ? incoming : crypto.randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = logger.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      ctx.state.log.info(
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), ip: ctx.ip },
+        'request',
+      );
+    }
+  };
+}
+
+/**
+ * Security headers for every API and UI response. 'unsafe-inline' styles are needed by
+ * frappe-charts, which injects its own <style>; scripts stay same-origin only.
+ */
+export function securityHeaders(): Koa.Middleware<ApiState> {
+  return async (ctx, next) => {
+    ctx.set({
+      'Content-Security-Policy':
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+      'X-Frame-Options': 'DENY',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    await next();
+  };
+}
+
+/** CORS is closed unless origins are configured; then only those origins get credentials-free access. */
+export function cors(allowedOrigins: string[]): Koa.Middleware<ApiState> {
+  const allowed = new Set(allowedOrigins);
+  return async (ctx, next) => {
+    const origin = ctx.get('Origin');
+    if (origin && allowed.has(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Vary', 'Origin');
+      if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
+        ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
+        ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        ctx.set('Access-Control-Max-Age', '600');
+        ctx.status = 204;
+        return;
+      }
+    }
+    await next();
+  };
+}
+
+/** Verifies a Bearer token when one is sent; routes decide whether a principal is required. */
+export function bearerAuth(verify: BearerVerifier): Koa.Middleware<ApiState> {
+  return async (ctx, next) => {
+    const header = ctx.get('Authorization');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (match) {
+      try {
+        ctx.state.principal = await verify(match[1]);
+      } catch (err) {
+        ctx.state.authError = err as Error;
+      }
+    }
+    await next();
+  };
+}

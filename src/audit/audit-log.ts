@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+
+export type AuditOutcome = 'success' | 'failure';
+export type AuditProtocol = 'api' | 'webdav' | 'tus' | 'smb' | 'cli' | 'system';
+
+/** Who did something: a user, or null for the system / an unknown caller. */
+export interface AuditActor {
+  id: number | null;
+  name: string;
+}
+
+/** One security-relevant event. `action` is dotted, e.g. `auth.login`, `user.create`, `file.delete`. */
+export interface AuditEvent {
+  action: string;
+  outcome: AuditOutcome;
+  actor?: AuditActor | null;
+  target?: string | null;
+  address?: string | null;
+  protocol?: AuditProtocol;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends Required<Omit<AuditEvent, 'actor' | 'details'>> {
+  id: number;
+  at: number;
+  actorId: number | null;
+  actorName: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+  from?: number;
+  to?: number;
+  limit: number;
+  offset: number;
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor_id: number | null;
+  actor_name: string | null;
+  action: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  address: string | null;
+  protocol: AuditProtocol | null;
+  details: string | null;
+}
+
+/** The append-only audit log in the database. */
+export class AuditLog {
+  constructor(
+    private readonly knex: Knex,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Appends one event. Failing to audit is an error the caller must see, never swallowed. */
+  async record(event: AuditEvent, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.knex)('audit_log').insert({
+      at: this.now(),
+      actor_id: event.actor?.id ?? null,
+      actor_name: event.actor?.name ?? null,
+      action: event.action,
+      target: event.target ? event.target.slice(0, 1024) : null,
+      outcome: event.outcome,
+      address: event.address ?? null,
+      protocol: event.protocol ?? null,
+      details: event.details ? JSON.stringify(event.details) : null,
+    });
+  }
+
+  /** Newest first, filtered; `action` matches a prefix (`auth.` finds every auth event). */
+  async list(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
+    const base = this.knex<AuditRow>('audit_log').where((q) => {
+      if (query.actor) q.where('actor_name', query.actor);
+      if (query.action) q.where('action', 'like', `${query.action.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+      if (query.outcome) q.where('outcome', query.outcome);
+      if (query.from !== undefined) q.where('at', '>=', query.from);
+      if (query.to !== undefined) q.where('at', '<=', query.to);
+    });
+    const [{ count }] = await base.clone().count<{ count: number | string }[]>({ count: '*' });
+    const rows: AuditRow[] = await base.clone().orderBy('id', 'desc').limit(query.limit).offset(query.offset);
+    return { items: rows.map(toEntry), total: Number(count) };
+  }
+
+  /** Deletes entries older than the retention period; returns how many went. */
+  async prune(retentionDays: number): Promise<number> {
+    return this.knex('audit_log')
+      .where('at', '<', this.now() - retentionDays * 86_400_000)
+      .delete();
+  }
+}
+
+function toEntry(row: AuditRow): AuditEntry {
+  return {
+    id: Number(row.id),
+    at: Number(row.at),
+    actorId: row.actor_id,
+    actorName: row.actor_name,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome,
+    address: row.address,
+    protocol: row.protocol ?? 'system',
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+  };
+}

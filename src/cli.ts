@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { loadConfig } from './config/index.js';
+import { openDatabase } from './db/index.js';
+import { ConfigError } from './lib/errors.js';
+import { createNasd } from './main.js';
+import { NASD_VERSION } from './version.js';
+
+const program = new Command('nasd').version(NASD_VERSION).description('nasd, the self-hosted NAS file server');
+
+program
+  .command('serve')
+  .description('run the server (WebDAV, tus, admin API and UI)')
+  .action(async () => {
+    const nasd = await createNasd(loadConfig());
+    const address = await nasd.listen();
+    const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+    nasd.logger.info({ host: address.address, port: address.port }, 'listening');
+    process.stderr.write(`nasd ${NASD_VERSION} listening on http://${shown}:${address.port}/ (database: ${nasd.db.kind})\n`);
+    const stop = (signal: string) => {
+      nasd.logger.info({ signal }, 'shutting down');
+      void nasd.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const config = loadConfig();
+    const db = await openDatabase(config.databaseUrl, config.dataDir);
+    const [, pending] = (await db.knex.migrate.list()) as [unknown[], unknown[]];
+    await db.close();
+    process.stdout.write(`database (${db.kind}) is up to date; ${pending.length} migrations pending\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`nasd: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`nasd: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

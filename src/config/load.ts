@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../lib/errors.js';
+import { configSchema, type Config, type ConfigInput } from './schema.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variables and the config path they set. The only reader of process.env is `loadConfig`. */
+const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
+  ['NASD_HOST', ['host'], 'string'],
+  ['NASD_PORT', ['port'], 'int'],
+  ['NASD_DATA_DIR', ['dataDir'], 'string'],
+  ['NASD_STORAGE_ROOT', ['storageRoot'], 'string'],
+  ['NASD_DATABASE_URL', ['databaseUrl'], 'string'],
+  ['NASD_LOG_LEVEL', ['logLevel'], 'string'],
+  ['NASD_TRUST_PROXY', ['trustProxy'], 'bool'],
+  ['NASD_ADMIN_PASSWORD', ['adminPassword'], 'string'],
+  ['NASD_JWT_SECRET', ['auth', 'jwtSecret'], 'string'],
+  ['NASD_BCRYPT_COST', ['auth', 'bcryptCost'], 'int'],
+  ['NASD_ACCESS_TOKEN_TTL', ['auth', 'accessTokenTtlSeconds'], 'int'],
+  ['NASD_REFRESH_TOKEN_TTL', ['auth', 'refreshTokenTtlSeconds'], 'int'],
+  ['NASD_AUDIT_RETENTION_DAYS', ['audit', 'retentionDays'], 'int'],
+  ['NASD_CORS_ORIGINS', ['http', 'corsOrigins'], 'list'],
+  ['NASD_HW_MODE', ['hardware', 'mode'], 'string'],
+  ['NASD_HW_RAID', ['hardware', 'raid'], 'string'],
+  ['NASD_HW_SMART', ['hardware', 'smart'], 'string'],
+  ['NASD_HW_POWER', ['hardware', 'power'], 'string'],
+  ['NASD_HW_FANS', ['hardware', 'fans'], 'string'],
+  ['NASD_HW_SYSTEM', ['hardware', 'system'], 'string'],
+  ['NASD_HW_PROC_ROOT', ['hardware', 'procRoot'], 'string'],
+  ['NASD_HW_SYS_ROOT', ['hardware', 'sysRoot'], 'string'],
+  ['NASD_SMARTCTL', ['hardware', 'smartctl'], 'string'],
+  ['NASD_MDADM', ['hardware', 'mdadm'], 'string'],
+];
+
+function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list'): unknown {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'int': {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+      return Number(raw);
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+      throw new ConfigError(name, `expected true or false, got "${raw}"`);
+    }
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('NASD_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError('NASD_CONFIG', `${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Builds the configuration from (lowest to highest precedence) defaults, the JSON file named by
+ * NASD_CONFIG, environment variables and `overrides`. Throws ConfigError naming the bad setting.
+ */
+export function loadConfig(env: Env = process.env, overrides: ConfigInput = {}): Config {
+  const raw: Record<string, unknown> = env.NASD_CONFIG ? readConfigFile(env.NASD_CONFIG) : {};
+  for (const [name, keys, kind] of ENV_SETTINGS) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, keys, parseEnvValue(name, value, kind));
+  }
+  mergeInto(raw, overrides as Record<string, unknown>);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const setting = issue.path.join('.') || '(root)';
+    const envName = ENV_SETTINGS.find(([, keys]) => keys.join('.') === setting)?.[0];
+    throw new ConfigError(envName ? `${setting} (${envName})` : setting, issue.message);
+  }
+  const cfg = result.data;
+  const dataDir = path.resolve(cfg.dataDir);
+  return {
+    ...cfg,
+    dataDir,
+    storageRoot: path.resolve(cfg.storageRoot ?? path.join(dataDir, 'storage')),
+  };
+}
+
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const existing = target[key];
+      const node = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
+      target[key] = node;
+      mergeInto(node, value as Record<string, unknown>);
+    } else if (value !== undefined) {
+      target[key] = value;
+    }
+  }
+}

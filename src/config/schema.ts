@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+const hwMode = z.enum(['auto', 'real', 'simulated']);
+
+/**
+ * The whole configuration of a nasd process. Every setting has a default so that a bare
+ * `npm start` runs the embedded setup (SQLite and storage under ./data).
+ */
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    dataDir: z.string().min(1).default('./data'),
+    /** Where user files live; defaults to `<dataDir>/storage`. */
+    storageRoot: z.string().min(1).optional(),
+    /** `postgres://…` for PostgreSQL; absent means SQLite at `<dataDir>/nasd.sqlite`. */
+    databaseUrl: z
+      .string()
+      .regex(/^(postgres|postgresql|sqlite):\/\//, 'must start with postgres://, postgresql:// or sqlite://')
+      .optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Behind a reverse proxy: trust X-Forwarded-For for the client address. */
+    trustProxy: z.boolean().default(false),
+    /** First-run admin password; random when absent. Ignored once any user exists. */
+    adminPassword: z.string().min(8).optional(),
+    auth: z
+      .object({
+        accessTokenTtlSeconds: z.number().int().min(60).max(86_400).default(900),
+        refreshTokenTtlSeconds: z.number().int().min(300).max(90 * 86_400).default(7 * 86_400),
+        bcryptCost: z.number().int().min(4).max(15).default(12),
+        /** HS256 key (≥ 32 chars); generated into `<dataDir>/jwt-secret` when absent. */
+        jwtSecret: z.string().min(32).optional(),
+        /** Failed logins allowed per account and per address in `loginWindowSeconds`. */
+        maxFailuresPerAccount: z.number().int().min(1).default(5),
+        maxFailuresPerAddress: z.number().int().min(1).default(20),
+        loginWindowSeconds: z.number().int().min(1).default(900),
+        /** How long a verified Basic-auth credential is remembered (keyed hash), seconds. */
+        basicCacheSeconds: z.number().int().min(0).max(3600).default(60),
+      })
+      .strict()
+      .prefault({}),
+    audit: z
+      .object({ retentionDays: z.number().int().min(1).default(365) })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        /** Largest JSON body the admin API accepts. */
+        maxJsonBytes: z.number().int().min(1024).default(1024 * 1024),
+        /** Origins allowed to call the API cross-site; empty = CORS closed. */
+        corsOrigins: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    hardware: z
+      .object({
+        mode: hwMode.default('auto'),
+        raid: hwMode.optional(),
+        smart: hwMode.optional(),
+        power: hwMode.optional(),
+        fans: hwMode.optional(),
+        system: hwMode.optional(),
+        procRoot: z.string().default('/proc'),
+        sysRoot: z.string().default('/sys'),
+        smartctl: z.string().default('smartctl'),
+        mdadm: z.string().default('mdadm'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+/** Resolved configuration: defaults filled in, paths absolute, storageRoot always set. */
+export type Config = Omit<z.output<typeof configSchema>, 'storageRoot'> & { storageRoot: string };
+export type HardwareMode = z.infer<typeof hwMode>;

@@ -1,0 +1,1 @@
+export { openDatabase, type Database, type DbKind } from './knex.js';

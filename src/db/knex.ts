@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+/** An open database: the knex instance and which engine is behind it. */
+export interface Database {
+  readonly knex: Knex;
+  readonly kind: DbKind;
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** migrations/ sits at the repository root; from dist/src/db it is dist/migrations. */
+const migrationsDir = path.resolve(here, '../../migrations');
+const runningFromSource = import.meta.url.endsWith('.ts');
+
+/**
+ * PostgreSQL returns int8 (bigint) and numeric as strings; nasd stores byte counts and epoch-ms
+ * times in int8, so parse them as numbers (safe below 2^53) to match SQLite.
+ */
+const pgTypes = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+function knexConfig(databaseUrl: string | undefined, dataDir: string): { kind: DbKind; config: Knex.Config } {
+  const migrations = { directory: migrationsDir, loadExtensions: [runningFromSource ? '.ts' : '.js'] };
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    return {
+      kind: 'postgres',
+      config: { client: 'pg', connection: { connectionString: databaseUrl, types: pgTypes }, pool: { min: 0, max: 10 }, migrations },
+    };
+  }
+  const filename = databaseUrl ? databaseUrl.replace(/^sqlite:\/\//, '') : path.join(dataDir, 'nasd.sqlite');
+  fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  return {
+    kind: 'sqlite',
+    config: {
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+      // better-sqlite3 is synchronous: one connection serialises writers without SQLITE_BUSY storms.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('foreign_keys = ON');
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('synchronous = NORMAL');
+          done(null, conn);
+        },
+      },
+      migrations,
+    },
+  };
+}
+
+/** Opens the database named by the URL (SQLite in `dataDir` when absent) and runs pending migrations. */
+export async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<Database> {
+  const { kind, config } = knexConfig(databaseUrl, dataDir);
+  const knex = knexFactory(config);
+  try {
+    await knex.migrate.latest();
+  } catch (err) {
+    await knex.destroy();
+    throw err;
+  }
+  return { knex, kind, close: () => knex.destroy() };
+}
