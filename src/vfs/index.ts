@@ -1,0 +1,13 @@
+export type {
+  Actor,
+  ByteRange,
+  DeadProperty,
+  EntryStat,
+  Principal,
+  PropertyPatch,
+  QuotaInfo,
+  Vfs,
+  VfsProtocol,
+  WriteOptions,
+  WriteResult,
+} from './types.js';

@@ -1,0 +1,120 @@
+import type { Readable } from 'node:stream';
+
+/** Who is acting on the VFS. Built by each protocol's auth bridge from a verified credential. */
+export interface Principal {
+  userId: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+export type VfsProtocol = 'webdav' | 'tus' | 'api' | 'smb' | 'system';
+
+/** A principal plus where the request came from; every VFS call takes one (for permissions and audit). */
+export interface Actor {
+  principal: Principal;
+  protocol: VfsProtocol;
+  address?: string;
+}
+
+/**
+ * One entry of the virtual namespace. Virtual paths are absolute, normalized, NFC-preserving
+ * strings such as `/`, `/home/docs/a.txt`, `/media/film.mkv` (share `media`), `/homes/alice/x`.
+ */
+export interface EntryStat {
+  /** Normalized virtual path (no trailing slash except `/`). */
+  path: string;
+  /** Last segment ('' for `/`). */
+  name: string;
+  type: 'file' | 'directory';
+  /** Bytes (0 for directories). */
+  size: number;
+  mtimeMs: number;
+  /** Creation time where the filesystem knows it, else mtime. */
+  birthtimeMs: number;
+  /** Owner's user id; null for virtual folders and unknown owners. */
+  ownerId: number | null;
+  /** Strong validator for files (size + mtime + inode based), weak-safe for folders. */
+  etag: string;
+  /** `/`, `/home`, `/homes`, `/<share>`, `/homes/<user>`: namespace folders that cannot be moved or deleted. */
+  virtual: boolean;
+}
+
+/** Inclusive byte range as in HTTP Range (both ends resolved by the caller). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface WriteOptions {
+  /** Bytes the client announced (Content-Length, Upload-Length, X-Expected-Entity-Length); reserved up front. */
+  expectedSize?: number;
+  /** false → ALREADY_EXISTS when the target exists. Default true. */
+  overwrite?: boolean;
+  /** Set the committed file's mtime (rclone's X-OC-Mtime, Windows' Win32LastModifiedTime). */
+  mtimeMs?: number;
+}
+
+export interface WriteResult {
+  stat: EntryStat;
+  /** true when the target did not exist before (WebDAV 201 vs 204). */
+  created: boolean;
+}
+
+/** A dead (client-set) property: namespace URI, local name and the value as an XML fragment. */
+export interface DeadProperty {
+  ns: string;
+  name: string;
+  /** Inner XML of the property element, exactly as the client sent it (namespaces declared inline). */
+  xml: string;
+}
+
+export interface PropertyPatch {
+  set: DeadProperty[];
+  remove: Array<{ ns: string; name: string }>;
+}
+
+export interface QuotaInfo {
+  usedBytes: number;
+  /** null = unlimited. */
+  limitBytes: number | null;
+  /** Bytes the actor may still write at this path (user quota, share limit and free disk, whichever is least). */
+  availableBytes: number;
+}
+
+/**
+ * The one gate to storage. Every protocol calls only this. Errors are VfsError with codes from
+ * src/lib/errors.ts: NOT_FOUND, ALREADY_EXISTS, PARENT_MISSING, NOT_A_DIRECTORY, IS_A_DIRECTORY,
+ * FORBIDDEN, QUOTA_EXCEEDED, VALIDATION (bad path/name), CONFLICT, UNSUPPORTED.
+ * Paths given to it are raw client paths below the protocol prefix (already percent-decoded once
+ * by the protocol); the VFS normalizes and jails them itself.
+ */
+export interface Vfs {
+  stat(actor: Actor, path: string): Promise<EntryStat>;
+  /** Children of a directory, owners included, with no per-entry database query. */
+  list(actor: Actor, path: string): Promise<EntryStat[]>;
+  /** Streams a file (or a byte range of it). */
+  openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }>;
+  /**
+   * Streams `source` into a temp file, enforcing quota as bytes arrive, then fsyncs and renames it
+   * over the target atomically. On any failure nothing is left behind and no quota stays reserved.
+   */
+  write(actor: Actor, path: string, source: Readable, options?: WriteOptions): Promise<WriteResult>;
+  mkdir(actor: Actor, path: string): Promise<EntryStat>;
+  /** Deletes a file or a whole tree (with its dead properties). */
+  remove(actor: Actor, path: string): Promise<void>;
+  move(actor: Actor, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }>;
+  /** depth 0 copies a folder without its members. */
+  copy(actor: Actor, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }>;
+  setMtime(actor: Actor, path: string, mtimeMs: number): Promise<void>;
+  /** Throws FORBIDDEN unless the actor could create or change something at `path`. */
+  assertWritable(actor: Actor, path: string): Promise<void>;
+  quota(actor: Actor, path: string): Promise<QuotaInfo>;
+  /**
+   * A stable key for the storage location behind a virtual path, the same for every user who
+   * reaches it (alice's `/home/x` and an admin's `/homes/alice/x`). WebDAV locks are keyed by it.
+   */
+  storageKey(actor: Actor, path: string): Promise<string>;
+  getProperties(actor: Actor, path: string): Promise<DeadProperty[]>;
+  /** Applies all of a patch or none of it. */
+  patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void>;
+}
