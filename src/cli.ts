@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { loadConfig } from './config/index.js';
 import { openDatabase } from './db/index.js';
-import { ConfigError } from './lib/errors.js';
+import { AppError, ConfigError } from './lib/errors.js';
+import { registerUserCommands } from './cli/users.js';
 import { createNasd } from './main.js';
 import { NASD_VERSION } from './version.js';
 
@@ -17,6 +18,12 @@ program
     const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     nasd.logger.info({ host: address.address, port: address.port }, 'listening');
     process.stderr.write(`nasd ${NASD_VERSION} listening on http://${shown}:${address.port}/ (database: ${nasd.db.kind})\n`);
+    if (nasd.firstRun) {
+      process.stderr.write(
+        `First run: log in at http://${shown}:${address.port}/ as "${nasd.firstRun.username}" with the password in ${nasd.firstRun.passwordFile}\n` +
+          '(this notice is shown once; change the password after logging in and delete the file)\n',
+      );
+    }
     const stop = (signal: string) => {
       nasd.logger.info({ signal }, 'shutting down');
       void nasd.close().then(() => process.exit(0));
@@ -36,10 +43,16 @@ program
     process.stdout.write(`database (${db.kind}) is up to date; ${pending.length} migrations pending\n`);
   });
 
+registerUserCommands(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`nasd: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof AppError && err.expose) {
+    process.stderr.write(`nasd: ${err.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`nasd: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { Identity } from '../../services/identity/index.js';
+import type { ApiRouter } from '../api-router.js';
+import { createUserBody, numericId, resetPasswordBody, updateUserBody, userView } from '../schemas/identity.js';
+import { auditContext } from './request-meta.js';
+
+/** /api/users: administrators manage accounts (the last enabled admin cannot be removed, demoted or disabled). */
+export function usersRoutes(router: ApiRouter, identity: Identity): void {
+  router.route({ method: 'get', path: '/users', summary: 'List users', auth: 'admin', response: z.object({ items: z.array(userView) }) }, async () => ({
+    items: await identity.users.list(),
+  }));
+
+  router.route({ method: 'post', path: '/users', summary: 'Create a user', auth: 'admin', body: createUserBody, response: userView, status: 201 }, (ctx, { body, principal }) =>
+    identity.users.create(body, auditContext(ctx, principal)),
+  );
+
+  router.route({ method: 'get', path: '/users/:id', summary: 'One user', auth: 'admin', params: numericId, response: userView }, (_ctx, { params }) =>
+    identity.users.get(params.id),
+  );
+
+  router.route(
+    { method: 'patch', path: '/users/:id', summary: 'Change role, quota, display name, email or disabled', auth: 'admin', params: numericId, body: updateUserBody, response: userView },
+    (ctx, { params, body, principal }) => identity.users.update(params.id, body, auditContext(ctx, principal)),
+  );
+
+  router.route({ method: 'delete', path: '/users/:id', summary: 'Delete a user', auth: 'admin', params: numericId, status: 204 }, async (ctx, { params, principal }) => {
+    await identity.users.remove(params.id, auditContext(ctx, principal));
+  });
+
+  router.route(
+    { method: 'post', path: '/users/:id/password', summary: "Reset a user's password (ends all their sessions)", auth: 'admin', params: numericId, body: resetPasswordBody, status: 204 },
+    async (ctx, { params, body, principal }) => {
+      await identity.users.setPassword(params.id, body.password, { ...auditContext(ctx, principal), action: 'user.password.reset' });
+    },
+  );
+
+  router.route({ method: 'delete', path: '/users/:id/totp', summary: "Turn off a user's 2FA (lost device)", auth: 'admin', params: numericId, status: 204 }, async (ctx, { params, principal }) => {
+    await identity.twoFactor.disable(params.id, { ...auditContext(ctx, principal), action: 'user.totp.reset' });
+  });
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/** Request and response schemas of the auth, me, users and audit routes (strict: unknown fields → 400). */
+
+const password = z.string().min(1).max(1024);
+const email = z.union([z.literal(''), z.email().max(254)]);
+const displayName = z.string().max(128);
+const role = z.enum(['admin', 'user']);
+const quotaBytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
+
+export const userView = z.object({
+  id: z.number().int(),
+  username: z.string(),
+  displayName: z.string(),
+  email: z.string(),
+  role,
+  quotaBytes: z.number().nullable(),
+  disabled: z.boolean(),
+  totpEnabled: z.boolean(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  passwordChangedAt: z.number(),
+});
+
+export const loginBody = z
+  .object({
+    username: z.string().min(1).max(64),
+    password,
+    /** Six-digit TOTP code or a recovery code, when 2FA is on. */
+    totp: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+export const logoutBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict();
+
+export const tokenPair = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int(),
+  user: userView,
+});
+
+export const profileBody = z.object({ displayName: displayName.optional(), email: email.optional() }).strict();
+
+export const changePasswordBody = z.object({ currentPassword: password, newPassword: password }).strict();
+
+export const totpEnrolment = z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeDataUrl: z.string() });
+export const totpConfirmBody = z.object({ code: z.string().min(1).max(64) }).strict();
+/** Re-authentication for sensitive changes: the current password or a two-factor code. */
+export const proofBody = z.object({ password: password.optional(), code: z.string().min(1).max(64).optional() }).strict();
+export const recoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
+export const recoveryStatus = z.object({ totpEnabled: z.boolean(), remaining: z.number().int() });
+
+export const appPasswordView = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+  lastUsedAddress: z.string().nullable(),
+});
+export const appPasswordCreated = appPasswordView.extend({ password: z.string() });
+export const appPasswordBody = z.object({ name: z.string().trim().min(1).max(64) }).strict();
+
+export const sessionView = z.object({
+  id: z.string(),
+  startedAt: z.number(),
+  lastUsedAt: z.number(),
+  expiresAt: z.number(),
+  userAgent: z.string().nullable(),
+  address: z.string().nullable(),
+  current: z.boolean(),
+});
+
+export const numericId = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
+export const sessionId = z.object({ id: z.uuid() }).strict();
+
+export const createUserBody = z
+  .object({
+    username: z.string().min(1).max(64),
+    password,
+    role: role.optional(),
+    quotaBytes: quotaBytes.optional(),
+    displayName: displayName.optional(),
+    email: email.optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const updateUserBody = z
+  .object({ role: role.optional(), quotaBytes: quotaBytes.optional(), displayName: displayName.optional(), email: email.optional(), disabled: z.boolean().optional() })
+  .strict();
+
+export const resetPasswordBody = z.object({ password }).strict();
+
+const epochMs = z.coerce.number().int().min(0);
+export const auditQuery = z
+  .object({
+    actor: z.string().min(1).max(64).optional(),
+    action: z.string().min(1).max(64).optional(),
+    outcome: z.enum(['success', 'failure']).optional(),
+    from: epochMs.optional(),
+    to: epochMs.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const auditEntry = z.object({
+  id: z.number(),
+  at: z.number(),
+  actorId: z.number().nullable(),
+  actorName: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: z.enum(['success', 'failure']),
+  address: z.string().nullable(),
+  protocol: z.string(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const auditPage = z.object({ items: z.array(auditEntry), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });

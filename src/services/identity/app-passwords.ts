@@ -1,0 +1,113 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../../audit/index.js';
+import { AppPasswordModel, UserModel } from '../../db/models/index.js';
+import { AppError, ValidationError } from '../../lib/errors.js';
+import type { PasswordHasher } from './passwords.js';
+import { randomSymbols } from './secrets.js';
+import type { AuditContext } from './types.js';
+import { auditBase, nextGeneration } from './users.js';
+
+const LENGTH = 24;
+const PREFIX_LENGTH = 6;
+const SHAPE = /^[a-hjkmnp-z1-9]{24}$/;
+export const MAX_APP_PASSWORDS_PER_USER = 50;
+
+/** An app password as listed (never the secret). */
+export interface AppPasswordView {
+  id: number;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  lastUsedAddress: string | null;
+}
+
+/** Dashes, spaces and case do not matter when an app password is typed into a client. */
+export function normalizeAppPassword(value: string): string {
+  return value.toLowerCase().replace(/[\s-]/g, '');
+}
+
+/** Whether a Basic-auth password has the shape of an app password (then its prefix is looked up). */
+export function looksLikeAppPassword(value: string): boolean {
+  return SHAPE.test(normalizeAppPassword(value));
+}
+
+function toView(row: AppPasswordModel): AppPasswordView {
+  return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, lastUsedAddress: row.lastUsedAddress };
+}
+
+/**
+ * Per-device passwords for WebDAV and SMB (which cannot do TOTP or JWT): 120 random bits, shown
+ * once, stored as bcrypt with a 6-character lookup prefix so a check costs one bcrypt, revocable.
+ * They never log in to the API.
+ */
+export class AppPasswords {
+  constructor(
+    private readonly knex: Knex,
+    private readonly audit: AuditLog,
+    private readonly hasher: PasswordHasher,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async list(userId: number): Promise<AppPasswordView[]> {
+    const rows = await AppPasswordModel.query(this.knex).where({ user_id: userId }).whereNull('revoked_at').orderBy('id');
+    return rows.map(toView);
+  }
+
+  /** Creates one; the returned `password` is the only time it is ever shown. */
+  async create(userId: number, name: string, ctx: AuditContext): Promise<AppPasswordView & { password: string }> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 64) throw new ValidationError('name must be 1-64 characters', { details: { fields: [{ field: 'name' }] } });
+    const secret = randomSymbols(LENGTH);
+    const passwordHash = await this.hasher.hash(secret);
+    const row = await this.knex.transaction(async (trx) => {
+      const user = await UserModel.query(trx).findById(userId);
+      if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
+      const [{ count }] = await trx('app_passwords').where({ user_id: userId }).whereNull('revoked_at').count<{ count: number | string }[]>({ count: '*' });
+      if (Number(count) >= MAX_APP_PASSWORDS_PER_USER) {
+        throw new AppError('CONFLICT', `at most ${MAX_APP_PASSWORDS_PER_USER} app passwords; revoke one first`);
+      }
+      const created = await AppPasswordModel.query(trx).insertAndFetch({
+        userId,
+        name: trimmed,
+        lookupPrefix: secret.slice(0, PREFIX_LENGTH),
+        passwordHash,
+        createdAt: this.now(),
+        lastUsedAt: null,
+        lastUsedAddress: null,
+        revokedAt: null,
+      });
+      await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.create', outcome: 'success', target: user.username, details: { id: created.id, name: trimmed } }, trx);
+      return created;
+    });
+    const password = secret.match(/.{6}/g)!.join('-');
+    return { ...toView(row), password };
+  }
+
+  /** Revokes one of the user's app passwords; cached Basic-auth checks end with the generation bump. */
+  async revoke(userId: number, id: number, ctx: AuditContext): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const row = await AppPasswordModel.query(trx).findOne({ id, user_id: userId });
+      if (!row || row.revokedAt !== null) throw new AppError('NOT_FOUND', `no app password with id ${id}`);
+      const user = await UserModel.query(trx).findById(userId);
+      if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
+      await AppPasswordModel.query(trx).patch({ revokedAt: this.now() }).where({ id });
+      await UserModel.query(trx).patch({ updatedAt: nextGeneration(user.updatedAt, this.now()) }).where({ id: userId });
+      await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.revoke', outcome: 'success', target: user.username, details: { id, name: row.name } }, trx);
+    });
+  }
+
+  /** The active app password of `userId` that `value` is, with its last use recorded; else undefined. */
+  async match(userId: number, value: string, address: string | undefined): Promise<AppPasswordView | undefined> {
+    const secret = normalizeAppPassword(value);
+    if (!SHAPE.test(secret)) return undefined;
+    const candidates = await AppPasswordModel.query(this.knex).where({ user_id: userId, lookup_prefix: secret.slice(0, PREFIX_LENGTH) }).whereNull('revoked_at');
+    for (const row of candidates) {
+      if (await this.hasher.verify(secret, row.passwordHash)) {
+        const lastUsedAt = this.now();
+        await AppPasswordModel.query(this.knex).patch({ lastUsedAt, lastUsedAddress: address?.slice(0, 64) ?? null }).where({ id: row.id });
+        return { ...toView(row), lastUsedAt, lastUsedAddress: address ?? null };
+      }
+    }
+    return undefined;
+  }
+}

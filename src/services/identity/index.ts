@@ -1,0 +1,93 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../../audit/index.js';
+import type { Config } from '../../config/index.js';
+import { Account } from './account.js';
+import { AccessTokens, loadJwtKey } from './access-tokens.js';
+import { AppPasswords } from './app-passwords.js';
+import { BasicAuth, type BasicAuthVerifier } from './basic-auth.js';
+import { ensureInitialAdmin, type FirstRunResult } from './first-run.js';
+import { CredentialGuard } from './guard.js';
+import { PasswordHasher } from './passwords.js';
+import { RefreshTokens } from './refresh-tokens.js';
+import { Sessions, type TokenPrincipal } from './sessions.js';
+import { LoginThrottle } from './throttle.js';
+import { TwoFactor } from './two-factor.js';
+import { UsersService } from './users.js';
+
+export type { Proof } from './account.js';
+export type { AppPasswordView } from './app-passwords.js';
+export type { BasicAuthVerifier } from './basic-auth.js';
+export type { FirstRunResult } from './first-run.js';
+export { INITIAL_ADMIN, INITIAL_PASSWORD_FILE } from './first-run.js';
+export { assertPasswordPolicy, MIN_PASSWORD_LENGTH } from './passwords.js';
+export type { ClientMeta, SessionInfo } from './refresh-tokens.js';
+export { generatePassword } from './secrets.js';
+export type { LoginInput, TokenPair, TokenPrincipal } from './sessions.js';
+export type { TotpEnrolment } from './totp.js';
+export type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserRole, UserView } from './types.js';
+export { assertValidUsername, RESERVED_USERNAMES } from './usernames.js';
+export type { UsersService } from './users.js';
+export type { Sessions } from './sessions.js';
+export type { Account } from './account.js';
+export type { TwoFactor } from './two-factor.js';
+export type { AppPasswords } from './app-passwords.js';
+
+/** Everything identity offers the API, the protocols, the CLI and the scheduler. */
+export interface Identity {
+  users: UsersService;
+  sessions: Sessions;
+  account: Account;
+  twoFactor: TwoFactor;
+  appPasswords: AppPasswords;
+  /** For the API's bearer middleware: throws AuthError(UNAUTHENTICATED) unless valid and live. */
+  verifyAccessToken(token: string): Promise<TokenPrincipal>;
+  /** For WebDAV and SMB Basic auth (account password with 2FA off, or an app password). */
+  verifyBasic: BasicAuthVerifier;
+  /** First start: creates `admin` when there are no users. */
+  ensureInitialAdmin(): Promise<FirstRunResult | undefined>;
+  /** Housekeeping for the scheduler: drops long-expired refresh tokens and ended throttle windows. */
+  prune(): Promise<{ refreshTokens: number; throttleWindows: number }>;
+}
+
+export interface IdentityDeps {
+  knex: Knex;
+  audit: AuditLog;
+  config: Pick<Config, 'auth' | 'dataDir' | 'adminPassword'>;
+  now?: () => number;
+}
+
+/**
+ * Builds the identity services over one database. Reads (or creates) the JWT key file, so call it
+ * from the composition root (main.ts) or the CLI, never at import time.
+ */
+export function createIdentity(deps: IdentityDeps): Identity {
+  const { knex, audit, config } = deps;
+  const now = deps.now ?? Date.now;
+  const auth = config.auth;
+  const hasher = new PasswordHasher(auth.bcryptCost);
+  const throttle = new LoginThrottle(
+    knex,
+    { maxFailuresPerAccount: auth.maxFailuresPerAccount, maxFailuresPerAddress: auth.maxFailuresPerAddress, windowSeconds: auth.loginWindowSeconds },
+    now,
+  );
+  const guard = new CredentialGuard(throttle, audit);
+  const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
+  const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
+  const users = new UsersService(knex, audit, hasher, refreshTokens, now);
+  const twoFactor = new TwoFactor(knex, audit, now);
+  const appPasswords = new AppPasswords(knex, audit, hasher, now);
+  const sessions = new Sessions(knex, audit, hasher, guard, twoFactor, accessTokens, refreshTokens);
+  const account = new Account(knex, hasher, guard, twoFactor, users);
+  const basic = new BasicAuth(knex, hasher, guard, appPasswords, auth.basicCacheSeconds, now);
+  return {
+    users,
+    sessions,
+    account,
+    twoFactor,
+    appPasswords,
+    verifyAccessToken: (token) => sessions.verifyAccessToken(token),
+    verifyBasic: basic.verify,
+    ensureInitialAdmin: () => ensureInitialAdmin(users, config.dataDir, config.adminPassword),
+    prune: async () => ({ refreshTokens: await refreshTokens.prune(), throttleWindows: await throttle.prune() }),
+  };
+}

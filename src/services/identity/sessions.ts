@@ -1,0 +1,152 @@
+import type { AuditLog } from '../../audit/index.js';
+import { UserModel } from '../../db/models/index.js';
+import type { Knex } from 'knex';
+import { AppError, AuthError } from '../../lib/errors.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { CredentialGuard } from './guard.js';
+import type { PasswordHasher } from './passwords.js';
+import type { ClientMeta, RefreshTokens, SessionInfo } from './refresh-tokens.js';
+import type { TwoFactor } from './two-factor.js';
+import type { AuditContext, UserView } from './types.js';
+import { auditBase, toUserView } from './users.js';
+
+/** What a successful login or refresh returns to the client. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Access-token lifetime in seconds. */
+  expiresIn: number;
+  user: UserView;
+}
+
+/** The caller behind a valid access token. */
+export interface TokenPrincipal {
+  userId: number;
+  username: string;
+  isAdmin: boolean;
+  sessionId: string;
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  totp?: string;
+}
+
+const BAD_CREDENTIALS = 'invalid username or password';
+
+/**
+ * API sessions: password (+ TOTP or recovery code) login, refresh-token rotation with reuse
+ * detection, logout, and access-token verification against the live database state (a disabled
+ * or deleted user, or a revoked session, stops working at once).
+ */
+export class Sessions {
+  constructor(
+    private readonly knex: Knex,
+    private readonly audit: AuditLog,
+    private readonly hasher: PasswordHasher,
+    private readonly guard: CredentialGuard,
+    private readonly twoFactor: TwoFactor,
+    private readonly accessTokens: AccessTokens,
+    private readonly refreshTokens: RefreshTokens,
+  ) {}
+
+  async login(input: LoginInput, ctx: AuditContext): Promise<TokenPair> {
+    const account = input.username.trim().toLowerCase();
+    const attempt = { action: 'auth.login', account, ctx: { ...ctx, actor: null } };
+    await this.guard.assertAllowed(attempt);
+    const user = await UserModel.query(this.knex).findOne({ username: account });
+    if (!user) {
+      await this.hasher.burn(input.password);
+      await this.guard.failed(attempt, 'unknown_user');
+      throw new AuthError('UNAUTHENTICATED', BAD_CREDENTIALS);
+    }
+    if (!(await this.hasher.verify(input.password, user.passwordHash))) {
+      await this.guard.failed(attempt, 'bad_password');
+      throw new AuthError('UNAUTHENTICATED', BAD_CREDENTIALS);
+    }
+    if (user.disabled) {
+      await this.guard.failed(attempt, 'disabled');
+      throw new AuthError('UNAUTHENTICATED', 'this account is disabled');
+    }
+    const actorCtx = { ...ctx, actor: { id: user.id, name: user.username } };
+    let secondFactor: string | undefined;
+    if (user.totpEnabled) {
+      if (!input.totp) {
+        throw new AuthError('UNAUTHENTICATED', 'a two-factor code is required', { details: { totpRequired: true } });
+      }
+      const used = await this.twoFactor.consume(user, input.totp);
+      if (!used) {
+        await this.guard.failed({ ...attempt, ctx: actorCtx }, 'bad_second_factor');
+        throw new AuthError('UNAUTHENTICATED', 'the two-factor code is not valid or was already used', { details: { totpRequired: true } });
+      }
+      secondFactor = used;
+    }
+    const { token, familyId } = await this.refreshTokens.issue(user.id, ctx);
+    await this.guard.succeeded({ ...attempt, ctx: actorCtx }, { sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) });
+    return this.pair(user, familyId, token);
+  }
+
+  /** Rotates a refresh token; a reused one revokes its whole family (audited as `auth.refresh.reuse`). */
+  async refresh(refreshToken: string, meta: ClientMeta & Pick<AuditContext, 'protocol'>): Promise<TokenPair> {
+    const result = await this.refreshTokens.rotate(refreshToken, meta);
+    if (result.kind === 'invalid') throw new AuthError('UNAUTHENTICATED', 'the refresh token is not valid or has expired');
+    const user = await UserModel.query(this.knex).findById(result.userId);
+    if (result.kind === 'reused') {
+      await this.audit.record({
+        ...auditBase({ actor: user ? { id: user.id, name: user.username } : null, address: meta.address, protocol: meta.protocol }),
+        action: 'auth.refresh.reuse',
+        outcome: 'failure',
+        target: user?.username ?? String(result.userId),
+        details: { sessionId: result.familyId },
+      });
+      throw new AuthError('UNAUTHENTICATED', 'this refresh token was already used; the session has been ended');
+    }
+    if (!user || user.disabled) {
+      await this.refreshTokens.revokeFamily(result.familyId);
+      throw new AuthError('UNAUTHENTICATED', 'this account is disabled');
+    }
+    return this.pair(user, result.familyId, result.token);
+  }
+
+  /** Ends the session of `familyId` (the caller's own, or the family of a presented refresh token). */
+  async logout(target: { sessionId?: string; refreshToken?: string; userId?: number }, ctx: AuditContext): Promise<void> {
+    let familyId = target.sessionId;
+    let userId = target.userId;
+    if (!familyId && target.refreshToken) {
+      const family = await this.refreshTokens.familyOf(target.refreshToken);
+      if (!family) throw new AuthError('UNAUTHENTICATED', 'the refresh token is not valid');
+      ({ familyId, userId } = family);
+    }
+    if (!familyId) throw new AuthError('UNAUTHENTICATED', 'log out needs a bearer token or a refresh token');
+    await this.refreshTokens.revokeFamily(familyId, undefined, userId);
+    await this.audit.record({ ...auditBase(ctx), action: 'auth.logout', outcome: 'success', target: ctx.actor?.name ?? String(userId), details: { sessionId: familyId } });
+  }
+
+  listSessions(userId: number): Promise<SessionInfo[]> {
+    return this.refreshTokens.listSessions(userId);
+  }
+
+  /** Revokes one of the user's own sessions (NOT_FOUND when it is not theirs or already ended). */
+  async revokeSession(userId: number, sessionId: string, ctx: AuditContext): Promise<void> {
+    const revoked = await this.refreshTokens.revokeFamily(sessionId, undefined, userId);
+    if (revoked === 0) throw new AppError('NOT_FOUND', `no active session ${sessionId}`);
+    await this.audit.record({ ...auditBase(ctx), action: 'auth.session.revoke', outcome: 'success', target: ctx.actor?.name ?? String(userId), details: { sessionId } });
+  }
+
+  /** Verifies a bearer access token against the key and the current database state. */
+  async verifyAccessToken(token: string): Promise<TokenPrincipal> {
+    const claims = await this.accessTokens.verify(token);
+    const user = await UserModel.query(this.knex).findById(claims.userId);
+    if (!user || user.disabled) throw new AuthError('UNAUTHENTICATED', 'the account behind this token is disabled or deleted');
+    if (!(await this.refreshTokens.isFamilyActive(claims.sessionId, user.id))) {
+      throw new AuthError('UNAUTHENTICATED', 'this session has ended; log in again');
+    }
+    return { userId: user.id, username: user.username, isAdmin: user.role === 'admin', sessionId: claims.sessionId };
+  }
+
+  private async pair(user: UserModel, familyId: string, refreshToken: string): Promise<TokenPair> {
+    const accessToken = await this.accessTokens.sign({ userId: user.id, sessionId: familyId });
+    return { accessToken, refreshToken, expiresIn: this.accessTokens.lifetimeSeconds, user: toUserView(user) };
+  }
+}

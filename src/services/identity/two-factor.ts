@@ -1,0 +1,115 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../../audit/index.js';
+import { RecoveryCodeModel, UserModel } from '../../db/models/index.js';
+import { AppError } from '../../lib/errors.js';
+import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment, verifyTotpCode, type TotpEnrolment } from './totp.js';
+import type { AuditContext } from './types.js';
+import { auditBase, nextGeneration } from './users.js';
+
+/**
+ * TOTP second factor and its recovery codes. Codes are single use: an accepted TOTP step is stored
+ * and earlier or equal steps are refused; a recovery code is marked used by a conditional update.
+ * Proving who the caller is (password, code) is the caller's job; this class only changes state.
+ */
+export class TwoFactor {
+  constructor(
+    private readonly knex: Knex,
+    private readonly audit: AuditLog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */
+  async enrol(userId: number, ctx: AuditContext): Promise<TotpEnrolment> {
+    const user = await this.load(userId);
+    if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on; disable it first');
+    const enrolment = await newTotpEnrolment(user.username);
+    await UserModel.query(this.knex).patch({ totpSecret: enrolment.secret, totpLastStep: null }).where({ id: userId });
+    await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
+    return enrolment;
+  }
+
+  /** Turns 2FA on when `code` matches the pending secret; returns the new recovery codes (shown once). */
+  async confirm(userId: number, code: string, ctx: AuditContext): Promise<string[]> {
+    const user = await this.load(userId);
+    if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on');
+    if (!user.totpSecret) throw new AppError('CONFLICT', 'start enrolment first (POST /api/me/totp)');
+    const step = await verifyTotpCode(user.totpSecret, code, null, this.now());
+    if (step === null) {
+      await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
+      throw new AppError('VALIDATION', 'the code is not valid; check the authenticator app and the clock', { details: { fields: [{ field: 'code' }] } });
+    }
+    return this.knex.transaction(async (trx) => {
+      await UserModel.query(trx)
+        .patch({ totpEnabled: true, totpLastStep: step, updatedAt: nextGeneration(user.updatedAt, this.now()) })
+        .where({ id: userId });
+      const codes = await this.replaceRecoveryCodes(trx, userId);
+      await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
+      return codes;
+    });
+  }
+
+  /** Turns 2FA off and drops the recovery codes (the caller has checked a code or the password). */
+  async disable(userId: number, ctx: AuditContext & { action: 'auth.totp.disable' | 'user.totp.reset' }): Promise<void> {
+    const user = await this.load(userId);
+    await this.knex.transaction(async (trx) => {
+      await UserModel.query(trx)
+        .patch({ totpEnabled: false, totpSecret: null, totpLastStep: null, updatedAt: nextGeneration(user.updatedAt, this.now()) })
+        .where({ id: userId });
+      await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
+      await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
+    });
+  }
+
+  /** New recovery codes replace the old ones (2FA must be on). */
+  async regenerateRecoveryCodes(userId: number, ctx: AuditContext): Promise<string[]> {
+    const user = await this.load(userId);
+    if (!user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is off');
+    return this.knex.transaction(async (trx) => {
+      const codes = await this.replaceRecoveryCodes(trx, userId);
+      await this.audit.record({ ...auditBase(ctx), action: 'auth.recovery.regenerate', outcome: 'success', target: user.username }, trx);
+      return codes;
+    });
+  }
+
+  async recoveryCodesRemaining(userId: number): Promise<number> {
+    const [{ count }] = await this.knex('recovery_codes').where({ user_id: userId }).whereNull('used_at').count<{ count: number | string }[]>({ count: '*' });
+    return Number(count);
+  }
+
+  /**
+   * Checks a second factor for a user with 2FA on: a six-digit TOTP code (newer than the last one
+   * accepted) or an unused recovery code. Consumes it when valid.
+   */
+  async consume(user: UserModel, value: string): Promise<'totp' | 'recovery' | null> {
+    if (!user.totpEnabled || !user.totpSecret) return null;
+    if (looksLikeTotpCode(value)) {
+      const step = await verifyTotpCode(user.totpSecret, value, user.totpLastStep, this.now());
+      if (step === null) return null;
+      // Conditional update: two concurrent logins with the same code cannot both pass.
+      const claimed = await UserModel.query(this.knex)
+        .patch({ totpLastStep: step })
+        .where({ id: user.id })
+        .where((q) => q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step));
+      return claimed === 1 ? 'totp' : null;
+    }
+    const used = await RecoveryCodeModel.query(this.knex)
+      .patch({ usedAt: this.now() })
+      .where({ user_id: user.id, code_hash: hashRecoveryCode(value) })
+      .whereNull('used_at');
+    return used === 1 ? 'recovery' : null;
+  }
+
+  private async replaceRecoveryCodes(trx: Knex.Transaction, userId: number): Promise<string[]> {
+    const codes = newRecoveryCodes();
+    await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
+    const now = this.now();
+    await trx('recovery_codes').insert(codes.map((c) => ({ user_id: userId, code_hash: hashRecoveryCode(c), created_at: now, used_at: null })));
+    return codes;
+  }
+
+  private async load(userId: number): Promise<UserModel> {
+    const user = await UserModel.query(this.knex).findById(userId);
+    if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
+    return user;
+  }
+}

@@ -1,0 +1,53 @@
+import type { AuditActor, AuditProtocol } from '../../audit/index.js';
+import type { UserRole } from '../../db/models/index.js';
+
+export type { UserRole };
+
+/** Who asks for a change and from where: goes to the audit log. */
+export interface AuditContext {
+  actor: AuditActor | null;
+  address?: string;
+  userAgent?: string;
+  protocol: AuditProtocol;
+}
+
+/** A user as the API and CLI show it (never the hashes or the TOTP secret). */
+export interface UserView {
+  id: number;
+  username: string;
+  displayName: string;
+  email: string;
+  role: UserRole;
+  /** null = unlimited. */
+  quotaBytes: number | null;
+  disabled: boolean;
+  totpEnabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  passwordChangedAt: number;
+}
+
+export interface CreateUserInput {
+  username: string;
+  password: string;
+  role?: UserRole;
+  quotaBytes?: number | null;
+  displayName?: string;
+  email?: string;
+  disabled?: boolean;
+}
+
+/** What an administrator may change on an account (the username is fixed: it names the home folder). */
+export interface UpdateUserInput {
+  role?: UserRole;
+  quotaBytes?: number | null;
+  displayName?: string;
+  email?: string;
+  disabled?: boolean;
+}
+
+/** What a user may change on their own profile. */
+export interface UpdateProfileInput {
+  displayName?: string;
+  email?: string;
+}

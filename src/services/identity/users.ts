@@ -1,0 +1,177 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../../audit/index.js';
+import { UserModel } from '../../db/models/index.js';
+import { AppError } from '../../lib/errors.js';
+import { assertPasswordPolicy, type PasswordHasher } from './passwords.js';
+import type { RefreshTokens } from './refresh-tokens.js';
+import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
+import { assertValidUsername } from './usernames.js';
+
+export function toUserView(u: UserModel): UserView {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    email: u.email,
+    role: u.role,
+    quotaBytes: u.quotaBytes,
+    disabled: u.disabled,
+    totpEnabled: u.totpEnabled,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+    passwordChangedAt: u.passwordChangedAt,
+  };
+}
+
+/**
+ * The next credential generation: `updated_at` moves forward on every change that must end cached
+ * Basic-auth verifications (strictly, even twice in one millisecond).
+ */
+export function nextGeneration(previous: number, now: number): number {
+  return Math.max(now, previous + 1);
+}
+
+/**
+ * Accounts: creation, admin changes, deletion, password resets. Every change is audited. The last
+ * enabled administrator can be neither deleted, demoted nor disabled.
+ */
+export class UsersService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly audit: AuditLog,
+    private readonly hasher: PasswordHasher,
+    private readonly refreshTokens: RefreshTokens,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async list(): Promise<UserView[]> {
+    return (await UserModel.query(this.knex).orderBy('username')).map(toUserView);
+  }
+
+  async get(id: number): Promise<UserView> {
+    return toUserView(await this.load(this.knex, id));
+  }
+
+  async count(): Promise<number> {
+    const [{ count }] = await this.knex('users').count<{ count: number | string }[]>({ count: '*' });
+    return Number(count);
+  }
+
+  async create(input: CreateUserInput, ctx: AuditContext): Promise<UserView> {
+    assertValidUsername(input.username);
+    assertPasswordPolicy(input.password);
+    const passwordHash = await this.hasher.hash(input.password);
+    const now = this.now();
+    const user = await this.knex.transaction(async (trx) => {
+      if (await UserModel.query(trx).findOne({ username: input.username })) {
+        throw new AppError('ALREADY_EXISTS', `user "${input.username}" already exists`);
+      }
+      const created = await UserModel.query(trx).insertAndFetch({
+        username: input.username,
+        displayName: input.displayName ?? '',
+        email: input.email ?? '',
+        role: input.role ?? 'user',
+        passwordHash,
+        quotaBytes: input.quotaBytes ?? null,
+        disabled: input.disabled ?? false,
+        totpSecret: null,
+        totpEnabled: false,
+        totpLastStep: null,
+        passwordChangedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.audit.record(
+        { ...auditBase(ctx), action: 'user.create', outcome: 'success', target: created.username, details: { role: created.role, quotaBytes: created.quotaBytes } },
+        trx,
+      );
+      return created;
+    }).catch((err: unknown) => {
+      // Two concurrent creations of one name: the loser hits the unique index.
+      if (isUniqueViolation(err)) throw new AppError('ALREADY_EXISTS', `user "${input.username}" already exists`);
+      throw err;
+    });
+    return toUserView(user);
+  }
+
+  /** Admin changes; disabling also ends the user's sessions. */
+  async update(id: number, patch: UpdateUserInput, ctx: AuditContext): Promise<UserView> {
+    const user = await this.knex.transaction(async (trx) => {
+      const current = await this.load(trx, id);
+      const losesAdmin = current.role === 'admin' && !current.disabled && (patch.role === 'user' || patch.disabled === true);
+      if (losesAdmin) await this.assertAnotherAdmin(trx, id, patch.role === 'user' ? 'demote' : 'disable');
+      const credentialChange = (patch.role !== undefined && patch.role !== current.role) || (patch.disabled !== undefined && patch.disabled !== current.disabled);
+      const updated = await UserModel.query(trx).patchAndFetchById(id, {
+        ...patch,
+        updatedAt: credentialChange ? nextGeneration(current.updatedAt, this.now()) : Math.max(current.updatedAt, this.now()),
+      });
+      if (patch.disabled === true && !current.disabled) await this.refreshTokens.revokeAllForUser(id, undefined, trx);
+      const changes = Object.fromEntries(Object.entries(patch).filter(([k, v]) => current[k as keyof UpdateUserInput] !== v));
+      await this.audit.record({ ...auditBase(ctx), action: 'user.update', outcome: 'success', target: current.username, details: { changes } }, trx);
+      return updated;
+    });
+    return toUserView(user);
+  }
+
+  /** A user's own profile: display name and email only. */
+  async updateProfile(id: number, patch: UpdateProfileInput, ctx: AuditContext): Promise<UserView> {
+    const user = await this.knex.transaction(async (trx) => {
+      const current = await this.load(trx, id);
+      const updated = await UserModel.query(trx).patchAndFetchById(id, { ...patch, updatedAt: Math.max(current.updatedAt, this.now()) });
+      await this.audit.record({ ...auditBase(ctx), action: 'user.profile', outcome: 'success', target: current.username, details: { fields: Object.keys(patch) } }, trx);
+      return updated;
+    });
+    return toUserView(user);
+  }
+
+  async remove(id: number, ctx: AuditContext): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const current = await this.load(trx, id);
+      if (current.role === 'admin' && !current.disabled) await this.assertAnotherAdmin(trx, id, 'delete');
+      await UserModel.query(trx).deleteById(id);
+      await this.audit.record({ ...auditBase(ctx), action: 'user.delete', outcome: 'success', target: current.username }, trx);
+    });
+  }
+
+  /**
+   * Sets a new password and ends sessions: all of them on an admin reset, all but `keepSessionId`
+   * when users change their own. Cached Basic-auth checks end with the generation bump.
+   */
+  async setPassword(id: number, password: string, ctx: AuditContext & { action: 'user.password.reset' | 'auth.password.change'; keepSessionId?: string }): Promise<void> {
+    assertPasswordPolicy(password);
+    const passwordHash = await this.hasher.hash(password);
+    await this.knex.transaction(async (trx) => {
+      const current = await this.load(trx, id);
+      const now = this.now();
+      await UserModel.query(trx).patchAndFetchById(id, { passwordHash, passwordChangedAt: now, updatedAt: nextGeneration(current.updatedAt, now) });
+      const revoked = await this.refreshTokens.revokeAllForUser(id, ctx.keepSessionId, trx);
+      await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked: revoked } }, trx);
+    });
+  }
+
+  private async load(trx: Knex | Knex.Transaction, id: number): Promise<UserModel> {
+    const user = await UserModel.query(trx).findById(id);
+    if (!user) throw new AppError('NOT_FOUND', `no user with id ${id}`);
+    return user;
+  }
+
+  /** Throws CONFLICT unless an enabled administrator other than `id` remains. */
+  private async assertAnotherAdmin(trx: Knex.Transaction, id: number, verb: string): Promise<void> {
+    const q = UserModel.query(trx).where({ role: 'admin', disabled: false });
+    // PostgreSQL: lock every admin row (the target's too), so two admins cannot demote each other at
+    // once; SQLite serializes writers anyway.
+    if (trx.client.config.client === 'pg') q.forUpdate();
+    const admins = await q;
+    if (!admins.some((a) => a.id !== id)) throw new AppError('CONFLICT', `cannot ${verb} the last administrator`);
+  }
+}
+
+/** The audit fields every event of a request shares. */
+export function auditBase(ctx: AuditContext): { actor: AuditContext['actor']; address: string | null; protocol: AuditContext['protocol'] } {
+  return { actor: ctx.actor, address: ctx.address ?? null, protocol: ctx.protocol };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
