@@ -5,13 +5,35 @@ import { createApiApp } from './api/app.js';
 import { ApiRouter } from './api/api-router.js';
 import { OpenApiRegistry } from './api/openapi.js';
 import { healthRoutes } from './api/routes/health.js';
+import { auditRoutes } from './api/routes/audit.js';
+import { authRoutes } from './api/routes/auth.js';
+import { meRoutes } from './api/routes/me.js';
+import { usersRoutes } from './api/routes/users.js';
+import { createIdentity, type FirstRunResult, type Identity } from './services/identity/index.js';
 import { AuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
-import { AuthError } from './lib/errors.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createHttpServer } from './http/server.js';
+import { projectRoot } from './lib/paths.js';
+import { adminUi } from './ui/serve.js';
+import path from 'node:path';
 import { NASD_VERSION } from './version.js';
+import { sharesRoutes, usageRoutes } from './api/routes/shares.js';
+import { filesRoutes } from './api/routes/files.js';
+import { LocalBackend, ShareService, UploadSessions, VfsService } from './vfs/index.js';
+import { createTusHandler } from '../protocols/tus/index.js';
+import { createWebdavHandler } from '../protocols/webdav/index.js';
+import { KnexDavLockStore } from './services/dav-locks.js';
+import { createHardware } from '../hardware/index.js';
+import { createHardwareServices, SystemInformationBackend, type HardwareServices } from './services/hardware/index.js';
+import { hardwareRoutes } from './api/routes/hardware.js';
+import { raidRoutes } from './api/routes/raid.js';
+import { smartRoutes } from './api/routes/smart.js';
+import { powerRoutes } from './api/routes/power.js';
+import { fansRoutes } from './api/routes/fans.js';
+import { telemetryRoutes } from './api/routes/telemetry.js';
+import { httpMetrics, metricsRoutes } from './api/routes/metrics.js';
 
 /** A running (or ready to listen) nasd: everything main.ts built, for the CLI and the tests. */
 export interface Nasd {
@@ -19,6 +41,16 @@ export interface Nasd {
   readonly logger: Logger;
   readonly db: Database;
   readonly audit: AuditLog;
+  readonly identity: Identity;
+  /** The storage core every protocol goes through. */
+  readonly vfs: VfsService;
+  readonly shares: ShareService;
+  /** tus upload sessions (the scheduler runs `deleteExpired`). */
+  readonly uploads: UploadSessions;
+  /** RAID, SMART, power, fans, telemetry, metrics; `hardware.simulator` drives simulated backends. */
+  readonly hardware: HardwareServices;
+  /** Set when this start created the first admin: how to log in (shown once, by the CLI). */
+  readonly firstRun?: FirstRunResult;
   readonly server: http.Server;
   /** Starts listening on config.host:config.port (port 0 → a free port). */
   listen(): Promise<AddressInfo>;
@@ -36,12 +68,58 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   const audit = new AuditLog(db.knex);
+  const identity = createIdentity({ knex: db.knex, audit, config });
+  const firstRun = await identity.ensureInitialAdmin();
+  if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
+  const backend = await LocalBackend.create(config.storageRoot);
+  const vfs = new VfsService({ knex: db.knex, dbKind: db.kind, backend, audit, logger });
+  const recovered = await vfs.start();
+  if (recovered.tempFiles || recovered.reservations) logger.warn(recovered, 'storage: dropped leftovers of an interrupted run');
+  const shares = new ShareService(vfs.core);
+  const uploads = new UploadSessions(vfs.core, 24 * 3600_000);
+  const hw = createHardwareServices({
+    hardware: await createHardware(config.hardware, { realSystem: () => new SystemInformationBackend() }),
+    knex: db.knex,
+    audit,
+    logger: logger.child({ component: 'hardware' }),
+    usage: async () => (await vfs.usageReports()).map((u) => ({ username: u.username, usedBytes: u.usedBytes, quotaBytes: u.quotaBytes })),
+  });
+  hw.start({ fanMs: config.hardware.fanIntervalSeconds * 1000, telemetryMs: config.hardware.telemetryIntervalSeconds * 1000 });
 
   const openapi = new OpenApiRegistry();
   const router = (prefix: string, tag: string) => new ApiRouter(`/api${prefix}`, openapi, tag, config.http.maxJsonBytes);
 
   const system = router('', 'system');
   healthRoutes(system, { version: NASD_VERSION, dbKind: db.kind, pingDb: async () => void (await db.knex.raw('select 1')) });
+  const authApi = router('/auth', 'auth');
+  authRoutes(authApi, identity);
+  const meApi = router('', 'me');
+  meRoutes(meApi, identity);
+  const usersApi = router('', 'users');
+  usersRoutes(usersApi, identity);
+  const auditApi = router('', 'audit');
+  auditRoutes(auditApi, audit);
+  const sharesApi = router('/shares', 'shares');
+  sharesRoutes(sharesApi, shares);
+  const usageApi = router('/usage', 'usage');
+  usageRoutes(usageApi, vfs);
+  const filesApi = router('/files', 'files');
+  filesRoutes(filesApi, vfs);
+  const hardwareApi = router('', 'hardware');
+  hardwareRoutes(hardwareApi, hw);
+  const raidApi = router('/raid', 'raid');
+  raidRoutes(raidApi, hw.raid);
+  const smartApi = router('/smart', 'smart');
+  smartRoutes(smartApi, hw.smart);
+  const powerApi = router('', 'power');
+  powerRoutes(powerApi, hw.power);
+  const fansApi = router('', 'fans');
+  fansRoutes(fansApi, hw.fans);
+  const telemetryApi = router('/telemetry', 'telemetry');
+  telemetryRoutes(telemetryApi, hw.telemetry);
+  const metricsApi = new ApiRouter('', openapi, 'metrics', config.http.maxJsonBytes);
+  metricsRoutes(metricsApi, hw.metrics, config.metricsToken);
+  const hardwareRouters = [hardwareApi, raidApi, smartApi, powerApi, fansApi, telemetryApi, metricsApi];
 
   const app = createApiApp({
     logger,
@@ -49,12 +127,26 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     trustProxy: config.trustProxy,
     corsOrigins: config.http.corsOrigins,
     openapi,
-    routers: [system],
-    verifyBearer: async () => {
-      throw new AuthError('UNAUTHENTICATED', 'bearer tokens are not accepted yet');
-    },
+    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters],
+    observe: httpMetrics(hw.metrics),
+    fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
+    verifyBearer: identity.verifyAccessToken,
   });
-  const server = createHttpServer([], app.callback());
+  const tus = createTusHandler({ sessions: uploads, verifyBearer: identity.verifyAccessToken, logger, path: '/api/uploads', trustProxy: config.trustProxy });
+  const dav = createWebdavHandler({
+    vfs,
+    locks: new KnexDavLockStore(db.knex),
+    verify: identity.verifyBasic,
+    logger: logger.child({ protocol: 'webdav' }),
+    trustProxy: config.trustProxy,
+  });
+  const server = createHttpServer(
+    [
+      { prefix: '/api/uploads', handler: tus.handle },
+      { prefix: '/dav', handler: dav },
+    ],
+    app.callback(),
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -62,6 +154,12 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     logger,
     db,
     audit,
+    identity,
+    vfs,
+    shares,
+    uploads,
+    hardware: hw,
+    firstRun,
     server,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
@@ -77,6 +175,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await hw.stop();
+        await vfs.close();
         await db.close();
       })()),
   };

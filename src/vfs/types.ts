@@ -115,6 +115,12 @@ export interface Vfs {
    */
   storageKey(actor: Actor, path: string): Promise<string>;
   getProperties(actor: Actor, path: string): Promise<DeadProperty[]>;
+  /**
+   * Dead properties of every member of a directory in one query (WebDAV PROPFIND Depth 1
+   * allprop on a large folder must not query per entry), keyed by member name; members without
+   * properties may be absent from the map.
+   */
+  listChildProperties(actor: Actor, path: string): Promise<Map<string, DeadProperty[]>>;
   /** Applies all of a patch or none of it. */
   patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void>;
 }

@@ -1,0 +1,344 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { VfsError } from '../../lib/errors.js';
+import { classifyFsError } from './errors.js';
+
+/** What the disk knows about one entry. */
+export interface RawStat {
+  type: 'file' | 'directory';
+  size: number;
+  mtimeMs: number;
+  birthtimeMs: number;
+  ino: number;
+}
+
+/** A file fully written to nasd's temp area: fsynced, not yet in the namespace. */
+export interface TempFile {
+  tempPath: string;
+  size: number;
+  sha256: string;
+}
+
+/** Called with the running byte total before each chunk is written; throws to stop the write. */
+export type ByteGuard = (totalBytes: number) => void | Promise<void>;
+
+const READ_HIGH_WATER = 1024 * 1024;
+const STAT_BATCH = 256;
+
+function toRawStat(st: fs.Stats): RawStat | undefined {
+  if (st.isFile()) return { type: 'file', size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
+  if (st.isDirectory()) return { type: 'directory', size: 0, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
+  return undefined; // symlinks, sockets, devices: never part of the namespace
+}
+
+/** Counts and hashes bytes on their way to disk, asking the guard before letting each chunk pass. */
+function countingHasher(guard: ByteGuard | undefined, total: { bytes: number; hash: crypto.Hash }): Transform {
+  return new Transform({
+    highWaterMark: READ_HIGH_WATER,
+    transform(chunk: Buffer, _enc, done) {
+      const next = total.bytes + chunk.length;
+      Promise.resolve(guard?.(next)).then(
+        () => {
+          total.bytes = next;
+          total.hash.update(chunk);
+          done(null, chunk);
+        },
+        (err: unknown) => done(err as Error),
+      );
+    },
+  });
+}
+
+/**
+ * Disk I/O under one confined root. Addresses are storage keys (`homes/alice/a.txt`,
+ * `shares/media/x`), never absolute paths. Symlinks are never followed: a symlink anywhere in a
+ * key's path (even one created on disk behind nasd's back) makes the key NOT_FOUND, and
+ * listings skip them. nasd's own files live in `<root>/.nasd/{tmp,uploads}` on the same
+ * filesystem, so a finished temp file is renamed into place atomically. Temp files are named
+ * `<instanceId>_<random>`, so several processes sharing one root each know their own.
+ */
+export class LocalBackend {
+  private constructor(
+    readonly root: string,
+    /** The process that names its temp files with this prefix (see InstanceRegistry). */
+    readonly instanceId: string,
+  ) {}
+
+  /** Creates the root layout (homes/, shares/, .nasd/tmp, .nasd/uploads) and resolves the real root. */
+  static async create(root: string, options: { instanceId?: string } = {}): Promise<LocalBackend> {
+    for (const dir of ['homes', 'shares', '.nasd/tmp', '.nasd/uploads']) {
+      await fsp.mkdir(path.join(root, dir), { recursive: true, mode: 0o750 });
+    }
+    return new LocalBackend(await fsp.realpath(root), options.instanceId ?? crypto.randomUUID());
+  }
+
+  /** A fresh path in `.nasd/tmp` carrying this process's instance id. */
+  private newTempPath(): string {
+    return path.join(this.root, '.nasd', 'tmp', `${this.instanceId}_${crypto.randomUUID()}`);
+  }
+
+  /** Absolute path of a key after checking that no component of its parent is a symlink. */
+  private async confined(key: string): Promise<string> {
+    const abs = path.join(this.root, key);
+    const parent = path.dirname(abs);
+    let real: string;
+    try {
+      real = await fsp.realpath(parent);
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+    if (real !== parent) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+    return abs;
+  }
+
+  async stat(key: string): Promise<RawStat> {
+    const abs = await this.confined(key);
+    let st: fs.Stats;
+    try {
+      st = await fsp.lstat(abs);
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+    const raw = toRawStat(st);
+    if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+    return raw;
+  }
+
+  /** stat, or undefined when the entry does not exist. */
+  async tryStat(key: string): Promise<RawStat | undefined> {
+    try {
+      return await this.stat(key);
+    } catch (err) {
+      if (err instanceof VfsError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  /** One readdir plus one lstat per entry, in parallel batches; symlinks and specials are skipped. */
+  async list(key: string): Promise<Array<{ name: string; stat: RawStat }>> {
+    const abs = await this.confined(key);
+    let dirents: fs.Dirent[];
+    try {
+      dirents = await fsp.readdir(abs, { withFileTypes: true });
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+    const wanted = dirents.filter((d) => d.isFile() || d.isDirectory());
+    const out: Array<{ name: string; stat: RawStat }> = [];
+    for (let i = 0; i < wanted.length; i += STAT_BATCH) {
+      const batch = wanted.slice(i, i + STAT_BATCH);
+      const stats = await Promise.all(batch.map((d) => fsp.lstat(path.join(abs, d.name)).catch(() => undefined)));
+      stats.forEach((st, j) => {
+        const raw = st && toRawStat(st);
+        if (raw) out.push({ name: batch[j].name, stat: raw });
+      });
+    }
+    return out;
+  }
+
+  /** A read stream over the file or an inclusive byte range of it. */
+  async openRead(key: string, range?: { start: number; end: number }): Promise<{ stat: RawStat; stream: Readable }> {
+    const abs = await this.confined(key);
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (err) {
+      throw classifyFsError((err as NodeJS.ErrnoException).code === 'ELOOP' ? Object.assign(new Error(), { code: 'ENOENT' }) : err, key);
+    }
+    const st = toRawStat(await handle.stat());
+    if (!st || st.type !== 'file') {
+      await handle.close();
+      throw new VfsError(st ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
+    }
+    const stream = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_HIGH_WATER, autoClose: true });
+    return { stat: st, stream };
+  }
+
+  /**
+   * Streams `source` into a new temp file, hashing and counting, then fsyncs it (flush on close).
+   * The source is piped, not handed to pipeline(): on failure it is unpiped and drained rather
+   * than destroyed, so an HTTP client still receives the error status (507/413) instead of a reset.
+   */
+  async writeTemp(source: Readable, guard?: ByteGuard): Promise<TempFile> {
+    const tempPath = this.newTempPath();
+    const total = { bytes: 0, hash: crypto.createHash('sha256') };
+    const counter = countingHasher(guard, total);
+    const done = pipeline(counter, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: READ_HIGH_WATER }));
+    const onError = (err: Error) => counter.destroy(err);
+    const onClose = () => {
+      if (!source.readableEnded) counter.destroy(Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }));
+    };
+    source.on('error', onError);
+    source.on('close', onClose);
+    source.pipe(counter);
+    try {
+      await done;
+    } catch (err) {
+      source.unpipe(counter);
+      if (!source.destroyed) source.resume();
+      await fsp.rm(tempPath, { force: true });
+      throw classifyFsError(err, 'temporary file');
+    } finally {
+      source.off('error', onError);
+      source.off('close', onClose);
+    }
+    return { tempPath, size: total.bytes, sha256: total.hash.digest('hex') };
+  }
+
+  /** Copies a file into a new fsynced temp file (reflink when the filesystem can). */
+  async copyToTemp(key: string): Promise<{ tempPath: string; size: number }> {
+    const abs = await this.confined(key);
+    const st = await this.stat(key);
+    if (st.type !== 'file') throw new VfsError('IS_A_DIRECTORY', `not a file: ${key}`);
+    const tempPath = this.newTempPath();
+    try {
+      await fsp.copyFile(abs, tempPath, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
+      const handle = await fsp.open(tempPath, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      await fsp.rm(tempPath, { force: true });
+      throw classifyFsError(err, key);
+    }
+    return { tempPath, size: st.size };
+  }
+
+  /**
+   * Copies a folder (with its members unless depth is 0) into a new temp folder, to be renamed
+   * into place with commitTemp. Returns the copied entries relative to the folder (`/a/b`).
+   */
+  async copyTreeToTemp(key: string, depth: 0 | 'infinity'): Promise<{ tempPath: string; entries: Array<{ rel: string; stat: RawStat }> }> {
+    const tempPath = this.newTempPath();
+    const entries: Array<{ rel: string; stat: RawStat }> = [];
+    try {
+      await fsp.mkdir(tempPath, { mode: 0o750 });
+      if (depth === 'infinity') {
+        for await (const entry of this.walk(key)) {
+          const rel = entry.key.slice(key.length);
+          const dest = path.join(tempPath, rel);
+          if (entry.stat.type === 'directory') await fsp.mkdir(dest, { mode: 0o750 });
+          else await fsp.copyFile(path.join(this.root, entry.key), dest, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
+          entries.push({ rel, stat: entry.stat });
+        }
+      }
+    } catch (err) {
+      await fsp.rm(tempPath, { recursive: true, force: true });
+      throw classifyFsError(err, key);
+    }
+    return { tempPath, entries };
+  }
+
+  /** Atomically puts a finished temp file at `key` (replacing a file there). */
+  async commitTemp(tempPath: string, key: string, mtimeMs?: number): Promise<RawStat> {
+    const abs = await this.confined(key);
+    try {
+      if (mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(mtimeMs));
+      await fsp.rename(tempPath, abs);
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+    return this.stat(key);
+  }
+
+  /** Like commitTemp, but fails with ALREADY_EXISTS instead of replacing (link, then unlink the temp). */
+  async commitTempNoReplace(tempPath: string, key: string, mtimeMs?: number): Promise<RawStat> {
+    const abs = await this.confined(key);
+    try {
+      if (mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(mtimeMs));
+      await fsp.link(tempPath, abs);
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+    await fsp.rm(tempPath, { force: true });
+    return this.stat(key);
+  }
+
+  /** Deletes a temp file or folder that will not be committed. */
+  async discardTemp(tempPath: string): Promise<void> {
+    await fsp.rm(tempPath, { recursive: true, force: true });
+  }
+
+  async mkdir(key: string, options: { recursive?: boolean } = {}): Promise<RawStat> {
+    const abs = await this.confined(key);
+    try {
+      await fsp.mkdir(abs, { recursive: options.recursive ?? false, mode: 0o750 });
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+    return this.stat(key);
+  }
+
+  /** Removes a file or a whole tree (symlinks inside are removed, never followed). */
+  async remove(key: string): Promise<void> {
+    const abs = await this.confined(key);
+    try {
+      await fsp.rm(abs, { recursive: true, force: false });
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+  }
+
+  /** Renames within the root; an existing target file is replaced atomically. */
+  async rename(fromKey: string, toKey: string): Promise<void> {
+    const from = await this.confined(fromKey);
+    const to = await this.confined(toKey);
+    try {
+      await fsp.rename(from, to);
+    } catch (err) {
+      throw classifyFsError(err, toKey);
+    }
+  }
+
+  async setMtime(key: string, mtimeMs: number): Promise<void> {
+    const abs = await this.confined(key);
+    try {
+      const st = await fsp.lstat(abs);
+      if (st.isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ENOENT' });
+      await fsp.utimes(abs, st.atime, new Date(mtimeMs));
+    } catch (err) {
+      throw classifyFsError(err, key);
+    }
+  }
+
+  /** Every file and folder below `key` (not `key` itself), parents before children; symlinks skipped. */
+  async *walk(key: string): AsyncGenerator<{ key: string; stat: RawStat }> {
+    for (const entry of await this.list(key)) {
+      const child = `${key}/${entry.name}`;
+      yield { key: child, stat: entry.stat };
+      if (entry.stat.type === 'directory') yield* this.walk(child);
+    }
+  }
+
+  /** Bytes free for unprivileged writers on the storage filesystem. */
+  async freeBytes(): Promise<number> {
+    const st = await fsp.statfs(this.root);
+    return st.bavail * st.bsize;
+  }
+
+  /**
+   * Deletes the temp files in `.nasd/tmp` whose process is not alive (leftovers of a killed
+   * one). The folder is listed BEFORE asking who is alive: a process that starts meanwhile
+   * registers before it writes temp files, so none of its files can be in the listing.
+   */
+  async clearTemp(liveInstances: () => Promise<Set<string>>): Promise<number> {
+    const dir = path.join(this.root, '.nasd', 'tmp');
+    const names = await fsp.readdir(dir);
+    const live = await liveInstances();
+    const orphaned = names.filter((n) => !live.has(n.split('_', 1)[0]));
+    await Promise.all(orphaned.map((n) => fsp.rm(path.join(dir, n), { recursive: true, force: true })));
+    return orphaned.length;
+  }
+
+  /** Absolute path of a tus part file in `.nasd/uploads` (ids are validated by the caller). */
+  uploadPartPath(id: string): string {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new VfsError('VALIDATION', 'invalid upload id');
+    return path.join(this.root, '.nasd', 'uploads', id);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/index.js';
+import { VfsError } from '../lib/errors.js';
+import type { LocalBackend, RawStat } from './backends/local.js';
+import type { StorageDirectory } from './directory.js';
+import { parentKey } from './keys.js';
+import { resolveLocation, type AreaLocation, type Location } from './namespace.js';
+import type { OwnerRepo } from './owners.js';
+import { baseName } from './path.js';
+import type { PropertyRepo } from './properties.js';
+import type { QuotaLedger, QuotaSubject } from './quota.js';
+import type { Actor, EntryStat } from './types.js';
+
+/** Everything the VFS operations share; built once by VfsService. */
+export interface VfsCore {
+  knex: Knex;
+  backend: LocalBackend;
+  dir: StorageDirectory;
+  owners: OwnerRepo;
+  props: PropertyRepo;
+  ledger: QuotaLedger;
+  audit: AuditLog;
+}
+
+/** Strong validator from inode, size and mtime (changes whenever the content is replaced). */
+export function etagOf(raw: RawStat): string {
+  return `"${raw.ino.toString(16)}-${raw.size.toString(16)}-${Math.round(raw.mtimeMs * 1000).toString(16)}"`;
+}
+
+export function toEntry(path: string, raw: RawStat, ownerId: number | null, virtual = false): EntryStat {
+  return {
+    path,
+    name: baseName(path),
+    type: raw.type,
+    size: raw.type === 'file' ? raw.size : 0,
+    mtimeMs: raw.mtimeMs,
+    birthtimeMs: raw.birthtimeMs,
+    ownerId,
+    etag: etagOf(raw),
+    virtual,
+  };
+}
+
+/** Appends a file event to the audit log (inside the caller's transaction when given). */
+export async function auditFile(core: VfsCore, actor: Actor, action: string, target: string, details: Record<string, unknown>, db?: Knex.Transaction): Promise<void> {
+  await core.audit.record(
+    {
+      action,
+      outcome: 'success',
+      actor: { id: actor.principal.userId, name: actor.principal.username },
+      target,
+      address: actor.address ?? null,
+      protocol: actor.protocol,
+      details,
+    },
+    db,
+  );
+}
+
+/**
+ * Resolves a path and makes sure its area root exists on disk (homes are created on first use;
+ * a share folder removed behind nasd's back is recreated empty). An admin entering somebody
+ * else's home is audited once per operation.
+ */
+export async function locate(core: VfsCore, actor: Actor, rawPath: string): Promise<Location> {
+  const loc = await resolveLocation(core.dir, actor.principal, rawPath);
+  if (loc.kind === 'area') {
+    if (!(await core.backend.tryStat(loc.areaKey))) await core.backend.mkdir(loc.areaKey, { recursive: true });
+    if (loc.adminInOtherHome) {
+      await auditFile(core, actor, 'home.admin_access', loc.path, { home: loc.areaKey });
+    }
+  }
+  return loc;
+}
+
+/** A location that must be inside an area (not `/`, not `/homes`). */
+export function requireArea(loc: Location, what: string): AreaLocation {
+  if (loc.kind !== 'area') throw new VfsError('FORBIDDEN', `${loc.path} is a namespace folder and cannot be ${what}`);
+  return loc;
+}
+
+/** Like requireArea, and also refuses area roots (`/home`, `/<share>`), which cannot be changed. */
+export function requireInside(loc: Location, what: string): AreaLocation {
+  const area = requireArea(loc, what);
+  if (area.isAreaRoot) throw new VfsError('FORBIDDEN', `${loc.path} is a namespace folder and cannot be ${what}`);
+  return area;
+}
+
+/** The parent folder of `loc` must exist and be a folder (PARENT_MISSING / NOT_A_DIRECTORY). */
+export async function requireParentDir(core: VfsCore, loc: AreaLocation): Promise<void> {
+  const parent = await core.backend.tryStat(parentKey(loc.key));
+  if (!parent) throw new VfsError('PARENT_MISSING', `the parent folder of ${loc.path} does not exist`);
+  if (parent.type !== 'directory') throw new VfsError('NOT_A_DIRECTORY', `the parent of ${loc.path} is a file`);
+}
+
+/** Quota subject for new bytes at a location owned by `ownerId`. */
+export function subjectOf(loc: AreaLocation, ownerId: number | null): QuotaSubject {
+  return { userId: ownerId, shareId: loc.share?.id ?? null };
+}

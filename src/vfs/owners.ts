@@ -1,0 +1,123 @@
+import type { Knex } from 'knex';
+import { areaOf, keyHash, parentKey, rebaseKey, whereSubtree } from './keys.js';
+
+/** Who owns one file or folder, and the bytes it counts for. */
+export interface OwnerRecord {
+  key: string;
+  ownerId: number;
+  isDir: boolean;
+  size: number;
+  sha256: string | null;
+}
+
+interface OwnerRow {
+  key_hash: string;
+  key: string;
+  parent_hash: string;
+  area: string;
+  owner_id: number;
+  is_dir: boolean | number;
+  size: number;
+  sha256: string | null;
+  updated_at: number;
+}
+
+function toRecord(row: OwnerRow): OwnerRecord {
+  return { key: row.key, ownerId: Number(row.owner_id), isDir: Boolean(row.is_dir), size: Number(row.size), sha256: row.sha256 };
+}
+
+function toRow(rec: OwnerRecord, now: number): OwnerRow {
+  return {
+    key_hash: keyHash(rec.key),
+    key: rec.key,
+    parent_hash: keyHash(parentKey(rec.key)),
+    area: areaOf(rec.key),
+    owner_id: rec.ownerId,
+    is_dir: rec.isDir,
+    size: rec.size,
+    sha256: rec.sha256,
+    updated_at: now,
+  };
+}
+
+/** Repository of the file_owners table. No business rules: the service decides who owns what. */
+export class OwnerRepo {
+  constructor(private readonly knex: Knex) {}
+
+  async get(key: string, db: Knex = this.knex): Promise<OwnerRecord | undefined> {
+    const row = await db<OwnerRow>('file_owners').where('key_hash', keyHash(key)).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Owner ids of a folder's children by name: ONE query, however many children (PROPFIND Depth 1). */
+  async childOwners(dirKey: string): Promise<Map<string, number>> {
+    const rows: Array<Pick<OwnerRow, 'key' | 'owner_id'>> = await this.knex('file_owners')
+      .select('key', 'owner_id')
+      .where('parent_hash', keyHash(dirKey));
+    const cut = dirKey.length + 1;
+    return new Map(rows.map((r) => [r.key.slice(cut), Number(r.owner_id)]));
+  }
+
+  async upsert(db: Knex, rec: OwnerRecord, now = Date.now()): Promise<void> {
+    await db('file_owners').insert(toRow(rec, now)).onConflict('key_hash').merge();
+  }
+
+  async insertMany(db: Knex, recs: OwnerRecord[], now = Date.now()): Promise<void> {
+    for (let i = 0; i < recs.length; i += 200) {
+      await db('file_owners').insert(recs.slice(i, i + 200).map((r) => toRow(r, now))).onConflict('key_hash').merge();
+    }
+  }
+
+  /** `key` and everything recorded below it. */
+  async subtree(key: string, db: Knex = this.knex): Promise<OwnerRecord[]> {
+    const rows: OwnerRow[] = await whereSubtree(db('file_owners').select('*'), key);
+    return rows.map(toRecord);
+  }
+
+  /** Every record of one area (reconcile). */
+  async area(area: string): Promise<OwnerRecord[]> {
+    const rows: OwnerRow[] = await this.knex('file_owners').select('*').where('area', area);
+    return rows.map(toRecord);
+  }
+
+  async deleteSubtree(db: Knex, key: string): Promise<void> {
+    await whereSubtree(db('file_owners'), key).delete();
+  }
+
+  async deleteKeys(db: Knex, keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 200) {
+      await db('file_owners').whereIn('key_hash', keys.slice(i, i + 200).map(keyHash)).delete();
+    }
+  }
+
+  /**
+   * Re-keys a moved subtree; `ownerOf` may hand records to a new owner (moving into a home).
+   * The caller has already removed whatever was at the target.
+   */
+  async moveSubtree(db: Knex, fromKey: string, toKey: string, ownerOf: (rec: OwnerRecord) => number): Promise<OwnerRecord[]> {
+    const recs = await this.subtree(fromKey, db);
+    await this.deleteSubtree(db, fromKey);
+    const moved = recs.map((r) => ({ ...r, key: rebaseKey(r.key, fromKey, toKey), ownerId: ownerOf(r) }));
+    await this.insertMany(db, moved);
+    return recs;
+  }
+
+  /** Bytes and file counts per owner across all areas (reconcile). */
+  async totalsByOwner(): Promise<Map<number, { bytes: number; files: number }>> {
+    const rows: Array<{ owner_id: number; bytes: number | string | null; files: number | string }> = await this.knex('file_owners')
+      .select('owner_id')
+      .sum({ bytes: 'size' })
+      .count({ files: '*' })
+      .where('is_dir', false)
+      .groupBy('owner_id');
+    return new Map(rows.map((r) => [Number(r.owner_id), { bytes: Number(r.bytes ?? 0), files: Number(r.files) }]));
+  }
+
+  /** Bytes and file counts in one area (share usage). */
+  async areaTotals(area: string, db: Knex = this.knex): Promise<{ bytes: number; files: number }> {
+    const row = (await db('file_owners').sum({ bytes: 'size' }).count({ files: '*' }).where({ area, is_dir: false }).first()) as
+      | { bytes: number | string | null; files: number | string }
+      | undefined;
+    return { bytes: Number(row?.bytes ?? 0), files: Number(row?.files ?? 0) };
+  }
+}

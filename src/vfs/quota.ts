@@ -1,0 +1,234 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { DbKind } from '../db/index.js';
+import { VfsError } from '../lib/errors.js';
+
+/** Whose quota a write is charged to: the file's owner and, in a share, the share's size limit. */
+export interface QuotaSubject {
+  /** null when no user's usage changes (a move between shares only touches share limits). */
+  userId: number | null;
+  shareId: number | null;
+}
+
+/** A change to the usage counters, applied inside the commit's transaction. */
+export interface UsageDelta {
+  scope: 'user' | 'share';
+  subjectId: number;
+  bytes: number;
+  files: number;
+}
+
+/** What a subject may still write, and why (null limit = unlimited). */
+export interface Availability {
+  availableBytes: number;
+  usedBytes: number;
+  limitBytes: number | null;
+  /** Which bound is the tightest: the user's quota, the share's limit or the free disk. */
+  boundBy: 'user' | 'share' | 'disk';
+}
+
+export interface ReserveOptions {
+  kind: 'write' | 'tus';
+  uploadId?: string;
+  /** Write reservations of a dead process are reclaimed (dropOrphanedWrites); this lease is a last safety net. */
+  expiresAt?: number;
+}
+
+const WRITE_LEASE_MS = 6 * 3600_000;
+
+/**
+ * The quota ledger (sftpgo's three stages): check → reserve(bytes) → settle (commit the real
+ * delta) or release. Every step runs in a transaction that first locks the usage rows of the
+ * user and the share (PostgreSQL `SELECT … FOR UPDATE`; SQLite's single connection already
+ * serialises transactions), so concurrent writers can never together pass a quota.
+ */
+export class QuotaLedger {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dbKind: DbKind,
+    private readonly freeDiskBytes: () => Promise<number>,
+    /** The process recorded on its `write` reservations (see InstanceRegistry). */
+    private readonly instanceId: string | null = null,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Ensures the usage rows exist and locks them in a fixed order (user, then share). Commits
+   * call it first in their transaction so that two commits to one place run one after the other.
+   */
+  async lockSubject(trx: Knex.Transaction, subject: QuotaSubject): Promise<void> {
+    const rows: Array<['user' | 'share', number]> = subject.userId === null ? [] : [['user', subject.userId]];
+    if (subject.shareId !== null) rows.push(['share', subject.shareId]);
+    for (const [scope, subjectId] of rows) {
+      await trx('storage_usage').insert({ scope, subject_id: subjectId, bytes: 0, files: 0, updated_at: this.now() }).onConflict(['scope', 'subject_id']).ignore();
+      const q = trx('storage_usage').select('bytes').where({ scope, subject_id: subjectId });
+      await (this.dbKind === 'postgres' ? q.forUpdate() : q);
+    }
+  }
+
+  private async reserved(db: Knex, column: 'user_id' | 'share_id', id: number, excludeId?: string): Promise<number> {
+    const q = db('quota_reservations').sum({ bytes: 'bytes' }).where(column, id).andWhere('expires_at', '>', this.now());
+    if (excludeId) q.andWhereNot('id', excludeId);
+    const row = (await q.first()) as { bytes: number | string | null } | undefined;
+    return Number(row?.bytes ?? 0);
+  }
+
+  private async used(db: Knex, scope: 'user' | 'share', id: number): Promise<number> {
+    const row = await db('storage_usage').select('bytes').where({ scope, subject_id: id }).first();
+    return Number(row?.bytes ?? 0);
+  }
+
+  /**
+   * What the subject may still write (reservations of others count as spent). `disk: false`
+   * leaves the free disk out: bytes already written to a temp file have taken their disk space.
+   */
+  async availability(subject: QuotaSubject, db: Knex = this.knex, excludeReservation?: string, options: { disk?: boolean } = {}): Promise<Availability> {
+    const candidates: Availability[] = [];
+    let userUsed = 0;
+    let userLimit: number | null = null;
+    if (subject.userId !== null) {
+      const user = await db('users').select('quota_bytes').where('id', subject.userId).first();
+      userLimit = user?.quota_bytes === null || user?.quota_bytes === undefined ? null : Number(user.quota_bytes);
+      userUsed = await this.used(db, 'user', subject.userId);
+      const userReserved = await this.reserved(db, 'user_id', subject.userId, excludeReservation);
+      candidates.push({
+        availableBytes: userLimit === null ? Number.MAX_SAFE_INTEGER : userLimit - userUsed - userReserved,
+        usedBytes: userUsed,
+        limitBytes: userLimit,
+        boundBy: 'user',
+      });
+    }
+    if (subject.shareId !== null) {
+      const share = await db('shares').select('size_limit_bytes').where('id', subject.shareId).first();
+      const limit = share?.size_limit_bytes === null || share?.size_limit_bytes === undefined ? null : Number(share.size_limit_bytes);
+      if (limit !== null) {
+        const used = await this.used(db, 'share', subject.shareId);
+        const reserved = await this.reserved(db, 'share_id', subject.shareId, excludeReservation);
+        candidates.push({ availableBytes: limit - used - reserved, usedBytes: used, limitBytes: limit, boundBy: 'share' });
+      }
+    }
+    if (options.disk === false) {
+      candidates.push({ availableBytes: Number.MAX_SAFE_INTEGER, usedBytes: userUsed, limitBytes: userLimit, boundBy: 'user' });
+    } else {
+      const allReserved = Number(
+        ((await db('quota_reservations').sum({ bytes: 'bytes' }).where('expires_at', '>', this.now()).modify((q) => {
+          if (excludeReservation) q.whereNot('id', excludeReservation);
+        }).first()) as { bytes: number | string | null } | undefined)?.bytes ?? 0,
+      );
+      candidates.push({ availableBytes: (await this.freeDiskBytes()) - allReserved, usedBytes: userUsed, limitBytes: userLimit, boundBy: 'disk' });
+    }
+    const tightest = candidates.reduce((a, b) => (b.availableBytes < a.availableBytes ? b : a));
+    return { ...tightest, availableBytes: Math.max(0, tightest.availableBytes) };
+  }
+
+  private refuse(avail: Availability, wanted: number): never {
+    const what = avail.boundBy === 'user' ? 'your storage quota' : avail.boundBy === 'share' ? "the share's size limit" : 'the free disk space';
+    throw new VfsError('QUOTA_EXCEEDED', `writing ${wanted} bytes would exceed ${what} (${avail.availableBytes} bytes available)`, {
+      details: { availableBytes: avail.availableBytes, boundBy: avail.boundBy },
+    });
+  }
+
+  /** Reserves `bytes` for the subject or throws QUOTA_EXCEEDED; returns the reservation id. */
+  async reserve(subject: QuotaSubject, bytes: number, options: ReserveOptions): Promise<string> {
+    const id = crypto.randomUUID();
+    await this.knex.transaction(async (trx) => {
+      await this.lockSubject(trx, subject);
+      const avail = await this.availability(subject, trx);
+      if (bytes > avail.availableBytes) this.refuse(avail, bytes);
+      await trx('quota_reservations').insert({
+        id,
+        user_id: subject.userId,
+        share_id: subject.shareId,
+        bytes,
+        kind: options.kind,
+        upload_id: options.uploadId ?? null,
+        instance_id: options.kind === 'write' ? this.instanceId : null,
+        created_at: this.now(),
+        expires_at: options.expiresAt ?? this.now() + WRITE_LEASE_MS,
+      });
+    });
+    return id;
+  }
+
+  /** Raises a reservation to `bytes` in total, or throws QUOTA_EXCEEDED (the reservation is kept). */
+  async grow(id: string, bytes: number): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const row = await trx('quota_reservations').where('id', id).first();
+      if (!row) throw new VfsError('CONFLICT', 'the quota reservation has expired');
+      if (bytes <= Number(row.bytes)) return;
+      const subject = { userId: row.user_id === null ? null : Number(row.user_id), shareId: row.share_id === null ? null : Number(row.share_id) };
+      await this.lockSubject(trx, subject);
+      const avail = await this.availability(subject, trx, id);
+      if (bytes > avail.availableBytes) this.refuse(avail, bytes);
+      const patch: Record<string, number> = { bytes };
+      if (row.kind === 'write') patch.expires_at = this.now() + WRITE_LEASE_MS;
+      await trx('quota_reservations').where('id', id).update(patch);
+    });
+  }
+
+  /**
+   * Commit-time check, inside the commit's transaction after lockSubject: the real growth of the
+   * subject's usage (new size minus the size actually replaced, read under the lock) must be
+   * covered by the writer's reservation or fit the quota and share limit now. Reservations
+   * credit the replaced file's size when they are made; two overwrites of one file running at
+   * once both take that credit but only one gets it, so without this check the second could
+   * pass the quota by the file's size.
+   */
+  async assertGrowthFits(trx: Knex.Transaction, subject: QuotaSubject, growth: number, reservationId?: string): Promise<void> {
+    if (growth <= 0) return;
+    const row = reservationId ? await trx('quota_reservations').select('bytes').where('id', reservationId).first() : undefined;
+    if (growth <= Number(row?.bytes ?? 0)) return;
+    const avail = await this.availability(subject, trx, reservationId, { disk: false });
+    if (growth > avail.availableBytes) this.refuse(avail, growth);
+  }
+
+  /** Drops a reservation (abort, failure, expiry). Idempotent. */
+  async release(id: string, db: Knex = this.knex): Promise<void> {
+    await db('quota_reservations').where('id', id).delete();
+  }
+
+  /** Applies usage deltas; call inside the transaction that commits ownership. */
+  async applyUsage(trx: Knex, deltas: UsageDelta[]): Promise<void> {
+    for (const d of deltas) {
+      if (d.bytes === 0 && d.files === 0) continue;
+      await trx('storage_usage').insert({ scope: d.scope, subject_id: d.subjectId, bytes: 0, files: 0, updated_at: this.now() }).onConflict(['scope', 'subject_id']).ignore();
+      await trx('storage_usage')
+        .where({ scope: d.scope, subject_id: d.subjectId })
+        .update({ bytes: trx.raw('bytes + ?', [d.bytes]), files: trx.raw('files + ?', [d.files]), updated_at: this.now() });
+    }
+  }
+
+  /** Sets usage counters to recomputed values (reconcile). */
+  async setUsage(trx: Knex, scope: 'user' | 'share', subjectId: number, bytes: number, files: number): Promise<void> {
+    await trx('storage_usage')
+      .insert({ scope, subject_id: subjectId, bytes, files, updated_at: this.now() })
+      .onConflict(['scope', 'subject_id'])
+      .merge({ bytes, files, updated_at: this.now() });
+  }
+
+  /** Usage counters of one subject. */
+  async usage(scope: 'user' | 'share', subjectId: number): Promise<{ bytes: number; files: number }> {
+    const row = await this.knex('storage_usage').select('bytes', 'files').where({ scope, subject_id: subjectId }).first();
+    return { bytes: Number(row?.bytes ?? 0), files: Number(row?.files ?? 0) };
+  }
+
+  /**
+   * Drops `write` reservations whose process has no heartbeat row (InstanceRegistry.liveIds
+   * removes the rows of dead processes first). One statement with a subquery, so a process that
+   * registers and reserves meanwhile keeps its reservation. tus reservations live until their
+   * upload expires.
+   */
+  async dropOrphanedWrites(): Promise<number> {
+    return this.knex('quota_reservations')
+      .where('kind', 'write')
+      .andWhere((q) => {
+        q.whereNull('instance_id').orWhereNotIn('instance_id', this.knex('nasd_instances').select('id'));
+      })
+      .delete();
+  }
+
+  /** Bytes currently reserved by a user (tests and the usage API). */
+  async reservedBy(userId: number): Promise<number> {
+    return this.reserved(this.knex, 'user_id', userId);
+  }
+}

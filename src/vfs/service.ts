@@ -1,0 +1,283 @@
+import type { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/index.js';
+import type { DbKind } from '../db/index.js';
+import { VfsError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { LocalBackend, RawStat } from './backends/local.js';
+import { auditFile, locate, requireArea, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
+import { StorageDirectory, type StorageUser } from './directory.js';
+import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, type AreaLocation, type Location } from './namespace.js';
+import { InstanceRegistry } from './instances.js';
+import { OwnerRepo } from './owners.js';
+import { joinPath, validateName } from './path.js';
+import { PropertyRepo } from './properties.js';
+import { QuotaLedger } from './quota.js';
+import { reconcileStorage, type ReconcileReport } from './reconcile.js';
+import { copyEntry, moveEntry, removeEntry } from './tree.js';
+import type { Actor, ByteRange, DeadProperty, EntryStat, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
+import { writeFile } from './write.js';
+
+/** A user's storage usage as reported to administrators and to the user. */
+export interface UserUsage {
+  userId: number;
+  username: string;
+  usedBytes: number;
+  files: number;
+  reservedBytes: number;
+  quotaBytes: number | null;
+}
+
+const EMPTY_DIR: RawStat = { type: 'directory', size: 0, mtimeMs: 0, birthtimeMs: 0, ino: 0 };
+
+function isValidName(name: string): boolean {
+  try {
+    validateName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The VFS: namespace, permissions, ownership, quota and audit around the local backend. Every
+ * protocol goes through it (design.md "Storage model"); its errors are VfsErrors for each edge
+ * to map. `start()` must run once before use and `close()` once at shutdown.
+ */
+export class VfsService implements Vfs {
+  /** Shared internals, also used by UploadSessions and reconcile. */
+  readonly core: VfsCore;
+  /** This process among the nasd processes sharing the database (its id is the backend's). */
+  readonly instance: InstanceRegistry;
+  private readonly logger?: Logger;
+
+  constructor(deps: { knex: Knex; dbKind: DbKind; backend: LocalBackend; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
+    const { knex, backend, audit } = deps;
+    this.instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs });
+    this.logger = deps.logger;
+    this.core = {
+      knex,
+      backend,
+      audit,
+      dir: new StorageDirectory(knex),
+      owners: new OwnerRepo(knex),
+      props: new PropertyRepo(knex),
+      ledger: new QuotaLedger(knex, deps.dbKind, () => backend.freeBytes(), backend.instanceId),
+    };
+  }
+
+  /**
+   * Registers this process's heartbeat, reclaims the leftovers of dead processes and keeps
+   * doing so on every heartbeat. Several processes may share one database and storage root:
+   * only temp files and write reservations of processes found dead are dropped.
+   */
+  async start(): Promise<{ tempFiles: number; reservations: number }> {
+    await this.instance.beat();
+    const recovered = await this.reclaim();
+    this.instance.startHeartbeat(
+      async () => {
+        const again = await this.reclaim();
+        if (again.tempFiles || again.reservations) this.logger?.warn(again, 'storage: reclaimed leftovers of a stopped nasd process');
+      },
+      (err) => this.logger?.error({ err }, 'storage: heartbeat failed'),
+    );
+    return recovered;
+  }
+
+  /** Drops the temp files and write reservations of processes that are no longer alive. */
+  async reclaim(): Promise<{ tempFiles: number; reservations: number }> {
+    // liveIds (called by clearTemp) deletes the heartbeat rows of dead processes, which is
+    // what makes their reservations orphaned for dropOrphanedWrites.
+    const tempFiles = await this.core.backend.clearTemp(() => this.instance.liveIds());
+    const reservations = await this.core.ledger.dropOrphanedWrites();
+    return { tempFiles, reservations };
+  }
+
+  /** Clean shutdown: the heartbeat row goes (call before closing the database). */
+  async close(): Promise<void> {
+    await this.instance.stop();
+  }
+
+  async stat(actor: Actor, path: string): Promise<EntryStat> {
+    const loc = await locate(this.core, actor, path);
+    return this.statAt(loc);
+  }
+
+  private async statAt(loc: Location): Promise<EntryStat> {
+    if (loc.kind === 'virtual') return toEntry(loc.path, (await this.core.backend.tryStat('homes')) ?? EMPTY_DIR, null, true);
+    const raw = await this.core.backend.stat(loc.key);
+    if (loc.isAreaRoot) return toEntry(loc.path, raw, loc.homeUserId ?? loc.share?.ownerId ?? null, true);
+    const rec = await this.core.owners.get(loc.key);
+    return toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc));
+  }
+
+  async list(actor: Actor, path: string): Promise<EntryStat[]> {
+    const loc = await locate(this.core, actor, path);
+    if (loc.kind === 'virtual') return loc.path === '/' ? this.listRoot(actor) : this.listHomes();
+    const raw = await this.core.backend.stat(loc.key);
+    if (raw.type !== 'directory') throw new VfsError('NOT_A_DIRECTORY', `${loc.path} is a file`);
+    const [children, owners] = await Promise.all([this.core.backend.list(loc.key), this.core.owners.childOwners(loc.key)]);
+    const fallback = fallbackOwner(loc);
+    return children
+      .filter((c) => isValidName(c.name))
+      .map((c) => toEntry(joinPath(loc.path, c.name), c.stat, owners.get(c.name) ?? fallback));
+  }
+
+  private async listRoot(actor: Actor): Promise<EntryStat[]> {
+    const { principal } = actor;
+    const out: EntryStat[] = [await this.stat(actor, '/home')];
+    if (principal.isAdmin) out.push(toEntry('/homes', (await this.core.backend.tryStat('homes')) ?? EMPTY_DIR, null, true));
+    const acl = principal.isAdmin ? new Map() : await this.core.dir.accessMap(principal.userId);
+    for (const share of await this.core.dir.shares()) {
+      if (effectiveAccess(share, principal, acl.get(share.id) ?? 'none') === 'none') continue;
+      const raw = (await this.core.backend.tryStat(`shares/${share.name}`)) ?? EMPTY_DIR;
+      out.push(toEntry(`/${share.name}`, raw, share.ownerId, true));
+    }
+    return out;
+  }
+
+  private async listHomes(): Promise<EntryStat[]> {
+    const users = await this.core.dir.users();
+    return Promise.all(
+      users.map(async (u) => toEntry(`/homes/${u.username}`, (await this.core.backend.tryStat(`homes/${u.username}`)) ?? EMPTY_DIR, u.id, true)),
+    );
+  }
+
+  async openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }> {
+    const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
+    if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
+      throw new VfsError('VALIDATION', 'invalid byte range');
+    }
+    const { stat: raw, stream } = await this.core.backend.openRead(loc.key, range);
+    const rec = await this.core.owners.get(loc.key);
+    return { stat: toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc)), stream };
+  }
+
+  async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
+    const loc = await locate(this.core, actor, path);
+    return writeFile(this.core, actor, requireArea(loc, 'written'), source, options);
+  }
+
+  async mkdir(actor: Actor, path: string): Promise<EntryStat> {
+    const loc = requireInside(await locate(this.core, actor, path), 'created');
+    await requireParentDir(this.core, loc);
+    if (await this.core.backend.tryStat(loc.key)) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
+    assertCanCreate(loc);
+    const ownerId = defaultOwner(loc, actor.principal);
+    return this.core.knex.transaction(async (trx) => {
+      const raw = await this.core.backend.mkdir(loc.key);
+      await this.core.owners.upsert(trx, { key: loc.key, ownerId, isDir: true, size: 0, sha256: null });
+      await auditFile(this.core, actor, 'file.mkdir', loc.path, { key: loc.key }, trx);
+      return toEntry(loc.path, raw, ownerId);
+    });
+  }
+
+  async remove(actor: Actor, path: string): Promise<void> {
+    const loc = requireArea(await locate(this.core, actor, path), 'deleted');
+    await removeEntry(this.core, actor, loc);
+  }
+
+  async move(actor: Actor, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }> {
+    const [src, dst] = await this.twoAreas(actor, from, to, 'moved');
+    return moveEntry(this.core, actor, src, dst, options.overwrite);
+  }
+
+  async copy(actor: Actor, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }> {
+    const [src, dst] = await this.twoAreas(actor, from, to, 'copied');
+    return copyEntry(this.core, actor, src, dst, options);
+  }
+
+  private async twoAreas(actor: Actor, from: string, to: string, what: string): Promise<[AreaLocation, AreaLocation]> {
+    const src = requireArea(await locate(this.core, actor, from), what);
+    const dst = requireArea(await locate(this.core, actor, to), 'replaced');
+    return [src, dst];
+  }
+
+  async setMtime(actor: Actor, path: string, mtimeMs: number): Promise<void> {
+    const loc = requireInside(await locate(this.core, actor, path), 'changed');
+    if (!Number.isFinite(mtimeMs) || mtimeMs < 0) throw new VfsError('VALIDATION', 'invalid modification time');
+    await this.assertModifiable(actor, loc);
+    await this.core.backend.setMtime(loc.key, mtimeMs);
+  }
+
+  private async assertModifiable(actor: Actor, loc: AreaLocation): Promise<void> {
+    await this.core.backend.stat(loc.key);
+    const rec = await this.core.owners.get(loc.key);
+    assertCanModify(loc, actor.principal, [rec?.ownerId ?? fallbackOwner(loc)]);
+  }
+
+  async assertWritable(actor: Actor, path: string): Promise<void> {
+    const loc = requireArea(await locate(this.core, actor, path), 'changed');
+    if (loc.isAreaRoot || !(await this.core.backend.tryStat(loc.key))) assertCanCreate(loc);
+    else await this.assertModifiable(actor, loc);
+  }
+
+  async quota(actor: Actor, path: string): Promise<QuotaInfo> {
+    const loc = await locate(this.core, actor, path);
+    const subject = loc.kind === 'area' ? subjectOf(loc, defaultOwner(loc, actor.principal)) : { userId: actor.principal.userId, shareId: null };
+    const avail = await this.core.ledger.availability(subject);
+    return { usedBytes: avail.usedBytes, limitBytes: avail.limitBytes, availableBytes: avail.availableBytes };
+  }
+
+  async storageKey(actor: Actor, path: string): Promise<string> {
+    const loc = await locate(this.core, actor, path);
+    return loc.kind === 'area' ? loc.key : `virtual:${loc.path}`;
+  }
+
+  async getProperties(actor: Actor, path: string): Promise<DeadProperty[]> {
+    const loc = await locate(this.core, actor, path);
+    if (loc.kind === 'virtual') return [];
+    await this.core.backend.stat(loc.key);
+    return this.core.props.get(loc.key);
+  }
+
+  async listChildProperties(actor: Actor, path: string): Promise<Map<string, DeadProperty[]>> {
+    const loc = await locate(this.core, actor, path);
+    if (loc.kind === 'virtual') return new Map();
+    return this.core.props.children(loc.key);
+  }
+
+  async patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void> {
+    const loc = requireArea(await locate(this.core, actor, path), 'changed');
+    if (loc.isAreaRoot) assertCanCreate(loc);
+    else await this.assertModifiable(actor, loc);
+    await this.core.props.patch(loc.key, patch);
+  }
+
+  /** Recomputes ownership and usage from disk (scheduled job); returns the drift it fixed. */
+  reconcile(): Promise<ReconcileReport> {
+    return reconcileStorage(this.core);
+  }
+
+  /** Usage counters of a user (bytes they own anywhere) and what they have reserved. */
+  async userUsage(userId: number): Promise<{ bytes: number; files: number; reservedBytes: number }> {
+    const usage = await this.core.ledger.usage('user', userId);
+    return { ...usage, reservedBytes: await this.core.ledger.reservedBy(userId) };
+  }
+
+  /** Usage and quota of one user (undefined when there is no such user). */
+  async usageReport(userId: number): Promise<UserUsage | undefined> {
+    const user = await this.core.dir.userById(userId);
+    return user && this.usageOf(user);
+  }
+
+  /** Usage and quota of every user. */
+  async usageReports(): Promise<UserUsage[]> {
+    return Promise.all((await this.core.dir.users()).map((u) => this.usageOf(u)));
+  }
+
+  private async usageOf(u: StorageUser): Promise<UserUsage> {
+    const usage = await this.userUsage(u.id);
+    return { userId: u.id, username: u.username, usedBytes: usage.bytes, files: usage.files, reservedBytes: usage.reservedBytes, quotaBytes: u.quotaBytes };
+  }
+
+  /** Usernames of owners (ids from EntryStat.ownerId); ids of deleted users are absent. */
+  ownerNames(ids: Iterable<number>): Promise<Map<number, string>> {
+    return this.core.dir.usernames([...new Set(ids)]);
+  }
+
+  /** Usage counters of a share (bytes stored in it, whoever owns them). */
+  async shareUsage(shareId: number): Promise<{ bytes: number; files: number }> {
+    return this.core.ledger.usage('share', shareId);
+  }
+}

@@ -1,0 +1,162 @@
+import type { Knex } from 'knex';
+import { VfsError } from '../lib/errors.js';
+import { auditFile, requireInside, requireParentDir, subjectOf, type VfsCore } from './core.js';
+import { assertCanCreate, assertCanModify, defaultOwner, type AreaLocation } from './namespace.js';
+import type { OwnerRecord } from './owners.js';
+import { isSameOrBelow } from './path.js';
+import type { UsageDelta } from './quota.js';
+import type { Actor } from './types.js';
+
+/** Usage deltas that take `recs` away from their owners (and from the share of `loc`). */
+function removalDeltas(loc: AreaLocation, recs: OwnerRecord[]): UsageDelta[] {
+  const deltas: UsageDelta[] = [];
+  let shareBytes = 0;
+  let shareFiles = 0;
+  for (const r of recs) {
+    if (r.isDir) continue;
+    deltas.push({ scope: 'user', subjectId: r.ownerId, bytes: -r.size, files: -1 });
+    shareBytes += r.size;
+    shareFiles += 1;
+  }
+  if (loc.share) deltas.push({ scope: 'share', subjectId: loc.share.id, bytes: -shareBytes, files: -shareFiles });
+  return deltas;
+}
+
+/** Checks that the actor may change or delete everything at and below `loc`. */
+async function assertMayModifyTree(core: VfsCore, actor: Actor, loc: AreaLocation): Promise<OwnerRecord[]> {
+  const recs = await core.owners.subtree(loc.key);
+  if (loc.access !== 'full') {
+    const own = recs.find((r) => r.key === loc.key);
+    assertCanModify(loc, actor.principal, [own?.ownerId ?? null, ...recs.map((r) => r.ownerId)]);
+  }
+  return recs;
+}
+
+/** Deletes whatever is at `loc` with its records, properties and usage, inside `trx`. */
+async function removeInside(core: VfsCore, trx: Knex.Transaction, loc: AreaLocation): Promise<number> {
+  const recs = await core.owners.subtree(loc.key, trx);
+  await core.backend.remove(loc.key);
+  await core.owners.deleteSubtree(trx, loc.key);
+  await core.props.deleteSubtree(trx, loc.key);
+  await core.ledger.applyUsage(trx, removalDeltas(loc, recs));
+  return recs.reduce((n, r) => n + (r.isDir ? 0 : r.size), 0);
+}
+
+/** Deletes a file or a whole tree (owners, usage and dead properties go with it). */
+export async function removeEntry(core: VfsCore, actor: Actor, loc0: AreaLocation): Promise<void> {
+  const loc = requireInside(loc0, 'deleted');
+  await core.backend.stat(loc.key);
+  await assertMayModifyTree(core, actor, loc);
+  await core.knex.transaction(async (trx) => {
+    const bytes = await removeInside(core, trx, loc);
+    await auditFile(core, actor, 'file.delete', loc.path, { key: loc.key, bytes }, trx);
+  });
+}
+
+interface TransferPlan {
+  created: boolean;
+  srcType: 'file' | 'directory';
+}
+
+/** Shared checks of move and copy: source exists, target parent exists, overwrite rules, no self-nesting. */
+async function planTransfer(core: VfsCore, actor: Actor, from: AreaLocation, to: AreaLocation, overwrite: boolean): Promise<TransferPlan> {
+  const src = await core.backend.stat(from.key);
+  if (from.key === to.key) throw new VfsError('FORBIDDEN', 'source and destination are the same');
+  if (isSameOrBelow(to.key, from.key)) throw new VfsError('CONFLICT', 'a folder cannot be moved or copied into itself');
+  await requireParentDir(core, to);
+  assertCanCreate(to);
+  const dest = await core.backend.tryStat(to.key);
+  if (dest) {
+    if (!overwrite) throw new VfsError('ALREADY_EXISTS', `${to.path} already exists`);
+    if (isSameOrBelow(from.key, to.key)) throw new VfsError('CONFLICT', 'cannot overwrite a folder that contains the source');
+    await assertMayModifyTree(core, actor, to);
+  }
+  return { created: !dest, srcType: src.type };
+}
+
+/** Moves a file or tree; owners follow (into a home they become the home's user), as do usage and properties. */
+export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation, to0: AreaLocation, overwrite: boolean): Promise<{ created: boolean }> {
+  const from = requireInside(from0, 'moved');
+  const to = requireInside(to0, 'replaced');
+  const plan = await planTransfer(core, actor, from, to, overwrite);
+  const recs = await assertMayModifyTree(core, actor, from);
+  const crossArea = from.areaKey !== to.areaKey;
+  const ownerOf = (r: OwnerRecord) => (crossArea && to.homeUserId !== null ? to.homeUserId : r.ownerId);
+  const bytes = recs.reduce((n, r) => n + (r.isDir ? 0 : r.size), 0);
+  let reservationId: string | undefined;
+  if (crossArea && bytes > 0) {
+    const ownerChanges = to.homeUserId !== null && recs.some((r) => r.ownerId !== to.homeUserId);
+    const subject = subjectOf(to, ownerChanges ? to.homeUserId : null);
+    if (subject.userId !== null || subject.shareId !== null) reservationId = await core.ledger.reserve(subject, bytes, { kind: 'write' });
+  }
+  try {
+    await core.knex.transaction(async (trx) => {
+      if (!plan.created) await removeInside(core, trx, to);
+      await core.backend.rename(from.key, to.key);
+      await core.owners.moveSubtree(trx, from.key, to.key, ownerOf);
+      await core.props.transferSubtree(trx, from.key, to.key, 'move');
+      const deltas: UsageDelta[] = [];
+      for (const r of recs) {
+        if (r.isDir || ownerOf(r) === r.ownerId) continue;
+        deltas.push({ scope: 'user', subjectId: r.ownerId, bytes: -r.size, files: -1 }, { scope: 'user', subjectId: ownerOf(r), bytes: r.size, files: 1 });
+      }
+      if (crossArea) {
+        const files = recs.filter((r) => !r.isDir).length;
+        if (from.share) deltas.push({ scope: 'share', subjectId: from.share.id, bytes: -bytes, files: -files });
+        if (to.share) deltas.push({ scope: 'share', subjectId: to.share.id, bytes, files });
+      }
+      await core.ledger.applyUsage(trx, deltas);
+      if (reservationId) await core.ledger.release(reservationId, trx);
+      await auditFile(core, actor, 'file.move', from.path, { to: to.path, fromKey: from.key, toKey: to.key, bytes }, trx);
+    });
+  } catch (err) {
+    if (reservationId) await core.ledger.release(reservationId);
+    throw err;
+  }
+  return { created: plan.created };
+}
+
+/** Copies a file or tree; the copy belongs to its creator (in a home: the home's user) and is charged to them. */
+export async function copyEntry(
+  core: VfsCore,
+  actor: Actor,
+  from0: AreaLocation,
+  to0: AreaLocation,
+  options: { overwrite: boolean; depth: 0 | 'infinity' },
+): Promise<{ created: boolean }> {
+  const from = requireInside(from0, 'copied');
+  const to = requireInside(to0, 'replaced');
+  const plan = await planTransfer(core, actor, from, to, options.overwrite);
+  const ownerId = defaultOwner(to, actor.principal);
+  const copied =
+    plan.srcType === 'file'
+      ? { ...(await core.backend.copyToTemp(from.key)), entries: [] as Array<{ rel: string; stat: { type: string; size: number } }> }
+      : { ...(await core.backend.copyTreeToTemp(from.key, options.depth)), size: 0 };
+  const files = plan.srcType === 'file' ? [{ rel: '', size: copied.size }] : copied.entries.filter((e) => e.stat.type === 'file').map((e) => ({ rel: e.rel, size: e.stat.size }));
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  let reservationId: string | undefined;
+  try {
+    reservationId = await core.ledger.reserve(subjectOf(to, ownerId), bytes, { kind: 'write' });
+    const srcRecs = new Map((await core.owners.subtree(from.key)).map((r) => [r.key.slice(from.key.length), r]));
+    await core.knex.transaction(async (trx) => {
+      if (!plan.created) await removeInside(core, trx, to);
+      await core.backend.commitTemp(copied.tempPath, to.key);
+      const recs: OwnerRecord[] = [{ key: to.key, ownerId, isDir: plan.srcType === 'directory', size: plan.srcType === 'file' ? bytes : 0, sha256: srcRecs.get('')?.sha256 ?? null }];
+      for (const e of copied.entries) {
+        recs.push({ key: to.key + e.rel, ownerId, isDir: e.stat.type === 'directory', size: e.stat.type === 'file' ? e.stat.size : 0, sha256: srcRecs.get(e.rel)?.sha256 ?? null });
+      }
+      await core.owners.insertMany(trx, recs);
+      await core.props.transferSubtree(trx, from.key, to.key, 'copy', plan.srcType === 'directory' && options.depth === 0);
+      const deltas: UsageDelta[] = [{ scope: 'user', subjectId: ownerId, bytes, files: files.length }];
+      if (to.share) deltas.push({ scope: 'share', subjectId: to.share.id, bytes, files: files.length });
+      await core.ledger.applyUsage(trx, deltas);
+      await core.ledger.release(reservationId as string, trx);
+      await auditFile(core, actor, 'file.copy', from.path, { to: to.path, fromKey: from.key, toKey: to.key, bytes }, trx);
+    });
+  } catch (err) {
+    await core.backend.discardTemp(copied.tempPath);
+    if (reservationId) await core.ledger.release(reservationId);
+    throw err;
+  }
+  return { created: plan.created };
+}

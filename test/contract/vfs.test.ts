@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { expect } from 'chai';
+import { VfsError } from '../../src/lib/errors.js';
+import type { Actor } from '../../src/vfs/index.js';
+import { TRAVERSAL_CORPUS } from '../fixtures/traversal-corpus.js';
+import { describeEachDb } from '../helpers/db.js';
+import { createVfsFixture, type VfsFixture } from '../helpers/vfs.js';
+
+const body = (s: string | Buffer) => Readable.from([Buffer.from(s)]);
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(VfsError);
+    return (err as VfsError).code;
+  }
+  throw new Error('expected a VfsError');
+}
+
+describeEachDb('VFS service contract', (kind) => {
+  let fx: VfsFixture;
+  let admin: Actor;
+  let alice: Actor;
+  let bob: Actor;
+  let carol: Actor;
+
+  before(async function () {
+    fx = await createVfsFixture(this, kind);
+    admin = await fx.addUser('admin', { admin: true });
+    alice = await fx.addUser('alice', { quotaBytes: 10_000 });
+    bob = await fx.addUser('bob');
+    carol = await fx.addUser('carol');
+    await fx.addShare('media', admin.principal.userId, { acl: { [alice.principal.userId]: 'write', [bob.principal.userId]: 'read', [carol.principal.userId]: 'full' } });
+    await fx.addShare('secret', admin.principal.userId, { acl: { [alice.principal.userId]: 'none' } });
+    await fx.addShare('small', admin.principal.userId, { sizeLimitBytes: 100, acl: { [bob.principal.userId]: 'write' } });
+  });
+  after(async () => fx?.close());
+
+  it('lists the virtual root per user', async () => {
+    expect((await fx.vfs.list(alice, '/')).map((e) => e.path)).to.deep.equal(['/home', '/media']);
+    expect((await fx.vfs.list(admin, '/')).map((e) => e.path)).to.deep.equal(['/home', '/homes', '/media', '/secret', '/small']);
+    expect((await fx.vfs.list(admin, '/homes')).map((e) => e.name)).to.include.members(['alice', 'bob']);
+    expect(await code(fx.vfs.list(alice, '/homes'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.stat(alice, '/secret'))).to.equal('NOT_FOUND');
+  });
+
+  it('writes atomically, reads back, ranges, and reports owner and created', async () => {
+    const first = await fx.vfs.write(alice, '/home/a.txt', body('hello world'), { expectedSize: 11 });
+    expect(first.created).to.equal(true);
+    expect(first.stat).to.include({ path: '/home/a.txt', name: 'a.txt', type: 'file', size: 11, ownerId: alice.principal.userId, virtual: false });
+    const again = await fx.vfs.write(alice, '/home/a.txt', body('HELLO world'));
+    expect(again.created).to.equal(false);
+    expect(again.stat.etag).to.not.equal(first.stat.etag);
+    expect(await code(fx.vfs.write(alice, '/home/a.txt', body('x'), { overwrite: false }))).to.equal('ALREADY_EXISTS');
+    const whole = await fx.vfs.openRead(alice, '/home/a.txt');
+    expect(await text(whole.stream)).to.equal('HELLO world');
+    const part = await fx.vfs.openRead(alice, '/home/a.txt', { start: 6, end: 10 });
+    expect(await text(part.stream)).to.equal('world');
+    expect(await fx.vfs.userUsage(alice.principal.userId)).to.deep.equal({ bytes: 11, files: 1, reservedBytes: 0 });
+    expect(fs.readdirSync(path.join(fx.storageRoot, '.nasd/tmp'))).to.deep.equal([]);
+  });
+
+  it('mkdir needs an existing parent folder', async () => {
+    await fx.vfs.mkdir(alice, '/home/docs');
+    expect(await code(fx.vfs.mkdir(alice, '/home/docs'))).to.equal('ALREADY_EXISTS');
+    expect(await code(fx.vfs.mkdir(alice, '/home/nope/deeper'))).to.equal('PARENT_MISSING');
+    expect(await code(fx.vfs.write(alice, '/home/a.txt/x', body('x')))).to.equal('NOT_A_DIRECTORY');
+    expect(await code(fx.vfs.write(alice, '/home/docs', body('x')))).to.equal('IS_A_DIRECTORY');
+    expect(await code(fx.vfs.remove(alice, '/home'))).to.equal('FORBIDDEN');
+  });
+
+  it('round-trips Unicode names exactly (NFC and NFD are different files)', async () => {
+    const names = ['caf\u00e9.txt', 'cafe\u0301.txt', '😀.txt', '中文.txt'];
+    for (const n of names) await fx.vfs.write(alice, `/home/docs/${n}`, body(n));
+    const listed = (await fx.vfs.list(alice, '/home/docs')).map((e) => e.name).sort();
+    expect(listed).to.deep.equal([...names].sort());
+    expect(await text((await fx.vfs.openRead(alice, '/home/docs/cafe\u0301.txt')).stream)).to.equal('cafe\u0301.txt');
+  });
+
+  it('moves and copies trees with owners, usage and dead properties', async () => {
+    await fx.vfs.mkdir(alice, '/home/tree');
+    await fx.vfs.write(alice, '/home/tree/f.bin', body('12345'));
+    await fx.vfs.patchProperties(alice, '/home/tree/f.bin', { set: [{ ns: 'urn:x', name: 'color', xml: 'red' }], remove: [] });
+    const before = (await fx.vfs.userUsage(alice.principal.userId)).bytes;
+    await fx.vfs.copy(alice, '/home/tree', '/home/tree2', { overwrite: false, depth: 'infinity' });
+    expect((await fx.vfs.userUsage(alice.principal.userId)).bytes).to.equal(before + 5);
+    expect(await fx.vfs.getProperties(alice, '/home/tree2/f.bin')).to.deep.equal([{ ns: 'urn:x', name: 'color', xml: 'red' }]);
+    const moved = await fx.vfs.move(alice, '/home/tree2', '/media/tree3', { overwrite: false });
+    expect(moved.created).to.equal(true);
+    expect((await fx.vfs.stat(alice, '/media/tree3/f.bin')).ownerId).to.equal(alice.principal.userId);
+    expect((await fx.vfs.shareUsage(await shareId('media'))).bytes).to.equal(5);
+    expect((await fx.vfs.listChildProperties(alice, '/media/tree3')).get('f.bin')).to.have.length(1);
+    await fx.vfs.remove(alice, '/media/tree3');
+    expect((await fx.vfs.userUsage(alice.principal.userId)).bytes).to.equal(before);
+    expect((await fx.vfs.shareUsage(await shareId('media'))).bytes).to.equal(0);
+    expect(await code(fx.vfs.move(alice, '/home/tree', '/home/tree/inner', { overwrite: false }))).to.equal('CONFLICT');
+  });
+
+  async function shareId(name: string): Promise<number> {
+    return Number((await fx.db.knex('shares').where({ name }).first()).id);
+  }
+
+  it('enforces share ACLs: read, write, full, none', async () => {
+    await fx.vfs.write(alice, '/media/alice.txt', body('a'));
+    expect(await code(fx.vfs.write(bob, '/media/bob.txt', body('b')))).to.equal('FORBIDDEN');
+    expect(await text((await fx.vfs.openRead(bob, '/media/alice.txt')).stream)).to.equal('a');
+    await fx.vfs.write(carol, '/media/carol.txt', body('c'));
+    expect(await code(fx.vfs.remove(alice, '/media/carol.txt'))).to.equal('FORBIDDEN');
+    expect(await code(fx.vfs.write(alice, '/media/carol.txt', body('overwritten')))).to.equal('FORBIDDEN');
+    expect(await code(fx.vfs.move(alice, '/media/carol.txt', '/media/mine.txt', { overwrite: false }))).to.equal('FORBIDDEN');
+    await fx.vfs.remove(carol, '/media/alice.txt');
+    expect(await code(fx.vfs.write(alice, '/secret/x', body('x')))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.stat(bob, '/homes/alice'))).to.equal('NOT_FOUND');
+  });
+
+  it('keys storage the same for every path that reaches it and audits admins in homes', async () => {
+    expect(await fx.vfs.storageKey(alice, '/home/a.txt')).to.equal(await fx.vfs.storageKey(admin, '/homes/alice/a.txt'));
+    expect(await text((await fx.vfs.openRead(admin, '/homes/alice/a.txt')).stream)).to.equal('HELLO world');
+    const audit = await fx.db.knex('audit_log').where({ action: 'home.admin_access', actor_name: 'admin' });
+    expect(audit.length).to.be.greaterThan(0);
+    const writes = await fx.db.knex('audit_log').where({ action: 'file.create', actor_name: 'alice' });
+    expect(writes.length).to.be.greaterThan(0);
+    expect(JSON.parse(writes[0].details)).to.have.property('bytes');
+  });
+
+  it('never follows symlinks out of the jail', async () => {
+    const home = path.join(fx.storageRoot, 'homes/alice');
+    fs.symlinkSync('/etc', path.join(home, 'etc-link'));
+    fs.symlinkSync('/etc/hostname', path.join(home, 'host-link'));
+    expect((await fx.vfs.list(alice, '/home')).map((e) => e.name)).to.not.include.members(['etc-link', 'host-link']);
+    expect(await code(fx.vfs.stat(alice, '/home/etc-link'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.openRead(alice, '/home/host-link'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.list(alice, '/home/etc-link'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.openRead(alice, '/home/etc-link/hostname'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.write(alice, '/home/etc-link/evil', body('x')))).to.be.oneOf(['NOT_FOUND', 'PARENT_MISSING']);
+    expect(fs.existsSync('/etc/evil')).to.equal(false);
+  });
+
+  it('refuses quota overruns and leaves nothing behind', async () => {
+    const big = Buffer.alloc(20_000, 1);
+    expect(await code(fx.vfs.write(alice, '/home/big.bin', Readable.from([big]), { expectedSize: big.length }))).to.equal('QUOTA_EXCEEDED');
+    expect(await code(fx.vfs.write(alice, '/home/big.bin', Readable.from([big.subarray(0, 5000), big.subarray(5000)])))).to.equal('QUOTA_EXCEEDED');
+    expect(await code(fx.vfs.write(bob, '/small/x.bin', Readable.from([Buffer.alloc(101)])))).to.equal('QUOTA_EXCEEDED');
+    expect(await code(fx.vfs.stat(alice, '/home/big.bin'))).to.equal('NOT_FOUND');
+    expect(fs.readdirSync(path.join(fx.storageRoot, '.nasd/tmp'))).to.deep.equal([]);
+    expect((await fx.vfs.userUsage(alice.principal.userId)).reservedBytes).to.equal(0);
+    const q = await fx.vfs.quota(alice, '/home');
+    expect(q.limitBytes).to.equal(10_000);
+    expect(q.usedBytes + q.availableBytes).to.equal(10_000);
+  });
+
+  it('lets 20 concurrent writers never pass a quota together', async () => {
+    const dave = await fx.addUser('dave', { quotaBytes: 50_000 });
+    const chunk = Buffer.alloc(4_000, 7);
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        fx.vfs.write(dave, `/home/f${i}.bin`, Readable.from([chunk.subarray(0, 1000), chunk.subarray(1000)]), i % 2 ? { expectedSize: chunk.length } : {}),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as VfsError).code).to.equal('QUOTA_EXCEEDED');
+    expect(ok).to.be.within(1, 12);
+    const usage = await fx.vfs.userUsage(dave.principal.userId);
+    expect(usage.bytes).to.equal(ok * chunk.length).and.to.be.at.most(50_000);
+    expect(usage.reservedBytes).to.equal(0);
+    expect((await fx.vfs.list(dave, '/home')).length).to.equal(ok);
+  });
+
+  it('reconciles usage and ownership after changes behind its back', async () => {
+    const home = path.join(fx.storageRoot, 'homes/alice');
+    const before = await fx.vfs.userUsage(alice.principal.userId);
+    fs.writeFileSync(path.join(home, 'smb-added.bin'), Buffer.alloc(300));
+    fs.rmSync(path.join(home, 'a.txt'));
+    fs.writeFileSync(path.join(fx.storageRoot, 'shares/media/by-smb.txt'), 'xyz');
+    const report = await fx.vfs.reconcile();
+    expect(report.added).to.be.at.least(2);
+    expect(report.removed).to.be.at.least(1);
+    const after = await fx.vfs.userUsage(alice.principal.userId);
+    expect(after.bytes).to.equal(before.bytes + 300 - 11);
+    expect(report.usage.find((d) => d.scope === 'user' && d.subjectId === alice.principal.userId)?.after.bytes).to.equal(after.bytes);
+    expect((await fx.vfs.stat(alice, '/media/by-smb.txt')).ownerId).to.equal(admin.principal.userId);
+    expect((await fx.vfs.reconcile()).usage).to.deep.equal([]);
+    await fx.vfs.write(alice, '/home/a.txt', body('HELLO world'));
+  });
+
+  it('applies property patches atomically', async () => {
+    await fx.vfs.patchProperties(alice, '/home/a.txt', { set: [{ ns: 'urn:x', name: 'a', xml: '1' }], remove: [] });
+    const tooLong = { ns: 'urn:x', name: 'n'.repeat(300), xml: '2' };
+    const patched = await fx.vfs
+      .patchProperties(alice, '/home/a.txt', { set: [{ ns: 'urn:x', name: 'b', xml: '2' }, tooLong], remove: [{ ns: 'urn:x', name: 'a' }] })
+      .then(() => true, () => false);
+    const names = (await fx.vfs.getProperties(alice, '/home/a.txt')).map((p) => p.name);
+    // PostgreSQL refuses the over-long name and must roll the whole patch back; SQLite accepts it whole.
+    if (patched) expect(names).to.have.members(['b', tooLong.name]);
+    else expect(names).to.deep.equal(['a']);
+    if (kind === 'postgres') expect(patched).to.equal(false);
+  });
+
+  it('rejects the traversal corpus at every entry point', async () => {
+    const ops: Array<(p: string) => Promise<unknown>> = [
+      (p) => fx.vfs.stat(alice, p),
+      (p) => fx.vfs.list(alice, p),
+      (p) => fx.vfs.openRead(alice, p),
+      (p) => fx.vfs.write(alice, p, body('x')),
+      (p) => fx.vfs.mkdir(alice, p),
+      (p) => fx.vfs.remove(alice, p),
+      (p) => fx.vfs.move(alice, '/home/a.txt', p, { overwrite: true }),
+      (p) => fx.vfs.copy(alice, p, '/home/copy', { overwrite: true, depth: 'infinity' }),
+      (p) => fx.vfs.setMtime(alice, p, 0),
+      (p) => fx.vfs.assertWritable(alice, p),
+      (p) => fx.vfs.quota(alice, p),
+      (p) => fx.vfs.storageKey(alice, p),
+      (p) => fx.vfs.getProperties(alice, p),
+      (p) => fx.vfs.patchProperties(alice, p, { set: [], remove: [] }),
+    ];
+    for (const raw of TRAVERSAL_CORPUS) {
+      for (const op of ops) expect(await code(op(raw)), raw).to.equal('VALIDATION');
+    }
+    expect(await text((await fx.vfs.openRead(alice, '/home/a.txt')).stream)).to.equal('HELLO world');
+  });
+});

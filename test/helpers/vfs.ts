@@ -1,0 +1,69 @@
+import { AuditLog } from '../../src/audit/index.js';
+import { openDatabase, type Database } from '../../src/db/index.js';
+import { LocalBackend, VfsService } from '../../src/vfs/index.js';
+import type { Actor } from '../../src/vfs/index.js';
+import { createPgDatabase, type TestDbKind } from './db.js';
+import { makeTmpDir } from './tmp.js';
+
+/** A VfsService over a real database of the given kind and a temp storage root (no HTTP). */
+export interface VfsFixture {
+  vfs: VfsService;
+  db: Database;
+  backend: LocalBackend;
+  storageRoot: string;
+  /** Inserts a user row directly (the identity service is not needed to test storage). */
+  addUser(username: string, options?: { admin?: boolean; quotaBytes?: number | null }): Promise<Actor>;
+  /** Inserts a share row and its folder; `acl` maps user ids to access. */
+  addShare(name: string, ownerId: number, options?: { sizeLimitBytes?: number | null; acl?: Record<number, 'none' | 'read' | 'write' | 'full'> }): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind): Promise<VfsFixture> {
+  const tmp = makeTmpDir('nasd-vfs-');
+  const pgDb = kind === 'postgres' ? await createPgDatabase(ctx) : undefined;
+  const db = await openDatabase(pgDb?.url, tmp.dir);
+  const backend = await LocalBackend.create(`${tmp.dir}/storage`);
+  const vfs = new VfsService({ knex: db.knex, dbKind: db.kind, backend, audit: new AuditLog(db.knex) });
+  await vfs.start();
+  const now = Date.now();
+  return {
+    vfs,
+    db,
+    backend,
+    storageRoot: backend.root,
+    async addUser(username, options = {}) {
+      const [row] = await db
+        .knex('users')
+        .insert({
+          username,
+          password_hash: 'x',
+          role: options.admin ? 'admin' : 'user',
+          quota_bytes: options.quotaBytes ?? null,
+          password_changed_at: now,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id');
+      const id = Number(typeof row === 'object' ? row.id : row);
+      return { principal: { userId: id, username, isAdmin: options.admin ?? false }, protocol: 'api' };
+    },
+    async addShare(name, ownerId, options = {}) {
+      const [row] = await db
+        .knex('shares')
+        .insert({ name, owner_id: ownerId, size_limit_bytes: options.sizeLimitBytes ?? null, created_at: now, updated_at: now })
+        .returning('id');
+      const id = Number(typeof row === 'object' ? row.id : row);
+      for (const [userId, access] of Object.entries(options.acl ?? {})) {
+        await db.knex('share_acl').insert({ share_id: id, user_id: Number(userId), access });
+      }
+      await backend.mkdir(`shares/${name}`);
+      return id;
+    },
+    async close() {
+      await vfs.close();
+      await db.close();
+      await pgDb?.drop();
+      tmp.remove();
+    },
+  };
+}
