@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { describeEachDb } from '../helpers/db.js';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+
+describeEachDb('admin UI in Chromium', (kind) => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  before(async function () {
+    this.timeout(60_000);
+    browser = await launchBrowser(this);
+    srv = await startTestServer(this, kind);
+    page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('loads with no script errors and no CSP violations, and shows the sign-in form', async () => {
+    await page.goto(`${srv.baseUrl}/`);
+    await page.getByRole('heading', { name: 'Sign in to nasd' }).waitFor();
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it('refuses a wrong password with the server message', async () => {
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('button[type=submit]');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).to.match(/\S/);
+  });
+
+  it('signs the first admin in and shows the dashboard', async () => {
+    await page.fill('input[name=password]', ADMIN_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect(await page.textContent('.who')).to.contain('admin');
+  });
+
+  it('creates a user from the Users page', async () => {
+    await page.click('a[href="#/users"]');
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.fill('form[aria-label="Create user"] input[name=username]', 'carol');
+    await page.fill('form[aria-label="Create user"] input[name=password]', 'carol-password-1');
+    await page.click('form[aria-label="Create user"] button[type=submit]');
+    await page.locator('td', { hasText: 'carol' }).first().waitFor();
+  });
+
+  it('shows the audit log with the sign-in events', async () => {
+    await page.click('a[href="#/audit"]');
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.locator('td', { hasText: 'auth.login' }).first().waitFor();
+    expect(consoleErrors.filter((e) => !/401|429/.test(e))).to.deep.equal([]);
+  });
+});
