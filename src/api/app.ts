@@ -16,6 +16,8 @@ export interface ApiAppOptions {
   openapi: OpenApiRegistry;
   routers: ApiRouter[];
   verifyBearer: BearerVerifier;
+  /** Runs around everything after the request id (sees the final status): request metrics. */
+  observe?: Koa.Middleware<ApiState>;
   /** Serves everything outside /api (the admin UI); absent → 404. */
   fallback?: Koa.Middleware<ApiState>;
 }
@@ -28,6 +30,7 @@ export function createApiApp(options: ApiAppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>({ proxy: options.trustProxy });
   app.silent = true;
   app.use(requestContext(options.logger));
+  if (options.observe) app.use(options.observe);
   app.use(securityHeaders());
   app.use(errorMapper());
   app.use(cors(options.corsOrigins));

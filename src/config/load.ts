@@ -31,6 +31,10 @@ const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']
   ['NASD_HW_SYS_ROOT', ['hardware', 'sysRoot'], 'string'],
   ['NASD_SMARTCTL', ['hardware', 'smartctl'], 'string'],
   ['NASD_MDADM', ['hardware', 'mdadm'], 'string'],
+  ['NASD_HW_SIMULATED_CLOCK', ['hardware', 'simulatedClock'], 'string'],
+  ['NASD_FAN_INTERVAL', ['hardware', 'fanIntervalSeconds'], 'int'],
+  ['NASD_TELEMETRY_INTERVAL', ['hardware', 'telemetryIntervalSeconds'], 'int'],
+  ['NASD_METRICS_TOKEN', ['metricsToken'], 'string'],
 ];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list'): unknown {

@@ -64,9 +64,17 @@ export const configSchema = z
         sysRoot: z.string().default('/sys'),
         smartctl: z.string().default('smartctl'),
         mdadm: z.string().default('mdadm'),
+        /** Simulated backends' time: `realtime` moves by itself, `manual` only through the simulation API (tests). */
+        simulatedClock: z.enum(['realtime', 'manual']).default('realtime'),
+        /** Fan control loop period; 0 turns the loop off. */
+        fanIntervalSeconds: z.number().int().min(0).max(300).default(5),
+        /** Telemetry sampling period; 0 turns sampling off. */
+        telemetryIntervalSeconds: z.number().int().min(0).max(3600).default(10),
       })
       .strict()
       .prefault({}),
+    /** Bearer token a Prometheus scraper may use for /metrics (besides admin access tokens). */
+    metricsToken: z.string().min(16).optional(),
   })
   .strict();
 

@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { SysFs } from '../../../hardware/sysfs.js';
+import { runCommand } from '../../../src/lib/exec.js';
+import { makeTmpDir } from '../../helpers/tmp.js';
+
+async function rejects(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: string; message: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('src/lib/exec: runCommand', () => {
+  it('passes arguments as argv, never through a shell', async () => {
+    const r = await runCommand('/bin/echo', ['$(id)', '; rm -rf /', '`x`']);
+    expect(r).to.deep.equal({ exitCode: 0, stdout: '$(id) ; rm -rf / `x`\n', stderr: '' });
+  });
+
+  it('returns a non-zero exit status as a result', async () => {
+    const r = await runCommand('/bin/sh', ['-c', 'echo oops >&2; exit 3']);
+    expect(r).to.include({ exitCode: 3, stderr: 'oops\n' });
+  });
+
+  it('reports a missing program, a timeout and an oversized output as HW_UNAVAILABLE', async () => {
+    const missing = await rejects(runCommand('/nonexistent/smartctl', []));
+    expect(missing.code).to.equal('HW_UNAVAILABLE');
+    expect(missing.message).to.contain('not installed');
+    expect((await rejects(runCommand('/bin/sleep', ['5'], { timeoutMs: 50 }))).message).to.contain('timed out');
+    expect((await rejects(runCommand('/bin/sh', ['-c', 'yes | head -c 100000'], { maxStdoutBytes: 1000 }))).message).to.contain('more than 1000 bytes');
+  });
+});
+
+describe('hardware/sysfs: SysFs', () => {
+  it('refuses paths that leave its root and treats absent files as null', async () => {
+    const tmp = makeTmpDir();
+    try {
+      const sys = new SysFs(tmp.dir);
+      expect((await rejects(sys.read('../etc/passwd'))).code).to.equal('VALIDATION');
+      expect((await rejects(sys.write('a/../../x', '1'))).code).to.equal('VALIDATION');
+      expect(await sys.read('nope')).to.equal(null);
+      expect(await sys.list('nope')).to.deep.equal([]);
+      expect((await rejects(sys.write('nope', '1'))).code).to.equal('DEVICE_NOT_FOUND');
+    } finally {
+      tmp.remove();
+    }
+  });
+});
