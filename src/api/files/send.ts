@@ -1,0 +1,119 @@
+import { create as contentDisposition } from 'content-disposition';
+import { lookup } from 'mime-types';
+import { AppError } from '../../lib/errors.js';
+import type { Actor, ByteRange, EntryStat, VfsService } from '../../vfs/index.js';
+import type { ApiContext } from '../context.js';
+import { decideRange, ifRangeMatches } from './range.js';
+
+/** Images a browser may render inline from nasd. SVG is absent on purpose: it can carry script. */
+const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+/** Plain-text formats previewed as text/plain (never as HTML or script). */
+const PLAIN_TEXT = new Set(['text/plain', 'text/markdown', 'text/csv']);
+
+/** A preview response may not run anything, load anything or be framed into a privileged origin. */
+export const PREVIEW_CSP = "default-src 'none'; sandbox";
+
+/**
+ * Content-Disposition for any file name: quotes, backslashes, control characters, Unicode and
+ * emoji are escaped or RFC 8187-encoded by the `content-disposition` package (with an ASCII
+ * fallback), so a name can never break out of the header.
+ */
+export function dispositionFor(name: string, type: 'attachment' | 'inline'): string {
+  return contentDisposition(name || 'download', { type });
+}
+
+/** What a preview of `name` is served as, or undefined when nasd does not preview it. */
+export function previewType(name: string): { contentType: string; inline: boolean } | undefined {
+  const type = lookup(name);
+  if (!type) return undefined;
+  if (INLINE_IMAGES.has(type)) return { contentType: type, inline: true };
+  if (PLAIN_TEXT.has(type)) return { contentType: 'text/plain; charset=utf-8', inline: true };
+  if (type === 'image/svg+xml') return { contentType: type, inline: false };
+  return undefined;
+}
+
+function requireFile(stat: EntryStat, hint: string): void {
+  if (stat.type !== 'file') throw new AppError('IS_A_DIRECTORY', `${stat.path} is a folder; ${hint}`);
+}
+
+/**
+ * Opens the file for the range the stat allowed. If the file was replaced between the stat and
+ * the open (its etag changed), the range may no longer fit: retry with a fresh stat.
+ */
+async function openStable(vfs: VfsService, actor: Actor, path: string, plan: (stat: EntryStat) => ByteRange | undefined | 'unsatisfiable') {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const stat = await vfs.stat(actor, path);
+    requireFile(stat, 'download it as a zip with /api/files/zip');
+    const range = plan(stat);
+    if (range === 'unsatisfiable') return { stat, range };
+    const opened = await vfs.openRead(actor, path, range);
+    if (opened.stat.etag === stat.etag) return { stat, range, stream: opened.stream };
+    opened.stream.destroy();
+  }
+  throw new AppError('CONFLICT', 'the file kept changing while it was being opened; try again');
+}
+
+function validators(ctx: ApiContext, stat: EntryStat): string {
+  const lastModified = new Date(stat.mtimeMs).toUTCString();
+  ctx.set('ETag', stat.etag);
+  ctx.set('Last-Modified', lastModified);
+  ctx.set('Cache-Control', 'private, no-cache');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  return lastModified;
+}
+
+/**
+ * GET /api/files/download: streams a file as an attachment. A single Range is honoured (206 with
+ * Content-Range; 416 with `Content-Range: bytes *\/size` when it selects nothing), also under
+ * If-Range; anything else gets the whole file.
+ */
+export async function sendDownload(ctx: ApiContext, vfs: VfsService, actor: Actor, path: string): Promise<void> {
+  const header = ctx.get('Range') || undefined;
+  const ifRange = ctx.get('If-Range') || undefined;
+  const opened = await openStable(vfs, actor, path, (stat) => {
+    const decision = ifRangeMatches(ifRange, stat.etag, new Date(stat.mtimeMs).toUTCString()) ? decideRange(header, stat.size) : ({ kind: 'full' } as const);
+    if (decision.kind === 'unsatisfiable') return 'unsatisfiable';
+    return decision.kind === 'partial' ? { start: decision.start, end: decision.end } : undefined;
+  });
+  const { stat, range } = opened;
+  if (range === 'unsatisfiable') {
+    ctx.set('Content-Range', `bytes */${stat.size}`);
+    throw new AppError('VALIDATION', `the requested range is not satisfiable: the file is ${stat.size} bytes long`, { details: { status: 416, size: stat.size } });
+  }
+  validators(ctx, stat);
+  ctx.set('Accept-Ranges', 'bytes');
+  ctx.set('Content-Disposition', dispositionFor(stat.name, 'attachment'));
+  ctx.body = opened.stream;
+  ctx.type = 'application/octet-stream';
+  if (range) {
+    ctx.status = 206;
+    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`);
+    ctx.length = range.end - range.start + 1;
+  } else {
+    ctx.status = 200;
+    ctx.length = stat.size;
+  }
+}
+
+/**
+ * GET /api/files/preview: PNG, JPEG, GIF and WebP images and plain text inline (text as
+ * text/plain; charset=utf-8), SVG only as an attachment, with nosniff and a CSP that forbids
+ * everything; any other type is refused with 415.
+ */
+export async function sendPreview(ctx: ApiContext, vfs: VfsService, actor: Actor, path: string): Promise<void> {
+  const { stat, stream } = await openStable(vfs, actor, path, () => undefined);
+  const type = previewType(stat.name);
+  if (!type || !stream) {
+    stream?.destroy();
+    throw new AppError('VALIDATION', `no preview for ${stat.name}: previews exist for PNG, JPEG, GIF and WebP images and plain text; download the file instead`, {
+      details: { status: 415 },
+    });
+  }
+  validators(ctx, stat);
+  ctx.set('Content-Security-Policy', PREVIEW_CSP);
+  ctx.set('Content-Disposition', dispositionFor(stat.name, type.inline ? 'inline' : 'attachment'));
+  ctx.body = stream;
+  ctx.type = type.contentType;
+  ctx.status = 200;
+  ctx.length = stat.size;
+}

@@ -1,0 +1,91 @@
+import type { EntryStat, VfsService } from '../../vfs/index.js';
+import type { ApiRouter } from '../api-router.js';
+import { sendDownload, sendPreview } from '../files/send.js';
+import { sendZip } from '../files/zip.js';
+import { entryView, listQuery, listView, mkdirBody, pathQuery, transferBody, transferView, type EntryView } from '../schemas/files.js';
+import { apiActor } from './shares.js';
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Folders first, then by the chosen key; ties broken by name (code points) so pages are stable. */
+function sortEntries(entries: EntryStat[], sort: 'name' | 'size' | 'mtime', order: 'asc' | 'desc'): EntryStat[] {
+  const sign = order === 'asc' ? 1 : -1;
+  const byName = (a: EntryStat, b: EntryStat) => collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byKey = (a: EntryStat, b: EntryStat) => (sort === 'size' ? a.size - b.size : sort === 'mtime' ? a.mtimeMs - b.mtimeMs : 0) || byName(a, b);
+  return [...entries].sort((a, b) => {
+    if (a.type !== b.type) return a.type === 'directory' ? -1 : 1;
+    return sign * byKey(a, b);
+  });
+}
+
+async function present(vfs: VfsService, entries: EntryStat[]): Promise<EntryView[]> {
+  const names = await vfs.ownerNames(entries.flatMap((e) => (e.ownerId === null ? [] : [e.ownerId])));
+  return entries.map((e) => ({
+    name: e.name,
+    path: e.path,
+    type: e.type,
+    size: e.size,
+    mtimeMs: e.mtimeMs,
+    owner: e.ownerId === null ? null : (names.get(e.ownerId) ?? null),
+    ownerId: e.ownerId,
+    etag: e.etag,
+    virtual: e.virtual,
+  }));
+}
+
+/**
+ * /api/files: the admin UI's file browser over the VFS, as the calling user (protocol `api`).
+ * Every permission, path check, quota and audit event is the VFS's; these handlers only
+ * validate, call and present. Uploads go through tus (/api/uploads).
+ */
+export function filesRoutes(router: ApiRouter, vfs: VfsService): void {
+  router.route(
+    { method: 'get', path: '/list', summary: 'List a folder (folders first, sorted, paginated)', auth: 'user', query: listQuery, response: listView },
+    async (ctx, { query, principal }) => {
+      const actor = apiActor(ctx, principal);
+      const folder = await vfs.stat(actor, query.path);
+      const sorted = sortEntries(await vfs.list(actor, folder.path), query.sort, query.order);
+      const page = sorted.slice(query.offset, query.offset + query.limit);
+      return { path: folder.path, total: sorted.length, offset: query.offset, limit: query.limit, items: await present(vfs, page) };
+    },
+  );
+
+  router.route({ method: 'get', path: '/stat', summary: 'One file or folder', auth: 'user', query: pathQuery, response: entryView }, async (ctx, { query, principal }) => {
+    const [entry] = await present(vfs, [await vfs.stat(apiActor(ctx, principal), query.path)]);
+    return entry;
+  });
+
+  router.route({ method: 'post', path: '/mkdir', summary: 'Create a folder (its parent must exist)', auth: 'user', body: mkdirBody, response: entryView, status: 201 }, async (ctx, { body, principal }) => {
+    const [entry] = await present(vfs, [await vfs.mkdir(apiActor(ctx, principal), body.path)]);
+    return entry;
+  });
+
+  router.route(
+    { method: 'post', path: '/move', summary: 'Rename or move a file or folder', auth: 'user', body: transferBody, response: transferView },
+    (ctx, { body, principal }) => vfs.move(apiActor(ctx, principal), body.from, body.to, { overwrite: body.overwrite ?? false }),
+  );
+
+  router.route(
+    { method: 'post', path: '/copy', summary: 'Copy a file or a whole folder', auth: 'user', body: transferBody, response: transferView },
+    (ctx, { body, principal }) => vfs.copy(apiActor(ctx, principal), body.from, body.to, { overwrite: body.overwrite ?? false, depth: 'infinity' }),
+  );
+
+  router.route({ method: 'delete', path: '/', summary: 'Delete a file or a whole folder', auth: 'user', query: pathQuery, status: 204 }, async (ctx, { query, principal }) => {
+    await vfs.remove(apiActor(ctx, principal), query.path);
+  });
+
+  router.route(
+    { method: 'get', path: '/download', summary: 'Download a file (single Range supported)', auth: 'user', query: pathQuery, produces: 'application/octet-stream' },
+    (ctx, { query, principal }) => sendDownload(ctx, vfs, apiActor(ctx, principal), query.path),
+  );
+
+  router.route(
+    { method: 'get', path: '/zip', summary: 'Download a folder as a streamed zip', auth: 'user', query: pathQuery, produces: 'application/zip' },
+    (ctx, { query, principal }) => sendZip(ctx, vfs, apiActor(ctx, principal), query.path, ctx.state.log),
+  );
+
+  router.route(
+    { method: 'get', path: '/preview', summary: 'Preview an image (PNG, JPEG, GIF, WebP) or plain text inline', auth: 'user', query: pathQuery, produces: '*/*' },
+    (ctx, { query, principal }) => sendPreview(ctx, vfs, apiActor(ctx, principal), query.path),
+  );
+}

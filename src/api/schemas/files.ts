@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Request and response schemas of /api/files (strict: unknown fields → 400). Paths are VFS
+ * paths (`/home/docs/a.txt`, `/<share>/x`); the VFS normalizer validates them, these schemas
+ * only bound their size so a hostile request is refused before any work.
+ */
+
+/** A generous bound: the VFS itself refuses paths over MAX_PATH_BYTES (4096 UTF-8 bytes). */
+const vfsPath = z.string().min(1, 'a path is required').max(16_384, 'the path is too long');
+
+export const pathQuery = z.object({ path: vfsPath }).strict();
+
+export const listQuery = z
+  .object({
+    path: vfsPath,
+    sort: z.enum(['name', 'size', 'mtime']).default('name'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  })
+  .strict();
+
+export const mkdirBody = z.object({ path: vfsPath }).strict();
+
+export const transferBody = z
+  .object({
+    from: vfsPath,
+    to: vfsPath,
+    /** Replace whatever is at `to` (default false: 409 when it exists). */
+    overwrite: z.boolean().optional(),
+  })
+  .strict();
+
+export const entryView = z.object({
+  name: z.string(),
+  path: z.string(),
+  type: z.enum(['file', 'directory']),
+  size: z.number(),
+  mtimeMs: z.number(),
+  /** Owner's username; null for namespace folders and owners that no longer exist. */
+  owner: z.string().nullable(),
+  ownerId: z.number().nullable(),
+  etag: z.string(),
+  /** Namespace folders (`/home`, a share's root…) cannot be renamed or deleted. */
+  virtual: z.boolean(),
+});
+
+export const listView = z.object({
+  path: z.string(),
+  /** Entries in the folder (before pagination). */
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  items: z.array(entryView),
+});
+
+export const transferView = z.object({ created: z.boolean() });
+
+export type EntryView = z.infer<typeof entryView>;
