@@ -88,7 +88,8 @@ export class ApiRouter {
       if (result !== undefined) {
         ctx.status = op.status;
         ctx.body = result;
-      } else if (ctx.body === undefined || ctx.body === null) {
+      } else if ((ctx.body === undefined || ctx.body === null) && ctx.status === 404) {
+        // Koa's status is 404 until someone sets one: a handler that set none and sent no body succeeded.
         ctx.status = op.status === 200 ? 204 : op.status;
       }
     };

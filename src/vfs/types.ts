@@ -9,7 +9,13 @@ export interface Principal {
 
 export type VfsProtocol = 'webdav' | 'tus' | 'api' | 'smb' | 'system';
 
-/** A principal plus where the request came from; every VFS call takes one (for permissions and audit). */
+/**
+ * A principal plus where the request came from; every VFS call takes one (for permissions and audit).
+ * One Actor object stands for one top-level operation: build a fresh one per request and pass
+ * that same object to every VFS call the request makes. Events logged once per operation (an
+ * administrator entering another user's home) are written once per Actor object, so a zip of a
+ * thousand files or a PROPFIND Depth infinity is one audit row, not a thousand.
+ */
 export interface Actor {
   principal: Principal;
   protocol: VfsProtocol;

@@ -1,0 +1,68 @@
+import type { IncomingMessage } from 'node:http';
+import { DavError } from './errors.js';
+
+/** Refuses a request body in an encoding nasd does not decode (anything but identity) with 415. */
+export function assertIdentityEncoding(req: IncomingMessage): void {
+  const enc = req.headers['content-encoding'];
+  if (enc !== undefined && enc.trim().toLowerCase() !== 'identity' && enc.trim() !== '') {
+    throw new DavError(415, `Content-Encoding ${enc.slice(0, 40)} is not supported`);
+  }
+}
+
+/** True when the request announces a body (a non-zero Content-Length or chunked transfer). */
+export function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  if (len !== undefined) return Number(len) > 0;
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * Reads a small request body (an XML document) into memory, refusing more than `limit` bytes
+ * with 413 before reading it when Content-Length says so, or as soon as the stream passes it.
+ */
+export async function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  assertIdentityEncoding(req);
+  if (!hasBody(req)) return Buffer.alloc(0);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new DavError(413, `request body larger than ${limit} bytes`);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    // Not `for await`: leaving that loop early destroys the socket before the 413 can be sent.
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit) {
+        cleanup();
+        req.pause();
+        reject(new DavError(413, `request body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, total));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onAborted = () => onError(Object.assign(new Error('request aborted'), { code: 'ECONNABORTED' }));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/** A request header as one string (repeated headers joined with ", "), or undefined. */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}

@@ -1,0 +1,1 @@
+export { createWebdavHandler, type WebdavOptions } from './handler.js';

@@ -1,0 +1,92 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isAppError } from '../../../src/lib/errors.js';
+import type { ByteRange, EntryStat } from '../../../src/vfs/index.js';
+import type { DavContext } from '../context.js';
+import { DavError } from '../errors.js';
+import { contentTypeFor, formatEtag } from '../live-props.js';
+import { encodeSegment } from '../paths.js';
+import { httpPrecondition, ifRangeHolds, parseRange } from '../preconditions.js';
+import { escapeXml } from '../xml.js';
+
+function validators(stat: EntryStat): Record<string, string> {
+  return { ETag: formatEtag(stat), 'Last-Modified': new Date(stat.mtimeMs).toUTCString() };
+}
+
+const CONDITIONAL = ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'];
+
+/** The fast path for a plain GET: one VFS call; null when the target is a collection. */
+async function openWhole(ctx: DavContext, path: string): Promise<{ stat: EntryStat; stream: Readable } | null> {
+  try {
+    return await ctx.vfs.openRead(ctx.actor, path);
+  } catch (err) {
+    if (isAppError(err) && err.code === 'IS_A_DIRECTORY') return null;
+    throw err;
+  }
+}
+
+/** A plain HTML index for a browser that opens a collection URL. */
+async function listing(ctx: DavContext, stat: EntryStat, head: boolean): Promise<void> {
+  const entries = head ? [] : await ctx.vfs.list(ctx.actor, stat.path);
+  const base = ctx.href(ctx.target.path, true);
+  let html = `<!doctype html><meta charset="utf-8"><title>${escapeXml(base)}</title><h1>${escapeXml(decodeURI(base))}</h1><ul>`;
+  for (const e of entries) {
+    const slash = e.type === 'directory' ? '/' : '';
+    html += `<li><a href="${base}${encodeSegment(e.name)}${slash}">${escapeXml(e.name)}${slash}</a></li>`;
+  }
+  html += '</ul>\n';
+  const body = Buffer.from(html, 'utf8');
+  ctx.res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), ...validators(stat) });
+  ctx.res.end(head ? undefined : body);
+}
+
+/**
+ * GET and HEAD (RFC 9110): validators, conditional requests (304/412), a single byte range
+ * (206, or 416 with the size), Content-Type from the file name. The body is streamed from the
+ * VFS; only the requested range is read.
+ */
+export async function getHead(ctx: DavContext, head: boolean): Promise<void> {
+  const { vfs, actor, req, res } = ctx;
+  const path = ctx.target.path;
+  if (!head && !CONDITIONAL.some((h) => req.headers[h] !== undefined)) {
+    const opened = await openWhole(ctx, path);
+    if (opened) {
+      res.writeHead(200, { ...validators(opened.stat), 'Content-Type': contentTypeFor(opened.stat.name), 'Accept-Ranges': 'bytes', 'Content-Length': String(opened.stat.size) });
+      await pipeline(opened.stream, res);
+      return;
+    }
+  }
+  const stat = await vfs.stat(actor, path);
+  const pre = httpPrecondition(req, stat, true);
+  if (pre !== null) {
+    ctx.empty(pre, pre === 304 ? validators(stat) : {});
+    return;
+  }
+  if (stat.type === 'directory') return listing(ctx, stat, head);
+
+  let range: ByteRange | null = null;
+  if (req.headers.range !== undefined && ifRangeHolds(req, stat)) {
+    try {
+      range = parseRange(req.headers.range, stat.size);
+    } catch (err) {
+      if (!(err instanceof DavError) || err.status !== 416) throw err;
+      ctx.empty(416, { 'Content-Range': `bytes */${stat.size}` });
+      return;
+    }
+  }
+  const headers: Record<string, string> = {
+    ...validators(stat),
+    'Content-Type': contentTypeFor(stat.name),
+    'Accept-Ranges': 'bytes',
+    'Content-Length': String(range ? range.end - range.start + 1 : stat.size),
+  };
+  if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${stat.size}`;
+  if (head) {
+    res.writeHead(range ? 206 : 200, headers);
+    res.end();
+    return;
+  }
+  const opened = await vfs.openRead(actor, path, range ?? undefined);
+  res.writeHead(range ? 206 : 200, headers);
+  await pipeline(opened.stream, res);
+}

@@ -1,0 +1,140 @@
+import type { DavLock } from '../../../src/services/dav-locks.js';
+import type { DeadProperty, EntryStat, QuotaInfo } from '../../../src/vfs/index.js';
+import { lockRootPath } from '../conditions.js';
+import type { DavContext } from '../context.js';
+import { DavError } from '../errors.js';
+import { activeLockXml, ALLPROP_LIVE, LIVE_PROPS, livePropXml } from '../live-props.js';
+import { MultistatusWriter, statusLine } from '../multistatus.js';
+import { encodeSegment } from '../paths.js';
+import { childElements, DAV_NS, propertyXml, type XmlElement } from '../xml.js';
+
+interface PropName {
+  ns: string;
+  local: string;
+}
+
+/** What the client asked for: everything, only names, or a list (allprop may include more). */
+interface PropfindRequest {
+  mode: 'allprop' | 'propname' | 'prop';
+  props: PropName[];
+}
+
+function parseRequest(body: XmlElement | null): PropfindRequest {
+  if (!body) return { mode: 'allprop', props: [] };
+  if (body.ns !== DAV_NS || body.local !== 'propfind') throw new DavError(400, 'PROPFIND body must be a DAV:propfind element');
+  let mode: PropfindRequest['mode'] | undefined;
+  const props: PropName[] = [];
+  for (const c of childElements(body)) {
+    if (c.ns !== DAV_NS) continue;
+    if (c.local === 'allprop' || c.local === 'propname' || c.local === 'prop') {
+      if (mode) throw new DavError(400, 'PROPFIND must hold exactly one of allprop, propname or prop');
+      mode = c.local;
+      if (c.local === 'prop') for (const p of childElements(c)) props.push({ ns: p.ns, local: p.local });
+    } else if (c.local === 'include') {
+      for (const p of childElements(c)) props.push({ ns: p.ns, local: p.local });
+    }
+  }
+  if (!mode) throw new DavError(400, 'PROPFIND must hold allprop, propname or prop');
+  return { mode, props: mode === 'propname' ? [] : props };
+}
+
+/** Per-request facts shared by all entries, fetched with a fixed number of queries. */
+interface Shared {
+  req: PropfindRequest;
+  locks: DavLock[];
+  targetKey: string;
+  quota?: QuotaInfo;
+}
+
+function lockXmlFor(ctx: DavContext, shared: Shared, e: EntryStat, href: string, key: string): string {
+  if (shared.locks.length === 0) return '';
+  let out = '';
+  for (const l of shared.locks) {
+    if (l.key === key || (l.depth === 'infinity' && key.startsWith(`${l.key}/`))) {
+      const root = l.key === key ? href : ctx.href(lockRootPath(l, e.path, key), true);
+      out += activeLockXml(l, root);
+    }
+  }
+  return out;
+}
+
+function entryXml(ctx: DavContext, shared: Shared, e: EntryStat, href: string, key: string, dead: DeadProperty[] | undefined): string {
+  const { req } = shared;
+  const extras = { lockXml: lockXmlFor(ctx, shared, e, href, key), quota: shared.quota };
+  let ok = '';
+  let missing = '';
+  if (req.mode === 'propname') {
+    for (const name of LIVE_PROPS) if (livePropXml(name, e, extras) !== null) ok += `<D:${name}/>`;
+    if (dead) for (const d of dead) ok += propertyXml(d.ns, d.name, '');
+  } else {
+    if (req.mode === 'allprop') {
+      for (const name of ALLPROP_LIVE) ok += livePropXml(name, e, extras) ?? '';
+      if (dead) for (const d of dead) if (!(d.ns === DAV_NS && LIVE_PROPS.has(d.name))) ok += propertyXml(d.ns, d.name, d.xml);
+    }
+    for (const p of req.props) {
+      if (req.mode === 'allprop' && p.ns === DAV_NS && ALLPROP_LIVE.includes(p.local)) continue;
+      const live = p.ns === DAV_NS && LIVE_PROPS.has(p.local) ? livePropXml(p.local, e, extras) : undefined;
+      if (live) {
+        ok += live;
+        continue;
+      }
+      const d = live === undefined ? dead?.find((x) => x.ns === p.ns && x.name === p.local) : undefined;
+      if (d) ok += propertyXml(d.ns, d.name, d.xml);
+      else if (req.mode === 'prop') missing += propertyXml(p.ns, p.local, '');
+    }
+  }
+  let s = `<D:response><D:href>${href}</D:href>`;
+  if (ok || !missing) s += `<D:propstat><D:prop>${ok}</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>`;
+  if (missing) s += `<D:propstat><D:prop>${missing}</D:prop><D:status>${statusLine(404)}</D:status></D:propstat>`;
+  return `${s}</D:response>`;
+}
+
+function needsDead(req: PropfindRequest): boolean {
+  return req.mode !== 'prop' || req.props.some((p) => !(p.ns === DAV_NS && LIVE_PROPS.has(p.local)));
+}
+
+function needs(req: PropfindRequest, name: string): boolean {
+  return req.mode === 'allprop' ? ALLPROP_LIVE.includes(name) || req.props.some((p) => p.ns === DAV_NS && p.local === name)
+    : req.mode === 'propname' ? false
+    : req.props.some((p) => p.ns === DAV_NS && p.local === name);
+}
+
+/**
+ * PROPFIND (RFC 4918 §9.1) at Depth 0 or 1 (infinity → 403 propfind-finite-depth). Directory
+ * listing, dead properties of all members and locks below the target are fetched once; each
+ * response element is then built as one string and streamed with backpressure.
+ */
+export async function propfind(ctx: DavContext): Promise<void> {
+  const depth = ctx.depth(['0', '1', 'infinity'], 'infinity');
+  if (depth === 'infinity') throw new DavError(403, 'PROPFIND with Depth: infinity is not supported', 'propfind-finite-depth');
+  const req = parseRequest(await ctx.xmlBody());
+  const { vfs, actor } = ctx;
+  const path = ctx.target.path;
+  const stat = await vfs.stat(actor, path);
+  const isDir = stat.type === 'directory';
+  const withMembers = depth === '1' && isDir;
+  const entries = withMembers ? await vfs.list(actor, path) : [];
+  const wantLocks = needs(req, 'lockdiscovery');
+  const targetKey = wantLocks ? await vfs.storageKey(actor, path) : '';
+  const shared: Shared = {
+    req,
+    targetKey,
+    locks: wantLocks ? await ctx.deps.locks.affecting(targetKey, { members: withMembers }) : [],
+    quota: needs(req, 'quota-available-bytes') || needs(req, 'quota-used-bytes') ? await vfs.quota(actor, path) : undefined,
+  };
+  const dead = needsDead(req);
+  const targetDead = dead ? await vfs.getProperties(actor, path) : undefined;
+  const childDead = dead && withMembers ? await vfs.listChildProperties(actor, path) : undefined;
+
+  const writer = new MultistatusWriter(ctx.res);
+  const href = ctx.href(path, isDir);
+  await writer.add(entryXml(ctx, shared, stat, href, targetKey, targetDead));
+  const base = href.endsWith('/') ? href : `${href}/`;
+  const keyBase = `${targetKey}/`;
+  for (const e of entries) {
+    const childHref = base + encodeSegment(e.name) + (e.type === 'directory' ? '/' : '');
+    const childShared = e.virtual && shared.quota ? { ...shared, quota: await vfs.quota(actor, e.path) } : shared;
+    await writer.add(entryXml(ctx, childShared, e, childHref, keyBase + e.name, childDead?.get(e.name)));
+  }
+  writer.end();
+}
