@@ -20,6 +20,12 @@ export interface VfsCore {
   props: PropertyRepo;
   ledger: QuotaLedger;
   audit: AuditLog;
+  /**
+   * Homes each actor has already been audited entering as an administrator. An Actor object is
+   * one operation (see Actor), so a zip of a large folder or a listing that stats first writes
+   * one `home.admin_access` event, not one per call. Weak: it lives as long as the request.
+   */
+  adminVisits: WeakMap<Actor, Set<string>>;
 }
 
 /** Strong validator from inode, size and mtime (changes whenever the content is replaced). */
@@ -60,17 +66,30 @@ export async function auditFile(core: VfsCore, actor: Actor, action: string, tar
 /**
  * Resolves a path and makes sure its area root exists on disk (homes are created on first use;
  * a share folder removed behind nasd's back is recreated empty). An admin entering somebody
- * else's home is audited once per operation.
+ * else's home is audited once per operation (per Actor object and home).
  */
 export async function locate(core: VfsCore, actor: Actor, rawPath: string): Promise<Location> {
   const loc = await resolveLocation(core.dir, actor.principal, rawPath);
   if (loc.kind === 'area') {
     if (!(await core.backend.tryStat(loc.areaKey))) await core.backend.mkdir(loc.areaKey, { recursive: true });
-    if (loc.adminInOtherHome) {
-      await auditFile(core, actor, 'home.admin_access', loc.path, { home: loc.areaKey });
-    }
+    if (loc.adminInOtherHome) await auditAdminAccess(core, actor, loc);
   }
   return loc;
+}
+
+/** Records an admin's entry into another user's home, the first time in this operation only. */
+async function auditAdminAccess(core: VfsCore, actor: Actor, loc: AreaLocation): Promise<void> {
+  let seen = core.adminVisits.get(actor);
+  if (!seen) core.adminVisits.set(actor, (seen = new Set()));
+  if (seen.has(loc.areaKey)) return;
+  // Marked before the write, so concurrent calls of one operation (a zip reading while it walks) do not log twice.
+  seen.add(loc.areaKey);
+  try {
+    await auditFile(core, actor, 'home.admin_access', loc.path, { home: loc.areaKey });
+  } catch (err) {
+    seen.delete(loc.areaKey);
+    throw err;
+  }
 }
 
 /** A location that must be inside an area (not `/`, not `/homes`). */

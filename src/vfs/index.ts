@@ -18,3 +18,4 @@ export type { Share, ShareAccess, StorageUser } from './directory.js';
 export type { ReconcileReport, UsageDrift } from './reconcile.js';
 export { ShareService, SHARE_NAME, type AclEntry, type ShareInput, type SharePatch, type ShareView } from './shares.js';
 export { UploadSessions, type UploadSession } from './uploads.js';
+export type { HomeRetirement, PendingRetirement, Reassignment, RetireOptions } from './retire.js';

@@ -14,6 +14,8 @@ import { joinPath, validateName } from './path.js';
 import { PropertyRepo } from './properties.js';
 import { QuotaLedger } from './quota.js';
 import { reconcileStorage, type ReconcileReport } from './reconcile.js';
+import { RetiredHomes } from './backends/retired-homes.js';
+import { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
 import type { Actor, ByteRange, DeadProperty, EntryStat, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
 import { writeFile } from './write.js';
@@ -49,6 +51,8 @@ export class VfsService implements Vfs {
   readonly core: VfsCore;
   /** This process among the nasd processes sharing the database (its id is the backend's). */
   readonly instance: InstanceRegistry;
+  /** The storage side of deleting a user (their home retired, their rows dropped or reassigned). */
+  readonly retirement: HomeRetirement;
   private readonly logger?: Logger;
 
   constructor(deps: { knex: Knex; dbKind: DbKind; backend: LocalBackend; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
@@ -63,7 +67,9 @@ export class VfsService implements Vfs {
       owners: new OwnerRepo(knex),
       props: new PropertyRepo(knex),
       ledger: new QuotaLedger(knex, deps.dbKind, () => backend.freeBytes(), backend.instanceId),
+      adminVisits: new WeakMap(),
     };
+    this.retirement = new HomeRetirement(this.core, new RetiredHomes(backend.root, backend.instanceId), deps.logger);
   }
 
   /**
@@ -84,12 +90,17 @@ export class VfsService implements Vfs {
     return recovered;
   }
 
-  /** Drops the temp files and write reservations of processes that are no longer alive. */
+  /**
+   * Drops the temp files and write reservations of processes that are no longer alive, and
+   * finishes the user deletions they left half done (logged, see HomeRetirement.recover).
+   */
   async reclaim(): Promise<{ tempFiles: number; reservations: number }> {
     // liveIds (called by clearTemp) deletes the heartbeat rows of dead processes, which is
     // what makes their reservations orphaned for dropOrphanedWrites.
     const tempFiles = await this.core.backend.clearTemp(() => this.instance.liveIds());
     const reservations = await this.core.ledger.dropOrphanedWrites();
+    const homes = await this.retirement.recover(() => this.instance.liveIds());
+    if (homes.restored || homes.retired) this.logger?.warn(homes, 'storage: finished user deletions interrupted by a crash');
     return { tempFiles, reservations };
   }
 

@@ -3,6 +3,7 @@ import { lookup } from 'mime-types';
 import { AppError } from '../../lib/errors.js';
 import type { Actor, ByteRange, EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
+import { isNotModified } from './conditional.js';
 import { decideRange, ifRangeMatches } from './range.js';
 
 /** Images a browser may render inline from nasd. SVG is absent on purpose: it can carry script. */
@@ -36,21 +37,37 @@ function requireFile(stat: EntryStat, hint: string): void {
   if (stat.type !== 'file') throw new AppError('IS_A_DIRECTORY', `${stat.path} is a folder; ${hint}`);
 }
 
+/** What to send once the file's stat is known: a byte range, the whole file, or no body at all. */
+type SendPlan = ByteRange | undefined | 'unsatisfiable' | 'not-modified';
+
 /**
- * Opens the file for the range the stat allowed. If the file was replaced between the stat and
- * the open (its etag changed), the range may no longer fit: retry with a fresh stat.
+ * Opens the file for the range the stat allowed (nothing is opened for a 304 or 416). If the
+ * file was replaced between the stat and the open (its etag changed), the range may no longer
+ * fit: retry with a fresh stat.
  */
-async function openStable(vfs: VfsService, actor: Actor, path: string, plan: (stat: EntryStat) => ByteRange | undefined | 'unsatisfiable') {
+async function openStable(vfs: VfsService, actor: Actor, path: string, plan: (stat: EntryStat) => SendPlan) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const stat = await vfs.stat(actor, path);
     requireFile(stat, 'download it as a zip with /api/files/zip');
     const range = plan(stat);
-    if (range === 'unsatisfiable') return { stat, range };
+    if (range === 'unsatisfiable' || range === 'not-modified') return { stat, range };
     const opened = await vfs.openRead(actor, path, range);
     if (opened.stat.etag === stat.etag) return { stat, range, stream: opened.stream };
     opened.stream.destroy();
   }
   throw new AppError('CONFLICT', 'the file kept changing while it was being opened; try again');
+}
+
+/** Whether the request's If-None-Match / If-Modified-Since say the client's copy is current. */
+function clientHasCurrent(ctx: ApiContext, stat: EntryStat): boolean {
+  return isNotModified({ ifNoneMatch: ctx.get('If-None-Match') || undefined, ifModifiedSince: ctx.get('If-Modified-Since') || undefined }, stat.etag, stat.mtimeMs);
+}
+
+/** 304 Not Modified: the validators and caching headers a 200 would carry, and no body (RFC 9110 §15.4.5). */
+function sendNotModified(ctx: ApiContext, stat: EntryStat): void {
+  validators(ctx, stat);
+  ctx.body = null;
+  ctx.status = 304;
 }
 
 function validators(ctx: ApiContext, stat: EntryStat): string {
@@ -63,19 +80,22 @@ function validators(ctx: ApiContext, stat: EntryStat): string {
 }
 
 /**
- * GET /api/files/download: streams a file as an attachment. A single Range is honoured (206 with
- * Content-Range; 416 with `Content-Range: bytes *\/size` when it selects nothing), also under
- * If-Range; anything else gets the whole file.
+ * GET /api/files/download: streams a file as an attachment. A matching If-None-Match, or an
+ * If-Modified-Since the file is not newer than, gets 304 with no body (before any Range). A
+ * single Range is honoured (206 with Content-Range; 416 with `Content-Range: bytes *\/size` when
+ * it selects nothing), also under If-Range; anything else gets the whole file.
  */
 export async function sendDownload(ctx: ApiContext, vfs: VfsService, actor: Actor, path: string): Promise<void> {
   const header = ctx.get('Range') || undefined;
   const ifRange = ctx.get('If-Range') || undefined;
   const opened = await openStable(vfs, actor, path, (stat) => {
+    if (clientHasCurrent(ctx, stat)) return 'not-modified';
     const decision = ifRangeMatches(ifRange, stat.etag, new Date(stat.mtimeMs).toUTCString()) ? decideRange(header, stat.size) : ({ kind: 'full' } as const);
     if (decision.kind === 'unsatisfiable') return 'unsatisfiable';
     return decision.kind === 'partial' ? { start: decision.start, end: decision.end } : undefined;
   });
   const { stat, range } = opened;
+  if (range === 'not-modified') return sendNotModified(ctx, stat);
   if (range === 'unsatisfiable') {
     ctx.set('Content-Range', `bytes */${stat.size}`);
     throw new AppError('VALIDATION', `the requested range is not satisfiable: the file is ${stat.size} bytes long`, { details: { status: 416, size: stat.size } });
@@ -98,10 +118,12 @@ export async function sendDownload(ctx: ApiContext, vfs: VfsService, actor: Acto
 /**
  * GET /api/files/preview: PNG, JPEG, GIF and WebP images and plain text inline (text as
  * text/plain; charset=utf-8), SVG only as an attachment, with nosniff and a CSP that forbids
- * everything; any other type is refused with 415.
+ * everything; any other type is refused with 415 (even under a matching validator). A matching
+ * If-None-Match or If-Modified-Since gets 304 with no body.
  */
 export async function sendPreview(ctx: ApiContext, vfs: VfsService, actor: Actor, path: string): Promise<void> {
-  const { stat, stream } = await openStable(vfs, actor, path, () => undefined);
+  const { stat, stream, range } = await openStable(vfs, actor, path, (s) => (previewType(s.name) && clientHasCurrent(ctx, s) ? 'not-modified' : undefined));
+  if (range === 'not-modified') return sendNotModified(ctx, stat);
   const type = previewType(stat.name);
   if (!type || !stream) {
     stream?.destroy();

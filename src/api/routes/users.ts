@@ -1,11 +1,16 @@
 import { z } from 'zod';
+import type { Accounts } from '../../services/accounts.js';
 import type { Identity } from '../../services/identity/index.js';
 import type { ApiRouter } from '../api-router.js';
-import { createUserBody, numericId, resetPasswordBody, updateUserBody, userView } from '../schemas/identity.js';
+import { createUserBody, deleteUserQuery, numericId, resetPasswordBody, updateUserBody, userView } from '../schemas/identity.js';
 import { auditContext } from './request-meta.js';
+import { apiActor } from './shares.js';
 
-/** /api/users: administrators manage accounts (the last enabled admin cannot be removed, demoted or disabled). */
-export function usersRoutes(router: ApiRouter, identity: Identity): void {
+/**
+ * /api/users: administrators manage accounts (the last enabled admin cannot be removed, demoted
+ * or disabled). Deletion goes through `accounts`, which retires the user's storage with them.
+ */
+export function usersRoutes(router: ApiRouter, identity: Identity, accounts: Accounts): void {
   router.route({ method: 'get', path: '/users', summary: 'List users', auth: 'admin', response: z.object({ items: z.array(userView) }) }, async () => ({
     items: await identity.users.list(),
   }));
@@ -23,9 +28,21 @@ export function usersRoutes(router: ApiRouter, identity: Identity): void {
     (ctx, { params, body, principal }) => identity.users.update(params.id, body, auditContext(ctx, principal)),
   );
 
-  router.route({ method: 'delete', path: '/users/:id', summary: 'Delete a user', auth: 'admin', params: numericId, status: 204 }, async (ctx, { params, principal }) => {
-    await identity.users.remove(params.id, auditContext(ctx, principal));
-  });
+  router.route(
+    {
+      method: 'delete',
+      path: '/users/:id',
+      summary:
+        "Delete a user: their home moves to <storageRoot>/.nasd/retired-homes/, files they own in shares go to each share's owner; 409 while they own shares unless transferSharesTo=<userId>",
+      auth: 'admin',
+      params: numericId,
+      query: deleteUserQuery,
+      status: 204,
+    },
+    async (ctx, { params, query, principal }) => {
+      await accounts.remove(params.id, auditContext(ctx, principal), apiActor(ctx, principal), { transferSharesTo: query.transferSharesTo });
+    },
+  );
 
   router.route(
     { method: 'post', path: '/users/:id/password', summary: "Reset a user's password (ends all their sessions)", auth: 'admin', params: numericId, body: resetPasswordBody, status: 204 },

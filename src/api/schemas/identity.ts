@@ -75,6 +75,11 @@ export const sessionView = z.object({
 export const numericId = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
 export const sessionId = z.object({ id: z.uuid() }).strict();
 
+/** DELETE /api/users/:id: `transferSharesTo` hands the user's shares to another user (else owning one is 409). */
+export const deleteUserQuery = z
+  .object({ transferSharesTo: z.string().regex(/^[1-9]\d{0,9}$/, 'must be a user id').transform(Number).pipe(z.number().max(2 ** 31 - 1)).optional() })
+  .strict();
+
 export const createUserBody = z
   .object({
     username: z.string().min(1).max(64),

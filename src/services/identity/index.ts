@@ -26,7 +26,7 @@ export type { LoginInput, TokenPair, TokenPrincipal } from './sessions.js';
 export type { TotpEnrolment } from './totp.js';
 export type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserRole, UserView } from './types.js';
 export { assertValidUsername, RESERVED_USERNAMES } from './usernames.js';
-export type { UsersService } from './users.js';
+export type { BeforeUserDelete, UsersService } from './users.js';
 export type { Sessions } from './sessions.js';
 export type { Account } from './account.js';
 export type { TwoFactor } from './two-factor.js';

@@ -31,6 +31,9 @@ export function nextGeneration(previous: number, now: number): number {
   return Math.max(now, previous + 1);
 }
 
+/** Work that must commit or fail together with a user's deletion (inside its transaction). */
+export type BeforeUserDelete = (trx: Knex.Transaction, user: UserView) => Promise<void>;
+
 /**
  * Accounts: creation, admin changes, deletion, password resets. Every change is audited. The last
  * enabled administrator can be neither deleted, demoted nor disabled.
@@ -124,10 +127,17 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async remove(id: number, ctx: AuditContext): Promise<void> {
+  /**
+   * Deletes the account (its sessions, app passwords and recovery codes cascade). Identity knows
+   * nothing of storage: `beforeDelete` runs inside the same transaction, after the last-admin
+   * check and before the row goes, so the caller's storage cleanup commits or fails with the
+   * deletion. Call it through services/accounts.ts, which retires the user's home and files.
+   */
+  async remove(id: number, ctx: AuditContext, beforeDelete?: BeforeUserDelete): Promise<void> {
     await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       if (current.role === 'admin' && !current.disabled) await this.assertAnotherAdmin(trx, id, 'delete');
+      await beforeDelete?.(trx, toUserView(current));
       await UserModel.query(trx).deleteById(id);
       await this.audit.record({ ...auditBase(ctx), action: 'user.delete', outcome: 'success', target: current.username }, trx);
     });
