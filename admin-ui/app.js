@@ -8,10 +8,12 @@ import { Dashboard } from './pages/Dashboard.js';
 import { Users } from './pages/Users.js';
 import { Storage } from './pages/Storage.js';
 import { Audit } from './pages/Audit.js';
+import { Telemetry } from './pages/Telemetry.js';
 
 const PAGES = [
   { hash: '#/', title: 'Dashboard', component: Dashboard },
   { hash: '#/storage', title: 'Storage health', component: Storage, admin: true },
+  { hash: '#/telemetry', title: 'Telemetry', component: Telemetry, admin: true },
   { hash: '#/users', title: 'Users', component: Users, admin: true },
   { hash: '#/audit', title: 'Audit log', component: Audit, admin: true },
 ];

@@ -29,6 +29,6 @@ export function Storage() {
       <thead><tr><th>Device</th><th>Model</th><th>Health</th><th>Temperature</th><th>Power-on hours</th><th>Reasons</th></tr></thead>
       <tbody>${smart.data.disks.map((d) => html`<tr key=${d.device}>
         <td>${d.device}</td><td>${d.model}</td><td><span class=${'badge ' + d.verdict}>${d.verdict}</span></td>
-        <td>${d.temperatureC ?? '—'} °C</td><td>${d.powerOnHours ?? '—'}</td><td>${d.reasons.join('; ')}</td></tr>`)}</tbody></table>`}
+        <td>${d.temperatureC === null || d.temperatureC === undefined ? '—' : `${d.temperatureC} °C`}</td><td>${d.powerOnHours ?? '—'}</td><td>${d.reasons.join('; ')}</td></tr>`)}</tbody></table>`}
   </section>`;
 }

@@ -54,6 +54,22 @@ describeEachDb('admin UI in Chromium', (kind) => {
     await page.locator('td', { hasText: 'carol' }).first().waitFor();
   });
 
+  it('shows storage health from the simulated hardware, with a degraded-free RAID1 and a failing disk', async () => {
+    await page.click('a[href="#/storage"]');
+    await page.getByRole('heading', { name: 'Storage health' }).waitFor();
+    await page.locator('td', { hasText: 'md0' }).first().waitFor();
+    await page.locator('.badge.failing').first().waitFor();
+  });
+
+  it('draws telemetry charts with frappe-charts from stored samples', async () => {
+    await srv.nasd.hardware.telemetry.sampleNow();
+    await srv.nasd.hardware.telemetry.sampleNow();
+    await page.click('a[href="#/telemetry"]');
+    await page.getByRole('heading', { name: 'Telemetry' }).waitFor();
+    await page.locator('svg.frappe-chart').first().waitFor();
+    expect(await page.locator('svg.frappe-chart').count()).to.equal(3);
+  });
+
   it('shows the audit log with the sign-in events', async () => {
     await page.click('a[href="#/audit"]');
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();

@@ -1,0 +1,18 @@
+// The one wrapper around frappe-charts: a line chart that redraws when its data changes.
+import { useEffect, useRef } from 'preact/hooks';
+import { html } from 'htm/preact';
+import { Chart as FrappeChart } from 'frappe-charts';
+
+export function LineChart({ title, labels, datasets, height = 220 }) {
+  const el = useRef(null);
+  useEffect(() => {
+    if (!el.current || labels.length === 0) return undefined;
+    const chart = new FrappeChart(el.current, {
+      title, type: 'line', height, data: { labels, datasets },
+      lineOptions: { hideDots: 1, regionFill: 1 }, axisOptions: { xIsSeries: true, xAxisMode: 'tick' },
+    });
+    return () => chart.destroy && chart.destroy();
+  }, [title, labels, datasets, height]);
+  if (labels.length === 0) return html`<p class="muted">${title}: no samples yet.</p>`;
+  return html`<div class="chart" ref=${el}></div>`;
+}
