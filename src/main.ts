@@ -10,6 +10,7 @@ import { authRoutes } from './api/routes/auth.js';
 import { meRoutes } from './api/routes/me.js';
 import { usersRoutes } from './api/routes/users.js';
 import { createIdentity, type FirstRunResult, type Identity } from './services/identity/index.js';
+import { Accounts } from './services/accounts.js';
 import { AuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
@@ -34,6 +35,9 @@ import { powerRoutes } from './api/routes/power.js';
 import { fansRoutes } from './api/routes/fans.js';
 import { telemetryRoutes } from './api/routes/telemetry.js';
 import { httpMetrics, metricsRoutes } from './api/routes/metrics.js';
+import { jobsRoutes } from './api/routes/jobs.js';
+import { managedJobs, openScheduler, type Scheduler } from './scheduler/index.js';
+import { auditRetentionJob } from './services/audit-retention.js';
 
 /** A running (or ready to listen) nasd: everything main.ts built, for the CLI and the tests. */
 export interface Nasd {
@@ -49,6 +53,8 @@ export interface Nasd {
   readonly uploads: UploadSessions;
   /** RAID, SMART, power, fans, telemetry, metrics; `hardware.simulator` drives simulated backends. */
   readonly hardware: HardwareServices;
+  /** Managed jobs (reconcile, upload cleanup, retention, SMART, RAID scrub) on agenda. */
+  readonly scheduler: Scheduler;
   /** Set when this start created the first admin: how to log in (shown once, by the CLI). */
   readonly firstRun?: FirstRunResult;
   readonly server: http.Server;
@@ -85,6 +91,21 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     usage: async () => (await vfs.usageReports()).map((u) => ({ username: u.username, usedBytes: u.usedBytes, quotaBytes: u.quotaBytes })),
   });
   hw.start({ fanMs: config.hardware.fanIntervalSeconds * 1000, telemetryMs: config.hardware.telemetryIntervalSeconds * 1000 });
+  const scheduler = await openScheduler({
+    db,
+    databaseUrl: config.databaseUrl,
+    settings: config.scheduler,
+    audit,
+    logger: logger.child({ component: 'scheduler' }),
+    jobs: managedJobs({
+      storage: vfs,
+      uploads,
+      auditRetention: auditRetentionJob(audit, config.audit.retentionDays, logger),
+      identity,
+      smart: hw.smart,
+      raid: hw.raid,
+    }),
+  });
 
   const openapi = new OpenApiRegistry();
   const router = (prefix: string, tag: string) => new ApiRouter(`/api${prefix}`, openapi, tag, config.http.maxJsonBytes);
@@ -96,7 +117,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const meApi = router('', 'me');
   meRoutes(meApi, identity);
   const usersApi = router('', 'users');
-  usersRoutes(usersApi, identity);
+  const davLocks = new KnexDavLockStore(db.knex);
+  usersRoutes(usersApi, identity, new Accounts(identity.users, vfs.retirement, davLocks));
   const auditApi = router('', 'audit');
   auditRoutes(auditApi, audit);
   const sharesApi = router('/shares', 'shares');
@@ -120,6 +142,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const metricsApi = new ApiRouter('', openapi, 'metrics', config.http.maxJsonBytes);
   metricsRoutes(metricsApi, hw.metrics, config.metricsToken);
   const hardwareRouters = [hardwareApi, raidApi, smartApi, powerApi, fansApi, telemetryApi, metricsApi];
+  const jobsApi = router('/jobs', 'jobs');
+  jobsRoutes(jobsApi, scheduler);
 
   const app = createApiApp({
     logger,
@@ -127,7 +151,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     trustProxy: config.trustProxy,
     corsOrigins: config.http.corsOrigins,
     openapi,
-    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters],
+    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi],
     observe: httpMetrics(hw.metrics),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,
@@ -135,7 +159,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const tus = createTusHandler({ sessions: uploads, verifyBearer: identity.verifyAccessToken, logger, path: '/api/uploads', trustProxy: config.trustProxy });
   const dav = createWebdavHandler({
     vfs,
-    locks: new KnexDavLockStore(db.knex),
+    locks: davLocks,
     verify: identity.verifyBasic,
     logger: logger.child({ protocol: 'webdav' }),
     trustProxy: config.trustProxy,
@@ -159,6 +183,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     shares,
     uploads,
     hardware: hw,
+    scheduler,
     firstRun,
     server,
     listen: () =>
@@ -175,6 +200,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await scheduler.close();
         await hw.stop();
         await vfs.close();
         await db.close();

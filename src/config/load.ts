@@ -35,6 +35,7 @@ const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']
   ['NASD_FAN_INTERVAL', ['hardware', 'fanIntervalSeconds'], 'int'],
   ['NASD_TELEMETRY_INTERVAL', ['hardware', 'telemetryIntervalSeconds'], 'int'],
   ['NASD_METRICS_TOKEN', ['metricsToken'], 'string'],
+  ['NASD_SCHEDULER', ['scheduler', 'enabled'], 'bool'],
 ];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list'): unknown {

@@ -75,6 +75,19 @@ export const configSchema = z
       .prefault({}),
     /** Bearer token a Prometheus scraper may use for /metrics (besides admin access tokens). */
     metricsToken: z.string().min(16).optional(),
+    scheduler: z
+      .object({
+        /** Whether this process runs scheduled jobs (with several processes on PostgreSQL, agenda's locks share them out). */
+        enabled: z.boolean().default(true),
+        /** How often agenda looks for due jobs. */
+        processEveryMs: z.number().int().min(100).max(300_000).default(5000),
+        /** agenda's job lock lifetime; running jobs renew it. Short, so a stopped process exits soon after close. */
+        lockLifetimeMs: z.number().int().min(1000).max(3_600_000).default(20_000),
+        /** Executions history retention. */
+        historyDays: z.number().int().min(1).max(3650).default(90),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
