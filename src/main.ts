@@ -78,7 +78,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
   const backend = await LocalBackend.create(config.storageRoot);
-  const vfs = new VfsService({ knex: db.knex, dbKind: db.kind, backend, audit, logger });
+  const vfs = new VfsService({ knex: db.knex, backend, audit, logger });
   const recovered = await vfs.start();
   if (recovered.tempFiles || recovered.reservations) logger.warn(recovered, 'storage: dropped leftovers of an interrupted run');
   const shares = new ShareService(vfs.core);

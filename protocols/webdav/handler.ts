@@ -70,6 +70,23 @@ function basicCredentials(req: IncomingMessage): { username: string; password: s
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** How long an unread request body is drained after an error answer before the socket is dropped. */
+const DISCARD_BODY_MS = 5000;
+
+/**
+ * Reads and throws away what is left of a request body after answering early (413, 401, 507…).
+ * Closing a socket with unread bytes makes the kernel reset the connection, and the client may
+ * lose the answer it was sent (RFC 9112 §9.6, lingering close); a client that keeps sending past
+ * DISCARD_BODY_MS is cut off.
+ */
+function discardRestOfBody(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.socket.destroy(), DISCARD_BODY_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 /**
  * nasd's WebDAV server (RFC 4918 class 1 and 2, RFC 4331 quota) as a node:http handler for
  * the `/dav` mount. Authenticates every request but OPTIONS with HTTP Basic, dispatches by
@@ -109,8 +126,7 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
       return;
     }
     const headers: Record<string, string> = { ...answer.headers };
-    // A body we did not read may be huge: close the connection rather than drain it.
-    if (!req.complete) headers.Connection = 'close';
+    if (!req.complete) discardRestOfBody(req);
     let body: Buffer | undefined;
     if (answer.body) body = Buffer.from(answer.body, 'utf8');
     else if (isAppError(err) && err.expose && answer.status !== 401) body = Buffer.from(`${err.message}\n`, 'utf8');

@@ -1,9 +1,9 @@
 import Router, { type RouterMiddleware } from '@koa/router';
-import { koaBody } from 'koa-body';
 import type Koa from 'koa';
 import type { z } from 'zod';
 import { AppError, AuthError, ValidationError } from '../lib/errors.js';
 import type { ApiContext, ApiPrincipal, ApiState } from './context.js';
+import { jsonBody } from './json-body.js';
 import type { HttpMethod, OpenApiOperation, OpenApiRegistry, RouteAuth } from './openapi.js';
 
 export interface RouteDef<B, Q, P> {
@@ -75,7 +75,7 @@ export class ApiRouter {
     };
     this.openapi.add(op);
     const middlewares: Koa.Middleware<ApiState>[] = [];
-    if (def.body) middlewares.push(requireJson(), koaBody({ json: true, multipart: false, urlencoded: false, text: false, jsonLimit: this.maxJsonBytes, jsonStrict: true }) as unknown as Koa.Middleware<ApiState>);
+    if (def.body) middlewares.push(requireJson(), jsonBody(this.maxJsonBytes));
     const run: Koa.Middleware<ApiState> = async (ctx) => {
       const principal = authorize(ctx, def.auth);
       const input: RouteInput<B, Q, P> = {

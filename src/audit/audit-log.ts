@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { fastQuery } from '../lib/fast-query.js';
 
 export type AuditOutcome = 'success' | 'failure';
 export type AuditProtocol = 'api' | 'webdav' | 'tus' | 'smb' | 'cli' | 'system';
@@ -51,6 +52,8 @@ interface AuditRow {
   details: string | null;
 }
 
+const INSERT_SQL = 'insert into audit_log (at, actor_id, actor_name, action, target, outcome, address, protocol, details) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
 /** The append-only audit log in the database. */
 export class AuditLog {
   constructor(
@@ -60,17 +63,18 @@ export class AuditLog {
 
   /** Appends one event. Failing to audit is an error the caller must see, never swallowed. */
   async record(event: AuditEvent, trx?: Knex.Transaction): Promise<void> {
-    await (trx ?? this.knex)('audit_log').insert({
-      at: this.now(),
-      actor_id: event.actor?.id ?? null,
-      actor_name: event.actor?.name ?? null,
-      action: event.action,
-      target: event.target ? event.target.slice(0, 1024) : null,
-      outcome: event.outcome,
-      address: event.address ?? null,
-      protocol: event.protocol ?? null,
-      details: event.details ? JSON.stringify(event.details) : null,
-    });
+    // fastQuery: every file write records one event inside its commit.
+    await fastQuery(trx ?? this.knex, INSERT_SQL, [
+      this.now(),
+      event.actor?.id ?? null,
+      event.actor?.name ?? null,
+      event.action,
+      event.target ? event.target.slice(0, 1024) : null,
+      event.outcome,
+      event.address ?? null,
+      event.protocol ?? null,
+      event.details ? JSON.stringify(event.details) : null,
+    ]);
   }
 
   /** Newest first, filtered; `action` matches a prefix (`auth.` finds every auth event). */

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -22,19 +21,24 @@ const runningFromSource = import.meta.url.endsWith('.ts');
  * PostgreSQL returns int8 (bigint) and numeric as strings; nasd stores byte counts and epoch-ms
  * times in int8, so parse them as numbers (safe below 2^53) to match SQLite.
  */
-const pgTypes = {
-  getTypeParser(oid: number, format?: string) {
-    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
+async function pgTypes() {
+  // Loaded only for PostgreSQL: a SQLite install does not pay for the driver's memory.
+  const { default: pg } = await import('pg');
+  return {
+    getTypeParser(oid: number, format?: string) {
+      if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
 
-function knexConfig(databaseUrl: string | undefined, dataDir: string): { kind: DbKind; config: Knex.Config } {
+async function knexConfig(databaseUrl: string | undefined, dataDir: string): Promise<{ kind: DbKind; config: Knex.Config }> {
   const migrations = { directory: migrationsDir, loadExtensions: [runningFromSource ? '.ts' : '.js'] };
   if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const types = await pgTypes();
     return {
       kind: 'postgres',
-      config: { client: 'pg', connection: { connectionString: databaseUrl, types: pgTypes }, pool: { min: 0, max: 10 }, migrations },
+      config: { client: 'pg', connection: { connectionString: databaseUrl, types }, pool: { min: 0, max: 10 }, migrations },
     };
   }
   const filename = databaseUrl ? databaseUrl.replace(/^sqlite:\/\//, '') : path.join(dataDir, 'nasd.sqlite');
@@ -64,7 +68,7 @@ function knexConfig(databaseUrl: string | undefined, dataDir: string): { kind: D
 
 /** Opens the database named by the URL (SQLite in `dataDir` when absent) and runs pending migrations. */
 export async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<Database> {
-  const { kind, config } = knexConfig(databaseUrl, dataDir);
+  const { kind, config } = await knexConfig(databaseUrl, dataDir);
   const knex = knexFactory(config);
   try {
     await knex.migrate.latest();

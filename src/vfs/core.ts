@@ -71,7 +71,7 @@ export async function auditFile(core: VfsCore, actor: Actor, action: string, tar
 export async function locate(core: VfsCore, actor: Actor, rawPath: string): Promise<Location> {
   const loc = await resolveLocation(core.dir, actor.principal, rawPath);
   if (loc.kind === 'area') {
-    if (!(await core.backend.tryStat(loc.areaKey))) await core.backend.mkdir(loc.areaKey, { recursive: true });
+    await core.backend.ensureArea(loc.areaKey);
     if (loc.adminInOtherHome) await auditAdminAccess(core, actor, loc);
   }
   return loc;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { fastQuery } from '../lib/fast-query.js';
 import { areaOf, keyHash, parentKey, rebaseKey, whereSubtree } from './keys.js';
 
 /** Who owns one file or folder, and the bytes it counts for. */
@@ -40,13 +41,19 @@ function toRow(rec: OwnerRecord, now: number): OwnerRow {
   };
 }
 
+const UPSERT_SQL =
+  'insert into file_owners (key_hash, "key", parent_hash, area, owner_id, is_dir, size, sha256, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'on conflict (key_hash) do update set "key" = excluded."key", parent_hash = excluded.parent_hash, area = excluded.area, owner_id = excluded.owner_id, ' +
+  'is_dir = excluded.is_dir, size = excluded.size, sha256 = excluded.sha256, updated_at = excluded.updated_at';
+
 /** Repository of the file_owners table. No business rules: the service decides who owns what. */
 export class OwnerRepo {
   constructor(private readonly knex: Knex) {}
 
+  /** One record by key (fastQuery: read on every GET and PUT). */
   async get(key: string, db: Knex = this.knex): Promise<OwnerRecord | undefined> {
-    const row = await db<OwnerRow>('file_owners').where('key_hash', keyHash(key)).first();
-    return row ? toRecord(row) : undefined;
+    const [row] = await fastQuery(db, 'select * from file_owners where key_hash = ?', [keyHash(key)]);
+    return row ? toRecord(row as unknown as OwnerRow) : undefined;
   }
 
   /** Owner ids of a folder's children by name: ONE query, however many children (PROPFIND Depth 1). */
@@ -58,8 +65,10 @@ export class OwnerRepo {
     return new Map(rows.map((r) => [r.key.slice(cut), Number(r.owner_id)]));
   }
 
+  /** Creates or replaces one record (fastQuery: every file commit). */
   async upsert(db: Knex, rec: OwnerRecord, now = Date.now()): Promise<void> {
-    await db('file_owners').insert(toRow(rec, now)).onConflict('key_hash').merge();
+    const r = toRow(rec, now);
+    await fastQuery(db, UPSERT_SQL, [r.key_hash, r.key, r.parent_hash, r.area, r.owner_id, r.is_dir, r.size, r.sha256, r.updated_at]);
   }
 
   async insertMany(db: Knex, recs: OwnerRecord[], now = Date.now()): Promise<void> {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { DbKind } from '../db/index.js';
+import { fastQuery } from '../lib/fast-query.js';
 import { VfsError } from '../lib/errors.js';
 
 /** Whose quota a write is charged to: the file's owner and, in a share, the share's size limit. */
@@ -36,6 +36,13 @@ export interface ReserveOptions {
 
 const WRITE_LEASE_MS = 6 * 3600_000;
 
+const LOCK_USAGE_SQL =
+  'insert into storage_usage (scope, subject_id, bytes, files, updated_at) values (?, ?, 0, 0, ?) ' +
+  'on conflict (scope, subject_id) do update set bytes = storage_usage.bytes';
+const APPLY_USAGE_SQL =
+  'insert into storage_usage (scope, subject_id, bytes, files, updated_at) values (?, ?, ?, ?, ?) ' +
+  'on conflict (scope, subject_id) do update set bytes = storage_usage.bytes + excluded.bytes, files = storage_usage.files + excluded.files, updated_at = excluded.updated_at';
+
 /**
  * The quota ledger (sftpgo's three stages): check → reserve(bytes) → settle (commit the real
  * delta) or release. Every step runs in a transaction that first locks the usage rows of the
@@ -45,7 +52,6 @@ const WRITE_LEASE_MS = 6 * 3600_000;
 export class QuotaLedger {
   constructor(
     private readonly knex: Knex,
-    private readonly dbKind: DbKind,
     private readonly freeDiskBytes: () => Promise<number>,
     /** The process recorded on its `write` reservations (see InstanceRegistry). */
     private readonly instanceId: string | null = null,
@@ -60,10 +66,19 @@ export class QuotaLedger {
     const rows: Array<['user' | 'share', number]> = subject.userId === null ? [] : [['user', subject.userId]];
     if (subject.shareId !== null) rows.push(['share', subject.shareId]);
     for (const [scope, subjectId] of rows) {
-      await trx('storage_usage').insert({ scope, subject_id: subjectId, bytes: 0, files: 0, updated_at: this.now() }).onConflict(['scope', 'subject_id']).ignore();
-      const q = trx('storage_usage').select('bytes').where({ scope, subject_id: subjectId });
-      await (this.dbKind === 'postgres' ? q.forUpdate() : q);
+      // One statement creates the row when missing and locks it: an upsert that updates a
+      // conflicting row takes its row lock on PostgreSQL (like SELECT … FOR UPDATE) and makes the
+      // transaction a writer on SQLite.
+      await fastQuery(trx, LOCK_USAGE_SQL, [scope, subjectId, this.now()]);
     }
+  }
+
+  /** The user's quota and the share's size limit (null = unlimited, or no such subject part). */
+  private async limits(db: Knex, subject: QuotaSubject): Promise<{ user: number | null; share: number | null }> {
+    const [user] = subject.userId === null ? [] : await fastQuery(db, 'select quota_bytes from users where id = ?', [subject.userId]);
+    const [share] = subject.shareId === null ? [] : await fastQuery(db, 'select size_limit_bytes from shares where id = ?', [subject.shareId]);
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return { user: num(user?.quota_bytes), share: num(share?.size_limit_bytes) };
   }
 
   private async reserved(db: Knex, column: 'user_id' | 'share_id', id: number, excludeId?: string): Promise<number> {
@@ -178,8 +193,19 @@ export class QuotaLedger {
     if (growth <= 0) return;
     const row = reservationId ? await trx('quota_reservations').select('bytes').where('id', reservationId).first() : undefined;
     if (growth <= Number(row?.bytes ?? 0)) return;
+    const limits = await this.limits(trx, subject);
+    if (limits.user === null && limits.share === null) return;
     const avail = await this.availability(subject, trx, reservationId, { disk: false });
     if (growth > avail.availableBytes) this.refuse(avail, growth);
+  }
+
+  /**
+   * Whether the user's quota or the share's size limit bounds the subject (read now, no lock).
+   * Small writes of an unbounded subject skip the reservation (see write.ts UNRESERVED_WRITE_BYTES).
+   */
+  async isLimited(subject: QuotaSubject): Promise<boolean> {
+    const limits = await this.limits(this.knex, subject);
+    return limits.user !== null || limits.share !== null;
   }
 
   /** Drops a reservation (abort, failure, expiry). Idempotent. */
@@ -191,10 +217,8 @@ export class QuotaLedger {
   async applyUsage(trx: Knex, deltas: UsageDelta[]): Promise<void> {
     for (const d of deltas) {
       if (d.bytes === 0 && d.files === 0) continue;
-      await trx('storage_usage').insert({ scope: d.scope, subject_id: d.subjectId, bytes: 0, files: 0, updated_at: this.now() }).onConflict(['scope', 'subject_id']).ignore();
-      await trx('storage_usage')
-        .where({ scope: d.scope, subject_id: d.subjectId })
-        .update({ bytes: trx.raw('bytes + ?', [d.bytes]), files: trx.raw('files + ?', [d.files]), updated_at: this.now() });
+      // One upsert: a missing row starts at the delta, an existing one adds it.
+      await fastQuery(trx, APPLY_USAGE_SQL, [d.scope, d.subjectId, d.bytes, d.files, this.now()]);
     }
   }
 

@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/index.js';
-import type { DbKind } from '../db/index.js';
 import { VfsError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { LocalBackend, RawStat } from './backends/local.js';
 import { auditFile, locate, requireArea, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
 import { StorageDirectory, type StorageUser } from './directory.js';
-import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, type AreaLocation, type Location } from './namespace.js';
+import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, resolveLocation, type AreaLocation, type Location } from './namespace.js';
 import { InstanceRegistry } from './instances.js';
 import { OwnerRepo } from './owners.js';
 import { joinPath, validateName } from './path.js';
@@ -55,7 +54,7 @@ export class VfsService implements Vfs {
   readonly retirement: HomeRetirement;
   private readonly logger?: Logger;
 
-  constructor(deps: { knex: Knex; dbKind: DbKind; backend: LocalBackend; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
+  constructor(deps: { knex: Knex; backend: LocalBackend; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
     const { knex, backend, audit } = deps;
     this.instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs });
     this.logger = deps.logger;
@@ -66,7 +65,7 @@ export class VfsService implements Vfs {
       dir: new StorageDirectory(knex),
       owners: new OwnerRepo(knex),
       props: new PropertyRepo(knex),
-      ledger: new QuotaLedger(knex, deps.dbKind, () => backend.freeBytes(), backend.instanceId),
+      ledger: new QuotaLedger(knex, () => backend.freeBytes(), backend.instanceId),
       adminVisits: new WeakMap(),
     };
     this.retirement = new HomeRetirement(this.core, new RetiredHomes(backend.root, backend.instanceId), deps.logger);
@@ -231,7 +230,8 @@ export class VfsService implements Vfs {
   }
 
   async storageKey(actor: Actor, path: string): Promise<string> {
-    const loc = await locate(this.core, actor, path);
+    // Only the name is needed: no disk access (a WebDAV write asks for it before every PUT).
+    const loc = await resolveLocation(this.core.dir, actor.principal, path);
     return loc.kind === 'area' ? loc.key : `virtual:${loc.path}`;
   }
 

@@ -1,27 +1,49 @@
 import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
-import type { TempFile } from './backends/local.js';
-import { auditFile, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
+import type { RawStat, TempFile } from './backends/local.js';
+import { auditFile, requireInside, subjectOf, toEntry, type VfsCore } from './core.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
+import type { OwnerRecord } from './owners.js';
 import type { UsageDelta } from './quota.js';
 import type { Actor, WriteOptions, WriteResult } from './types.js';
 
 /** Reservation growth step while the size is unknown: few DB round trips, little over-reservation. */
 const GROW_STEP = 8 * 1024 * 1024;
 
-/** Who will own the file at `loc` and how many of its current bytes that owner gets back. */
-export async function plannedOwner(core: VfsCore, actor: Actor, loc: AreaLocation): Promise<{ ownerId: number; credit: number; exists: boolean }> {
-  const raw = await core.backend.tryStat(loc.key);
-  if (raw?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
-  if (!raw) return { ownerId: defaultOwner(loc, actor.principal), credit: 0, exists: false };
+/**
+ * Writes announcing at most this many bytes, for an owner without a quota in a place without a
+ * size limit, take no up-front reservation. A reservation exists to stop an upload early when it
+ * cannot fit and to keep concurrent uploads from each counting the same free space; with no
+ * limit and a small size it only cost two more transactions per write (the free disk is still
+ * enforced by the filesystem, and any quota set meanwhile by the commit, under the usage-row
+ * lock). A body that runs past this size takes a reservation from then on.
+ */
+export const UNRESERVED_WRITE_BYTES = 1024 * 1024;
+
+/** Who will own the file at `loc`, how many of its current bytes that owner gets back, whether it exists. */
+export interface WritePlan {
+  ownerId: number;
+  credit: number;
+  exists: boolean;
+}
+
+/** Who owns what is at `loc` now (`entry` from the disk) and how many bytes the owner gets back. */
+async function planFor(core: VfsCore, actor: Actor, loc: AreaLocation, entry: RawStat | undefined): Promise<WritePlan> {
+  if (entry?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
+  if (!entry) return { ownerId: defaultOwner(loc, actor.principal), credit: 0, exists: false };
   const rec = await core.owners.get(loc.key);
   return { ownerId: rec?.ownerId ?? fallbackOwner(loc), credit: rec?.size ?? 0, exists: true };
 }
 
-/** Checks that the actor may create (or, when it exists, replace) the file at `loc`. */
-export async function assertMayWriteFile(core: VfsCore, actor: Actor, loc: AreaLocation, overwrite: boolean): Promise<{ ownerId: number; credit: number; exists: boolean }> {
-  await requireParentDir(core, loc);
-  const plan = await plannedOwner(core, actor, loc);
+/**
+ * Checks that the actor may create (or, when it exists, replace) the file at `loc`: its folder
+ * exists (PARENT_MISSING / NOT_A_DIRECTORY), it is not a folder, and the permission holds.
+ */
+export async function assertMayWriteFile(core: VfsCore, actor: Actor, loc: AreaLocation, overwrite: boolean): Promise<WritePlan> {
+  const probe = await core.backend.probe(loc.key);
+  if (probe.parent === 'missing') throw new VfsError('PARENT_MISSING', `the parent folder of ${loc.path} does not exist`);
+  if (probe.parent === 'file') throw new VfsError('NOT_A_DIRECTORY', `the parent of ${loc.path} is a file`);
+  const plan = await planFor(core, actor, loc, probe.entry);
   if (plan.exists) {
     if (!overwrite) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
     assertCanModify(loc, actor.principal, [plan.ownerId]);
@@ -29,6 +51,20 @@ export async function assertMayWriteFile(core: VfsCore, actor: Actor, loc: AreaL
     assertCanCreate(loc);
   }
   return plan;
+}
+
+/** Usage deltas of one commit, merged per counter (an overwrite in a home is one update). */
+function commitDeltas(loc: AreaLocation, ownerId: number, size: number, old: OwnerRecord | undefined): UsageDelta[] {
+  const byKey = new Map<string, UsageDelta>();
+  const add = (d: UsageDelta) => {
+    const k = `${d.scope}:${d.subjectId}`;
+    const prev = byKey.get(k);
+    byKey.set(k, prev ? { ...prev, bytes: prev.bytes + d.bytes, files: prev.files + d.files } : d);
+  };
+  add({ scope: 'user', subjectId: ownerId, bytes: size, files: 1 });
+  if (old && !old.isDir) add({ scope: 'user', subjectId: old.ownerId, bytes: -old.size, files: -1 });
+  if (loc.share) add({ scope: 'share', subjectId: loc.share.id, bytes: size - (old?.size ?? 0), files: old ? 0 : 1 });
+  return [...byKey.values()];
 }
 
 /**
@@ -49,22 +85,26 @@ export async function commitTemp(
 ): Promise<WriteResult> {
   try {
     return await core.knex.transaction(async (trx) => {
+      // In a share the owner of an existing file decides whose usage row to lock; it is read again under the lock.
       const likelyOwner = loc.homeUserId ?? (await core.owners.get(loc.key, trx))?.ownerId ?? options.ownerId ?? defaultOwner(loc, actor.principal);
       await core.ledger.lockSubject(trx, subjectOf(loc, likelyOwner));
-      const before = await core.backend.tryStat(loc.key);
-      if (before?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
-      const old = before ? await core.owners.get(loc.key, trx) : undefined;
-      const ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
-      const replaced = old && !old.isDir ? old.size : 0;
-      await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId);
-      const raw = options.overwrite
-        ? await core.backend.commitTemp(temp.tempPath, loc.key, options.mtimeMs)
-        : await core.backend.commitTempNoReplace(temp.tempPath, loc.key, options.mtimeMs);
+      let before: RawStat | undefined;
+      let old: OwnerRecord | undefined;
+      let ownerId = likelyOwner;
+      const raw = await core.backend.commitTemp(temp.tempPath, loc.key, {
+        mtimeMs: options.mtimeMs,
+        replace: options.overwrite,
+        check: async (existing) => {
+          before = existing;
+          if (before?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
+          old = before ? await core.owners.get(loc.key, trx) : undefined;
+          ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
+          const replaced = old && !old.isDir ? old.size : 0;
+          await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId);
+        },
+      });
       await core.owners.upsert(trx, { key: loc.key, ownerId, isDir: false, size: temp.size, sha256: temp.sha256 });
-      const deltas: UsageDelta[] = [{ scope: 'user', subjectId: ownerId, bytes: temp.size, files: 1 }];
-      if (old && !old.isDir) deltas.push({ scope: 'user', subjectId: old.ownerId, bytes: -old.size, files: -1 });
-      if (loc.share) deltas.push({ scope: 'share', subjectId: loc.share.id, bytes: temp.size - (old?.size ?? 0), files: old ? 0 : 1 });
-      await core.ledger.applyUsage(trx, deltas);
+      await core.ledger.applyUsage(trx, commitDeltas(loc, ownerId, temp.size, old));
       if (options.reservationId) await core.ledger.release(options.reservationId, trx);
       await auditFile(core, actor, before ? 'file.overwrite' : 'file.create', loc.path, { key: loc.key, bytes: temp.size, sha256: temp.sha256 }, trx);
       return { stat: toEntry(loc.path, raw, ownerId), created: !before };
@@ -77,38 +117,49 @@ export async function commitTemp(
 }
 
 /**
- * The one upload pipeline (conventions §2.4): permission → reservation of the announced size →
+ * The one upload pipeline (conventions §2.4): permission → reservation of the announced size
+ * (none for a small write without limits: see UNRESERVED_WRITE_BYTES) →
  * a stream that counts bytes and grows the reservation as needed (QUOTA_EXCEEDED past what is
  * available) → fsynced temp file → atomic commit. Nothing is left behind on failure.
  */
 export async function writeFile(core: VfsCore, actor: Actor, loc0: AreaLocation, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
   const loc = requireInside(loc0, 'written');
   const overwrite = options.overwrite ?? true;
-  if (options.expectedSize !== undefined && (!Number.isSafeInteger(options.expectedSize) || options.expectedSize < 0)) {
+  const expected = options.expectedSize;
+  if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
     throw new VfsError('VALIDATION', 'the announced size must be a whole number of bytes');
   }
   const plan = await assertMayWriteFile(core, actor, loc, overwrite);
   const subject = subjectOf(loc, plan.ownerId);
-  let reserved = Math.max(0, (options.expectedSize ?? 0) - plan.credit);
-  const reservationId = await core.ledger.reserve(subject, reserved, { kind: 'write' });
+  const upfront = Math.max(0, (expected ?? 0) - plan.credit);
+  const unreserved = expected !== undefined && expected <= UNRESERVED_WRITE_BYTES && !(await core.ledger.isLimited(subject));
+  let reservationId: string | undefined;
+  let reserved = 0;
+  if (!unreserved) {
+    reservationId = await core.ledger.reserve(subject, upfront, { kind: 'write' });
+    reserved = upfront;
+  }
+  const reserveUpTo = async (bytes: number) => {
+    if (reservationId) await core.ledger.grow(reservationId, bytes);
+    else reservationId = await core.ledger.reserve(subject, bytes, { kind: 'write' });
+    reserved = bytes;
+  };
   const guard = async (total: number) => {
     const needed = total - plan.credit;
-    if (needed <= reserved) return;
+    if (needed <= reserved || (!reservationId && total <= UNRESERVED_WRITE_BYTES)) return;
     const target = Math.max(needed, reserved + GROW_STEP);
     try {
-      await core.ledger.grow(reservationId, target);
-      reserved = target;
+      await reserveUpTo(target);
     } catch (err) {
       if (target === needed || !(err instanceof VfsError && err.code === 'QUOTA_EXCEEDED')) throw err;
-      await core.ledger.grow(reservationId, needed);
-      reserved = needed;
+      await reserveUpTo(needed);
     }
   };
   let temp: TempFile;
   try {
     temp = await core.backend.writeTemp(source, guard);
   } catch (err) {
-    await core.ledger.release(reservationId);
+    if (reservationId) await core.ledger.release(reservationId);
     throw err;
   }
   return commitTemp(core, actor, loc, temp, { reservationId, overwrite, mtimeMs: options.mtimeMs });

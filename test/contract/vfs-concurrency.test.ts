@@ -55,7 +55,7 @@ describeEachDb('VFS concurrency: several processes, concurrent overwrites', (kin
   /** Another "process": its own VfsService and backend on the same database and storage root. */
   async function startProcess(): Promise<{ vfs: VfsService; recovered: { tempFiles: number; reservations: number } }> {
     const backend = await LocalBackend.create(fx.storageRoot);
-    const vfs = new VfsService({ knex: fx.db.knex, dbKind: fx.db.kind, backend, audit: new AuditLog(fx.db.knex) });
+    const vfs = new VfsService({ knex: fx.db.knex, backend, audit: new AuditLog(fx.db.knex) });
     opened.push(vfs);
     return { vfs, recovered: await vfs.start() };
   }

@@ -23,7 +23,7 @@ export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind): Pr
   const pgDb = kind === 'postgres' ? await createPgDatabase(ctx) : undefined;
   const db = await openDatabase(pgDb?.url, tmp.dir);
   const backend = await LocalBackend.create(`${tmp.dir}/storage`);
-  const vfs = new VfsService({ knex: db.knex, dbKind: db.kind, backend, audit: new AuditLog(db.knex) });
+  const vfs = new VfsService({ knex: db.knex, backend, audit: new AuditLog(db.knex) });
   await vfs.start();
   const now = Date.now();
   return {

@@ -22,6 +22,12 @@ function keysOf(attempt: Attempt): AttemptKeys {
  * or address is throttled, each failure counted and audited, success clears the account counter.
  */
 export class CredentialGuard {
+  /**
+   * Failed checks counted by this process so far. BasicAuth's short trust window compares it so
+   * that a throttle reached through this process applies at once, even to a cached credential.
+   */
+  localFailures = 0;
+
   constructor(
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditLog,
@@ -41,6 +47,7 @@ export class CredentialGuard {
 
   /** Counts and audits one failed check. */
   async failed(attempt: Attempt, reason: string): Promise<void> {
+    this.localFailures++;
     await this.throttle.recordFailure(keysOf(attempt));
     await this.audit.record({ ...auditBase(attempt.ctx), action: attempt.action, outcome: 'failure', target: attempt.account, details: { reason } });
   }
