@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
-import { Server as TusServer } from '@tus/server';
+import type { Server as TusServer } from '@tus/server';
 import { AppError, isClientAbort, type ErrorCode } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/log.js';
 import type { Principal, UploadSessions } from '../../src/vfs/index.js';
@@ -76,24 +76,16 @@ function reply(res: http.ServerResponse, status: number, body: string, headers: 
  * tus 1.0.0 resumable uploads at `options.path`, for the node:http mount table. Every request
  * except OPTIONS needs the API's bearer token; the actor and any Upload-Checksum travel to the
  * DataStore through async context. Upload ids are random and private to their uploader.
+ * @tus/server is loaded on the first tus request: about 11 MiB of resident memory that a
+ * process without browser uploads never needs.
  */
-export function createTusHandler(options: TusMountOptions): { handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>; tus: TusServer } {
-  const tus = new TusServer({
-    path: options.path,
-    datastore: new VfsDataStore(options.sessions),
-    respectForwardedHeaders: options.trustProxy,
-    namingFunction: () => crypto.randomBytes(16).toString('hex'),
-    onResponseError: (_req, err) => mapTusError(err, options.logger),
-    onUploadFinish: async (_req, upload) => {
-      const ctx = tusRequestContext.getStore();
-      if (!ctx) throw new AppError('UNAUTHENTICATED', 'no authenticated actor');
-      const result = await options.sessions.finish(ctx.actor, upload.id);
-      return { headers: { 'Upload-Sha256': (await options.sessions.get(ctx.actor, upload.id)).sha256 ?? '', 'Upload-Path': encodeURI(result.stat.path) } };
-    },
-  });
+export function createTusHandler(options: TusMountOptions): { handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> } {
+  let server: Promise<TusServer> | undefined;
+  const tusServer = (): Promise<TusServer> => (server ??= buildServer(options));
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     res.setHeader('Tus-Checksum-Algorithm', 'sha1,sha256');
+    const tus = await tusServer();
     if (req.method === 'OPTIONS') return tus.handle(req, res);
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     let principal: Principal;
@@ -109,5 +101,23 @@ export function createTusHandler(options: TusMountOptions): { handle: (req: http
     const actor = { principal: { userId: principal.userId, username: principal.username, isAdmin: principal.isAdmin }, protocol: 'tus' as const, address: req.socket.remoteAddress };
     await tusRequestContext.run({ actor, checksum }, () => tus.handle(req, res));
   };
-  return { handle, tus };
+  return { handle };
+}
+
+/** The tus server over nasd's upload sessions (see createTusHandler). */
+async function buildServer(options: TusMountOptions): Promise<TusServer> {
+  const { Server } = await import('@tus/server');
+  return new Server({
+    path: options.path,
+    datastore: new VfsDataStore(options.sessions),
+    respectForwardedHeaders: options.trustProxy,
+    namingFunction: () => crypto.randomBytes(16).toString('hex'),
+    onResponseError: (_req, err) => mapTusError(err, options.logger),
+    onUploadFinish: async (_req, upload) => {
+      const ctx = tusRequestContext.getStore();
+      if (!ctx) throw new AppError('UNAUTHENTICATED', 'no authenticated actor');
+      const result = await options.sessions.finish(ctx.actor, upload.id);
+      return { headers: { 'Upload-Sha256': (await options.sessions.get(ctx.actor, upload.id)).sha256 ?? '', 'Upload-Path': encodeURI(result.stat.path) } };
+    },
+  });
 }

@@ -29,7 +29,7 @@ export interface OpenSchedulerOptions {
  */
 export async function openScheduler(options: OpenSchedulerOptions): Promise<Scheduler> {
   const { db, settings, logger } = options;
-  const backend = createSchedulerBackend({ knex: db.knex, kind: db.kind, databaseUrl: options.databaseUrl, logger });
+  const backend = await createSchedulerBackend({ knex: db.knex, kind: db.kind, databaseUrl: options.databaseUrl, logger });
   const scheduler = new Scheduler({ knex: db.knex, backend, audit: options.audit, logger, ...settings }, options.jobs);
   try {
     await scheduler.init();

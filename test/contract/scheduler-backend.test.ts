@@ -19,11 +19,11 @@ interface Opened {
 
 type Opener = (ctx: Mocha.Context) => Promise<Opened>;
 
-async function openWith(ctx: Mocha.Context, kind: 'sqlite' | 'postgres', make: (db: Database, url: string | undefined) => SchedulerBackend): Promise<Opened> {
+async function openWith(ctx: Mocha.Context, kind: 'sqlite' | 'postgres', make: (db: Database, url: string | undefined) => SchedulerBackend | Promise<SchedulerBackend>): Promise<Opened> {
   const tmp = makeTmpDir();
   const pgDb = kind === 'postgres' ? await createPgDatabase(ctx) : undefined;
   const db = await openDatabase(pgDb?.url, tmp.dir);
-  const backend = make(db, pgDb?.url);
+  const backend = await make(db, pgDb?.url);
   await backend.connect();
   return {
     repo: backend.repository,

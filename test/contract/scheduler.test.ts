@@ -47,8 +47,8 @@ async function testDatabase(ctx: Mocha.Context, kind: TestDbKind) {
   return { url: pgDb?.url, open, remove: async () => { await pgDb?.drop(); tmp.remove(); } };
 }
 
-function newScheduler(db: Database, url: string | undefined, jobs: ManagedJob[], instanceName: string, logger = createLogger('silent')): Scheduler {
-  const backend = createSchedulerBackend({ knex: db.knex, kind: db.kind, databaseUrl: url, logger });
+async function newScheduler(db: Database, url: string | undefined, jobs: ManagedJob[], instanceName: string, logger = createLogger('silent')): Promise<Scheduler> {
+  const backend = await createSchedulerBackend({ knex: db.knex, kind: db.kind, databaseUrl: url, logger });
   return new Scheduler({ knex: db.knex, backend, audit: new AuditLog(db.knex), logger, instanceName, ...TIMING }, jobs);
 }
 
@@ -81,7 +81,7 @@ describeEachDb('scheduler: jobs and executions', (kind) => {
     env = await testDatabase(this, kind);
     db = await env.open();
     const logger: Logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-    scheduler = newScheduler(db, env.url, jobs, 'a', logger);
+    scheduler = await newScheduler(db, env.url, jobs, 'a', logger);
     await scheduler.init();
     await scheduler.start();
   });
@@ -227,7 +227,7 @@ describeEachDb('scheduler: two processes on one database', (kind) => {
     for (const name of ['one', 'two']) {
       const db = await env.open();
       dbs.push(db);
-      const s = newScheduler(db, env.url, [exclusive], name);
+      const s = await newScheduler(db, env.url, [exclusive], name);
       schedulers.push(s);
       await s.init();
       await s.start();

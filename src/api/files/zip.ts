@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ZipFile } from 'yazl';
+import type { ZipFile } from 'yazl';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Actor, EntryStat, VfsService } from '../../vfs/index.js';
@@ -60,7 +60,8 @@ export async function sendZip(ctx: ApiContext, vfs: VfsService, actor: Actor, pa
   if (root.type !== 'directory') throw new AppError('NOT_A_DIRECTORY', `${root.path} is a file; download it with /api/files/download`);
   if (root.path === '/' || root.path === '/homes') throw new AppError('VALIDATION', 'choose a folder inside a home or a share to download as a zip');
   const members = await vfs.list(actor, root.path);
-  const zip = new ZipFile();
+  const { ZipFile: Zip } = await import('yazl'); // loaded on the first zip download only
+  const zip = new Zip();
   const out = zip.outputStream as Readable;
   const run: ZipRun = { zip, vfs, actor, closed: false };
   out.once('close', () => {

@@ -1,7 +1,5 @@
-import { PostgresBackend } from '@agendajs/postgres-backend';
 import type { AgendaBackend, JobRepository } from 'agenda';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import type { Logger } from '../../lib/log.js';
 import { KnexJobRepository } from './knex-repository.js';
 
@@ -53,8 +51,11 @@ export function knexBackend(knex: Knex): SchedulerBackend {
 /**
  * @agendajs/postgres-backend on a small pool of its own (agenda's LISTEN/NOTIFY needs a
  * dedicated pg connection, which knex's pool cannot lend). The schema comes from nasd's migration.
+ * pg and the backend are loaded here, on PostgreSQL only: about 18 MiB of resident memory a
+ * SQLite process never needs.
  */
-export function postgresBackend(databaseUrl: string, logger: Logger): SchedulerBackend {
+export async function postgresBackend(databaseUrl: string, logger: Logger): Promise<SchedulerBackend> {
+  const [{ default: pg }, { PostgresBackend }] = await Promise.all([import('pg'), import('@agendajs/postgres-backend')]);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // An idle client losing its server must not crash the process (pg emits 'error' on the pool).
   pool.on('error', (err) => logger.warn({ err }, 'scheduler: PostgreSQL connection lost'));
@@ -72,7 +73,7 @@ export function postgresBackend(databaseUrl: string, logger: Logger): SchedulerB
  * The one place that picks agenda's storage: @agendajs/postgres-backend on PostgreSQL, nasd's
  * knex backend on SQLite. Replace the scheduler's storage here and nowhere else.
  */
-export function createSchedulerBackend(options: SchedulerBackendOptions): SchedulerBackend {
+export async function createSchedulerBackend(options: SchedulerBackendOptions): Promise<SchedulerBackend> {
   if (options.kind === 'postgres') {
     if (!options.databaseUrl) throw new Error('the PostgreSQL scheduler backend needs the database URL');
     return postgresBackend(options.databaseUrl, options.logger);

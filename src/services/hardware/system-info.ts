@@ -1,4 +1,3 @@
-import si from 'systeminformation';
 import type { FilesystemUsage, SystemBackend, SystemSample } from '../../../hardware/index.js';
 
 /** Filesystem types that are not storage (memory, overlays, images). */
@@ -12,9 +11,13 @@ const VIRTUAL_FS = /^(tmpfs|devtmpfs|overlay|squashfs|ramfs|proc|sysfs|cgroup2?|
 export class SystemInformationBackend implements SystemBackend {
   readonly kind = 'real' as const;
 
+  /** systeminformation is loaded on the first sample (about 3 MiB a process with simulated hardware never needs). */
+  private si: Promise<typeof import('systeminformation')> | undefined;
+
   constructor(private readonly now: () => number = Date.now) {}
 
   async sample(): Promise<SystemSample> {
+    const si = await (this.si ??= import('systeminformation'));
     const [load, mem, fsStats, nets, fsList] = await Promise.all([si.currentLoad(), si.mem(), si.fsStats(), si.networkStats('*'), si.fsSize()]);
     const seen = new Set<string>();
     const filesystems: FilesystemUsage[] = [];

@@ -1,5 +1,4 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
 import { randomSymbols, sha256Hex } from './secrets.js';
 
 export const TOTP_ISSUER = 'nasd';
@@ -18,6 +17,8 @@ export interface TotpEnrolment {
 export async function newTotpEnrolment(username: string): Promise<TotpEnrolment> {
   const secret = generateSecret();
   const otpauthUri = generateURI({ issuer: TOTP_ISSUER, label: username, secret });
+  // qrcode is loaded on the first enrolment only: most processes never draw a QR code.
+  const { default: QRCode } = await import('qrcode');
   const qrCodeDataUrl = await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
   return { secret, otpauthUri, qrCodeDataUrl };
 }
