@@ -78,7 +78,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
   const backend = await LocalBackend.create(config.storageRoot);
-  const vfs = new VfsService({ knex: db.knex, backend, audit, logger });
+  // Upload bytes are counted by the metrics service, built below once the VFS exists (it reports usage).
+  const vfs = new VfsService({ knex: db.knex, backend, audit, logger, onCommitted: (protocol, bytes) => hw.metrics.countUpload(protocol, bytes) });
   const recovered = await vfs.start();
   if (recovered.tempFiles || recovered.reservations) logger.warn(recovered, 'storage: dropped leftovers of an interrupted run');
   const shares = new ShareService(vfs.core);
@@ -92,6 +93,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   });
   hw.start({ fanMs: config.hardware.fanIntervalSeconds * 1000, telemetryMs: config.hardware.telemetryIntervalSeconds * 1000 });
   const scheduler = await openScheduler({
+    onFinished: (job, outcome) => hw.metrics.countJobRun(job, outcome),
     db,
     databaseUrl: config.databaseUrl,
     settings: config.scheduler,

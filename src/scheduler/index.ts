@@ -21,6 +21,8 @@ export interface OpenSchedulerOptions {
   audit: AuditLog;
   logger: Logger;
   jobs: ManagedJob[];
+  /** Told of every finished run in this process (metrics). */
+  onFinished?: (job: string, outcome: 'ok' | 'failed') => void;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface OpenSchedulerOptions {
 export async function openScheduler(options: OpenSchedulerOptions): Promise<Scheduler> {
   const { db, settings, logger } = options;
   const backend = await createSchedulerBackend({ knex: db.knex, kind: db.kind, databaseUrl: options.databaseUrl, logger });
-  const scheduler = new Scheduler({ knex: db.knex, backend, audit: options.audit, logger, ...settings }, options.jobs);
+  const scheduler = new Scheduler({ knex: db.knex, backend, audit: options.audit, logger, onFinished: options.onFinished, ...settings }, options.jobs);
   try {
     await scheduler.init();
     if (settings.enabled) await scheduler.start();

@@ -15,6 +15,8 @@ export interface RunnerOptions {
   isEnabled(name: string): Promise<boolean>;
   /** Execution history retention, applied to a job after each of its runs. */
   history: { maxAgeMs: number; keep: number };
+  /** Told of every finished run, e.g. for metrics; must not throw. */
+  onFinished?: (job: string, outcome: 'ok' | 'failed') => void;
 }
 
 /** The agenda job data of a manual run or retry: which queued execution it fulfils. */
@@ -79,10 +81,12 @@ export class JobRunner {
         progress: (percent) => beat(Math.min(100, Math.max(0, percent))),
       });
       await executions.finish(executionId, 'ok', null, report);
+      this.options.onFinished?.(spec.name, 'ok');
       logger.info({ job: spec.name, executionId, ms: Date.now() - started }, 'scheduler: job done');
     } catch (err) {
       logger.warn({ err, job: spec.name, executionId }, 'scheduler: job failed');
       await executions.finish(executionId, 'failed', errorMessage(err), undefined);
+      this.options.onFinished?.(spec.name, 'failed');
     } finally {
       clearInterval(timer);
     }

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/log.js';
 import type { SchedulerBackend } from './backend/index.js';
 import { ExecutionStore } from './executions.js';
 import { formatInterval, parseInterval } from './interval.js';
-import { JobRunner, type RunRequest } from './runner.js';
+import { JobRunner, type RunnerOptions, type RunRequest } from './runner.js';
 import { JobSettingsStore, type JobSettings } from './settings.js';
 import type { ExecutionTrigger, ExecutionView, JobView, ManagedJob, SchedulerActor } from './types.js';
 
@@ -32,6 +32,8 @@ export interface SchedulerOptions extends SchedulerTiming {
   logger: Logger;
   /** Written into agenda's rows as lastModifiedBy; defaults to host:pid. */
   instanceName?: string;
+  /** Told of every finished run in this process (metrics). */
+  onFinished?: RunnerOptions['onFinished'];
 }
 
 /**
@@ -95,6 +97,7 @@ export class Scheduler {
       signal: this.abort.signal,
       isEnabled: async (name) => (await this.settings.get(name))?.enabled ?? false,
       history: { maxAgeMs: this.options.historyDays * 86_400_000, keep: 1000 },
+      onFinished: this.options.onFinished,
     });
     for (const spec of this.specs.values()) {
       agenda.define(spec.name, (job) => runner.execute(spec, job), { concurrency: 1, lockLifetime: lockLifetimeMs, removeOnComplete: true });

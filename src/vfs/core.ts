@@ -9,7 +9,7 @@ import type { OwnerRepo } from './owners.js';
 import { baseName } from './path.js';
 import type { PropertyRepo } from './properties.js';
 import type { QuotaLedger, QuotaSubject } from './quota.js';
-import type { Actor, EntryStat } from './types.js';
+import type { Actor, EntryStat, VfsProtocol } from './types.js';
 
 /** Everything the VFS operations share; built once by VfsService. */
 export interface VfsCore {
@@ -26,6 +26,8 @@ export interface VfsCore {
    * one `home.admin_access` event, not one per call. Weak: it lives as long as the request.
    */
   adminVisits: WeakMap<Actor, Set<string>>;
+  /** Told of every committed upload (the bytes of the new file), e.g. for metrics; must not throw. */
+  onCommitted?: (protocol: VfsProtocol, bytes: number) => void;
 }
 
 /** Strong validator from inode, size and mtime (changes whenever the content is replaced). */

@@ -54,7 +54,7 @@ export class VfsService implements Vfs {
   readonly retirement: HomeRetirement;
   private readonly logger?: Logger;
 
-  constructor(deps: { knex: Knex; backend: LocalBackend; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
+  constructor(deps: { knex: Knex; backend: LocalBackend; onCommitted?: VfsCore['onCommitted']; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
     const { knex, backend, audit } = deps;
     this.instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs });
     this.logger = deps.logger;
@@ -67,6 +67,7 @@ export class VfsService implements Vfs {
       props: new PropertyRepo(knex),
       ledger: new QuotaLedger(knex, () => backend.freeBytes(), backend.instanceId),
       adminVisits: new WeakMap(),
+      onCommitted: deps.onCommitted,
     };
     this.retirement = new HomeRetirement(this.core, new RetiredHomes(backend.root, backend.instanceId), deps.logger);
   }

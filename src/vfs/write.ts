@@ -84,7 +84,7 @@ export async function commitTemp(
   options: { reservationId?: string; overwrite: boolean; mtimeMs?: number; ownerId?: number },
 ): Promise<WriteResult> {
   try {
-    return await core.knex.transaction(async (trx) => {
+    const result = await core.knex.transaction(async (trx) => {
       // In a share the owner of an existing file decides whose usage row to lock; it is read again under the lock.
       const likelyOwner = loc.homeUserId ?? (await core.owners.get(loc.key, trx))?.ownerId ?? options.ownerId ?? defaultOwner(loc, actor.principal);
       await core.ledger.lockSubject(trx, subjectOf(loc, likelyOwner));
@@ -109,6 +109,8 @@ export async function commitTemp(
       await auditFile(core, actor, before ? 'file.overwrite' : 'file.create', loc.path, { key: loc.key, bytes: temp.size, sha256: temp.sha256 }, trx);
       return { stat: toEntry(loc.path, raw, ownerId), created: !before };
     });
+    core.onCommitted?.(actor.protocol, temp.size);
+    return result;
   } catch (err) {
     await core.backend.discardTemp(temp.tempPath);
     if (options.reservationId) await core.ledger.release(options.reservationId);

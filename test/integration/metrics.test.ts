@@ -20,11 +20,14 @@ describeEachDb('/metrics: Prometheus exposition', (kind) => {
   let srv: TestServer;
   let admin: string;
   let user: string;
+  let userPassword: string;
 
   before(async function () {
-    srv = await startTestServer(this, kind, { metricsToken: SCRAPE_TOKEN, hardware: { simulatedClock: 'manual', fanIntervalSeconds: 0, telemetryIntervalSeconds: 0 } });
+    srv = await startTestServer(this, kind, { metricsToken: SCRAPE_TOKEN, scheduler: { processEveryMs: 100 }, hardware: { simulatedClock: 'manual', fanIntervalSeconds: 0, telemetryIntervalSeconds: 0 } });
     admin = (await loginAdmin(srv)).accessToken;
-    user = (await createUser(srv, admin, { username: 'metricsuser', quotaBytes: 10_000_000 })).token;
+    const created = await createUser(srv, admin, { username: 'metricsuser', quotaBytes: 10_000_000 });
+    user = created.token;
+    userPassword = created.password;
     await api(srv.baseUrl, 'POST', '/api/hardware/simulation', { token: admin, body: { failRaidMember: { array: 'md0', device: 'vdb' } } });
     await api(srv.baseUrl, 'GET', '/api/raid/arrays', { token: admin });
   });
@@ -51,6 +54,26 @@ describeEachDb('/metrics: Prometheus exposition', (kind) => {
     expect(text).to.match(/^nasd_fan_speed_rpm\{fan="sim.pwm1"\} \d+$/m);
     expect(text).to.match(/^nasd_http_requests_total\{method="GET",route="\/api\/raid\/arrays",status="200"\} [1-9]\d*$/m);
     expect(text).to.not.contain('route="/api/no-such');
+  });
+
+  it('counts committed upload bytes by protocol and finished job runs by outcome', async () => {
+    const put = await fetch(`${srv.baseUrl}/dav/home/counted.bin`, {
+      method: 'PUT',
+      headers: { Authorization: `Basic ${Buffer.from(`metricsuser:${userPassword}`).toString('base64')}` },
+      body: new Uint8Array(1234),
+    });
+    expect(put.status).to.equal(201);
+    const run = await api(srv.baseUrl, 'POST', '/api/jobs/identity.prune/run', { token: admin });
+    expect(run.status).to.equal(202);
+    let status = 'queued';
+    for (let i = 0; i < 100 && (status === 'queued' || status === 'running'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await api(srv.baseUrl, 'GET', `/api/jobs/executions/${run.body.executionId}`, { token: admin })).body.status;
+    }
+    expect(status).to.equal('ok');
+    const text = (await api(srv.baseUrl, 'GET', '/metrics', { token: admin })).body as string;
+    expect(text).to.match(/^nasd_upload_bytes_total\{protocol="webdav"\} 1234$/m);
+    expect(text).to.match(/^nasd_job_runs_total\{job="identity.prune",outcome="ok"\} 1$/m);
   });
 
   it('accepts the scrape token and refuses anything else', async () => {

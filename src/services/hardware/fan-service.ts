@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../../lib/periodic.js';
 import type { AuditLog } from '../../audit/index.js';
 import { HardwareError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
@@ -42,8 +43,6 @@ export class FanService {
   private readonly state = new Map<string, CurveState>();
   private readonly failsafe = new Map<string, FanFailsafe>();
   private readonly originalMode = new Map<string, number | null>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
 
   constructor(
     private readonly backend: FanBackend,
@@ -51,7 +50,11 @@ export class FanService {
     private readonly audit: AuditLog,
     private readonly logger: Logger,
     private readonly options: FanControlOptions,
-  ) {}
+  ) {
+    this.loop = new PeriodicTask(() => this.tick(), logger, 'fan control loop failed');
+  }
+
+  private readonly loop: PeriodicTask;
 
   get kind(): BackendKind {
     return this.backend.kind;
@@ -154,20 +157,12 @@ export class FanService {
 
   /** Runs tick() every `intervalMs` (unref'd: it never keeps the process alive); ticks never overlap. */
   start(intervalMs: number): void {
-    if (this.timer || intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.logger.error({ err }, 'fan control loop failed'))
-        .finally(() => (this.running = undefined));
-    }, intervalMs);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
   /** Stops the loop, waits for a running tick and hands every controlled fan back to the chip. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
     for (const fanId of [...this.originalMode.keys()]) {
       await this.release(fanId).catch((err: unknown) => this.logger.error({ err, fan: fanId }, 'could not hand the fan back to automatic control'));
     }

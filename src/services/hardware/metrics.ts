@@ -34,6 +34,8 @@ export class MetricsService {
   private readonly g: Record<string, Gauge<string>>;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route'>;
+  private readonly uploaded: Counter<'protocol'>;
+  private readonly jobRuns: Counter<'job' | 'outcome'>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly sources: MetricsSources) {
@@ -69,6 +71,18 @@ export class MetricsService {
       name: 'nasd_http_request_duration_seconds', help: 'API request duration by route template', labelNames: ['method', 'route'],
       buckets: [0.005, 0.02, 0.1, 0.5, 2, 10], registers: [this.registry],
     });
+    this.uploaded = new Counter({ name: 'nasd_upload_bytes_total', help: 'Bytes of files committed to storage, by protocol', labelNames: ['protocol'], registers: [this.registry] });
+    this.jobRuns = new Counter({ name: 'nasd_job_runs_total', help: 'Finished scheduler job runs in this process, by job and outcome', labelNames: ['job', 'outcome'], registers: [this.registry] });
+  }
+
+  /** Counts the bytes of one committed upload (WebDAV PUT, tus, file API). */
+  countUpload(protocol: string, bytes: number): void {
+    this.uploaded.inc({ protocol }, bytes);
+  }
+
+  /** Counts one finished scheduler run. */
+  countJobRun(job: string, outcome: 'ok' | 'failed'): void {
+    this.jobRuns.inc({ job, outcome });
   }
 
   get contentType(): string {

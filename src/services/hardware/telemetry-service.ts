@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../../lib/periodic.js';
 import type { Logger } from '../../lib/log.js';
 import type { BackendKind, SystemBackend, SystemSample } from '../../../hardware/index.js';
 import { pointOf, RETENTION_MS, TelemetryStore, type Resolution, type TelemetryPoint } from './telemetry-store.js';
@@ -8,14 +9,16 @@ import { pointOf, RETENTION_MS, TelemetryStore, type Resolution, type TelemetryP
  */
 export class TelemetryService {
   private latest: SystemSample | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
 
   constructor(
     private readonly backend: SystemBackend,
     private readonly store: TelemetryStore,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loop = new PeriodicTask(() => this.sampleNow(), logger, 'telemetry sample failed');
+  }
+
+  private readonly loop: PeriodicTask;
 
   get kind(): BackendKind {
     return this.backend.kind;
@@ -54,18 +57,10 @@ export class TelemetryService {
 
   /** Samples every `intervalMs` on an unref'd timer; samples never overlap. */
   start(intervalMs: number): void {
-    if (this.timer || intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.sampleNow()
-        .catch((err: unknown) => this.logger.error({ err }, 'telemetry sample failed'))
-        .finally(() => (this.running = undefined));
-    }, intervalMs);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
   }
 }

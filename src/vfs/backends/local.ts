@@ -108,6 +108,19 @@ function earlySyncer(out: fs.WriteStream): { progress: (bytes: number) => void; 
   };
 }
 
+/** lstat of a resolved path as a RawStat; NOT_FOUND for what is neither file nor folder (symlinks, devices). */
+async function lstatRaw(abs: string, key: string): Promise<RawStat> {
+  let st: fs.Stats;
+  try {
+    st = await fsp.lstat(abs);
+  } catch (err) {
+    throw classifyFsError(err, key);
+  }
+  const raw = toRawStat(st);
+  if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+  return raw;
+}
+
 /**
  * Disk I/O under one confined root. Addresses are storage keys (`homes/alice/a.txt`,
  * `shares/media/x`), never absolute paths. Symlinks are never followed: a symlink anywhere in a
@@ -152,15 +165,7 @@ export class LocalBackend {
 
   async stat(key: string): Promise<RawStat> {
     const abs = await this.confined(key);
-    let st: fs.Stats;
-    try {
-      st = await fsp.lstat(abs);
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
-    const raw = toRawStat(st);
-    if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
-    return raw;
+    return lstatRaw(abs, key);
   }
 
   /**
@@ -341,15 +346,7 @@ export class LocalBackend {
       throw classifyFsError(err, key);
     }
     if (options.replace === false) await fsp.rm(tempPath, { force: true });
-    let st: fs.Stats;
-    try {
-      st = await fsp.lstat(abs);
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
-    const raw = toRawStat(st);
-    if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
-    return raw;
+    return lstatRaw(abs, key);
   }
 
   /** Deletes a temp file or folder that will not be committed. */

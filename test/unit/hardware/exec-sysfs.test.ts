@@ -2,15 +2,8 @@ import { expect } from 'chai';
 import { SysFs } from '../../../hardware/sysfs.js';
 import { runCommand } from '../../../src/lib/exec.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
+import { rejection } from '../../helpers/rejection.js';
 
-async function rejects(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('src/lib/exec: runCommand', () => {
   it('passes arguments as argv, never through a shell', async () => {
@@ -24,11 +17,11 @@ describe('src/lib/exec: runCommand', () => {
   });
 
   it('reports a missing program, a timeout and an oversized output as HW_UNAVAILABLE', async () => {
-    const missing = await rejects(runCommand('/nonexistent/smartctl', []));
+    const missing = await rejection(runCommand('/nonexistent/smartctl', []));
     expect(missing.code).to.equal('HW_UNAVAILABLE');
     expect(missing.message).to.contain('not installed');
-    expect((await rejects(runCommand('/bin/sleep', ['5'], { timeoutMs: 50 }))).message).to.contain('timed out');
-    expect((await rejects(runCommand('/bin/sh', ['-c', 'yes | head -c 100000'], { maxStdoutBytes: 1000 }))).message).to.contain('more than 1000 bytes');
+    expect((await rejection(runCommand('/bin/sleep', ['5'], { timeoutMs: 50 }))).message).to.contain('timed out');
+    expect((await rejection(runCommand('/bin/sh', ['-c', 'yes | head -c 100000'], { maxStdoutBytes: 1000 }))).message).to.contain('more than 1000 bytes');
   });
 });
 
@@ -37,11 +30,11 @@ describe('hardware/sysfs: SysFs', () => {
     const tmp = makeTmpDir();
     try {
       const sys = new SysFs(tmp.dir);
-      expect((await rejects(sys.read('../etc/passwd'))).code).to.equal('VALIDATION');
-      expect((await rejects(sys.write('a/../../x', '1'))).code).to.equal('VALIDATION');
+      expect((await rejection(sys.read('../etc/passwd'))).code).to.equal('VALIDATION');
+      expect((await rejection(sys.write('a/../../x', '1'))).code).to.equal('VALIDATION');
       expect(await sys.read('nope')).to.equal(null);
       expect(await sys.list('nope')).to.deep.equal([]);
-      expect((await rejects(sys.write('nope', '1'))).code).to.equal('DEVICE_NOT_FOUND');
+      expect((await rejection(sys.write('nope', '1'))).code).to.equal('DEVICE_NOT_FOUND');
     } finally {
       tmp.remove();
     }

@@ -1,15 +1,8 @@
 import { expect } from 'chai';
 import { SimulatedRaidBackend } from '../../../hardware/raid/simulated.js';
 import { SimClock } from '../../../hardware/sim-clock.js';
+import { rejection } from '../../helpers/rejection.js';
 
-async function rejects(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('hardware/raid: simulated md0 with a driven clock', () => {
   let clock: SimClock;
@@ -35,8 +28,8 @@ describe('hardware/raid: simulated md0 with a driven clock', () => {
     let md0 = await raid.getArray('md0');
     expect(md0.degraded).to.equal(true);
     expect(md0.disks).to.deep.equal({ active: 1, total: 2, failed: 1, spare: 0 });
-    expect((await rejects(raid.failMember('md0', 'vda'))).message).to.match(/refusing to fail vda/);
-    expect((await rejects(raid.removeMember('md0', 'vda'))).code).to.equal('CONFLICT');
+    expect((await rejection(raid.failMember('md0', 'vda'))).message).to.match(/refusing to fail vda/);
+    expect((await rejection(raid.removeMember('md0', 'vda'))).code).to.equal('CONFLICT');
     await raid.removeMember('md0', 'vdb');
     await raid.addMember('md0', 'vdc');
     md0 = await raid.getArray('md0');
@@ -58,7 +51,7 @@ describe('hardware/raid: simulated md0 with a driven clock', () => {
 
   it('scrub → check progress → clean with a mismatch count; refuses a second scrub', async () => {
     await raid.startScrub('md0');
-    expect((await rejects(raid.startScrub('md0'))).code).to.equal('DEVICE_BUSY');
+    expect((await rejection(raid.startScrub('md0'))).code).to.equal('DEVICE_BUSY');
     clock.advance(10_000);
     const during = await raid.getArray('md0');
     expect(during.sync).to.include({ action: 'check', status: 'running' });
@@ -74,9 +67,9 @@ describe('hardware/raid: simulated md0 with a driven clock', () => {
     await raid.stopScrub('md0');
     expect((await raid.getArray('md0')).sync).to.equal(null);
     await raid.failMember('md0', 'vda');
-    expect((await rejects(raid.startScrub('md0'))).message).to.match(/degraded/);
+    expect((await rejection(raid.startScrub('md0'))).message).to.match(/degraded/);
     await raid.addMember('md0', 'vdd');
-    expect((await rejects(raid.stopScrub('md0'))).message).to.match(/not scrubbing/);
+    expect((await rejection(raid.stopScrub('md0'))).message).to.match(/not scrubbing/);
   });
 
   it('a spare takes over by itself when a member dies', async () => {
@@ -101,9 +94,9 @@ describe('hardware/raid: simulated md0 with a driven clock', () => {
   });
 
   it('validates names against its own listing', async () => {
-    expect((await rejects(raid.getArray('md9'))).code).to.equal('DEVICE_NOT_FOUND');
-    expect((await rejects(raid.failMember('md0', 'sda'))).code).to.equal('DEVICE_NOT_FOUND');
-    expect((await rejects(raid.addMember('md0', '../../etc/passwd'))).code).to.equal('DEVICE_NOT_FOUND');
-    expect((await rejects(raid.addMember('md0', 'vda'))).code).to.equal('CONFLICT');
+    expect((await rejection(raid.getArray('md9'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(raid.failMember('md0', 'sda'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(raid.addMember('md0', '../../etc/passwd'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(raid.addMember('md0', 'vda'))).code).to.equal('CONFLICT');
   });
 });

@@ -5,6 +5,7 @@ import { MdadmRaidBackend } from '../../../hardware/raid/mdadm.js';
 import { SmartctlBackend } from '../../../hardware/smart/smartctl.js';
 import type { CommandRunner } from '../../../src/lib/exec.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
+import { rejection } from '../../helpers/rejection.js';
 
 const FIXTURES = path.resolve('test/fixtures');
 
@@ -26,14 +27,6 @@ function recordedRunner(calls: string[][]): CommandRunner {
   };
 }
 
-async function rejects(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('hardware/raid: mdadm backend over a recorded /proc and /sys', () => {
   let tmp: ReturnType<typeof makeTmpDir>;
@@ -69,7 +62,7 @@ describe('hardware/raid: mdadm backend over a recorded /proc and /sys', () => {
     const md0 = await raid.getArray('md0');
     expect(md0).to.include({ uuid: '3f1c9a2e:7b4d6e80:a9c1d2e3:f4051627', metadata: '1.2', raidDevices: 2, mismatchCount: 0, syncAction: 'idle' });
     expect(calls).to.deep.equal([['mdadm', '--detail', '--export', '/dev/md0']]);
-    expect((await rejects(raid.getArray('md7'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(raid.getArray('md7'))).code).to.equal('DEVICE_NOT_FOUND');
   });
 
   it('offers only free block devices as new members', async () => {
@@ -78,7 +71,7 @@ describe('hardware/raid: mdadm backend over a recorded /proc and /sys', () => {
 
   it('starts and stops a scrub by writing md/sync_action', async () => {
     const action = path.join(tmp.dir, 'sys/block/md0/md/sync_action');
-    expect((await rejects(raid.startScrub('md1'))).code).to.equal('DEVICE_BUSY');
+    expect((await rejection(raid.startScrub('md1'))).code).to.equal('DEVICE_BUSY');
     await raid.startScrub('md0');
     expect(fs.readFileSync(action, 'utf8')).to.equal('check\n');
     fs.writeFileSync(path.join(tmp.dir, 'proc/mdstat'), fs.readFileSync(path.join(FIXTURES, 'mdstat/check-raid1.txt')));
@@ -97,20 +90,20 @@ describe('hardware/raid: mdadm backend over a recorded /proc and /sys', () => {
       ['mdadm', '--manage', '/dev/md0', '--replace', '/dev/sda1', '--with', '/dev/sdh1'],
     ]);
     // md1 is a degraded raid5 rebuilding: losing another member loses the array.
-    expect((await rejects(raid.failMember('md1', 'sdc1'))).message).to.match(/refusing to fail sdc1/);
-    expect((await rejects(raid.removeMember('md0', 'sda1'))).message).to.match(/mark it faulty first/);
-    expect((await rejects(raid.addMember('md0', 'nvme0n1p2'))).code).to.equal('DEVICE_NOT_FOUND');
-    expect((await rejects(raid.addMember('md0', 'sdc1'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(raid.failMember('md1', 'sdc1'))).message).to.match(/refusing to fail sdc1/);
+    expect((await rejection(raid.removeMember('md0', 'sda1'))).message).to.match(/mark it faulty first/);
+    expect((await rejection(raid.addMember('md0', 'nvme0n1p2'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(raid.addMember('md0', 'sdc1'))).code).to.equal('DEVICE_NOT_FOUND');
   });
 
   it('refuses to touch the members of a raid0', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'proc/mdstat'), fs.readFileSync(path.join(FIXTURES, 'mdstat/delayed-pending.txt')));
-    expect((await rejects(raid.failMember('md127', 'sdk1'))).message).to.match(/raid0 without redundancy/);
+    expect((await rejection(raid.failMember('md127', 'sdk1'))).message).to.match(/raid0 without redundancy/);
   });
 
   it('turns an mdadm refusal into a clear conflict', async () => {
     fs.mkdirSync(path.join(tmp.dir, 'sys/class/block/sdz'));
-    const err = await rejects(raid.addMember('md0', 'sdz'));
+    const err = await rejection(raid.addMember('md0', 'sdz'));
     expect(err.code).to.equal('CONFLICT');
     expect(err.message).to.contain('cannot find /dev/sdz');
   });
@@ -135,9 +128,9 @@ describe('hardware/smart: smartctl backend over recorded output', () => {
   it('starts a self-test only on a scanned disk', async () => {
     await smart.startSelfTest('nvme0', 'short');
     expect(calls[calls.length - 1]).to.deep.equal(['smartctl', '-j', '-t', 'short', '-d', 'nvme', '/dev/nvme0']);
-    expect((await rejects(smart.startSelfTest('sdx', 'long'))).code).to.equal('DEVICE_NOT_FOUND');
-    expect((await rejects(smart.startSelfTest('sdb', 'long'))).code).to.equal('DEVICE_BUSY');
-    expect((await rejects(smart.startSelfTest('sde', 'short'))).code).to.equal('UNSUPPORTED');
+    expect((await rejection(smart.startSelfTest('sdx', 'long'))).code).to.equal('DEVICE_NOT_FOUND');
+    expect((await rejection(smart.startSelfTest('sdb', 'long'))).code).to.equal('DEVICE_BUSY');
+    expect((await rejection(smart.startSelfTest('sde', 'short'))).code).to.equal('UNSUPPORTED');
   });
 
   it('auto-detects smartctl only when its scan finds disks', async () => {
