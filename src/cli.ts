@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 import { Command } from 'commander';
 import { loadConfig } from './config/index.js';
 import { openDatabase } from './db/index.js';
