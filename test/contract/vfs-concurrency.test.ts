@@ -2,26 +2,17 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { AuditLog } from '../../src/audit/index.js';
-import { VfsError } from '../../src/lib/errors.js';
 import { hostKey } from '../../src/vfs/instances.js';
 import { LocalBackend, VfsService, type Actor } from '../../src/vfs/index.js';
 import { describeEachDb } from '../helpers/db.js';
-import { createVfsFixture, type VfsFixture } from '../helpers/vfs.js';
+import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
-const body = (b: Buffer | string) => Readable.from([Buffer.from(b)]);
+const body = bodyOf;
+const code = vfsErrorCode;
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(VfsError);
-    return (err as VfsError).code;
-  }
-  throw new Error('expected a VfsError');
-}
 
 /** Polls until `check` holds (waits for in-flight writes to reach a state; asserts nothing about time). */
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {

@@ -3,23 +3,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { expect } from 'chai';
-import { VfsError } from '../../src/lib/errors.js';
+import type { VfsError } from '../../src/lib/errors.js';
 import type { Actor } from '../../src/vfs/index.js';
 import { TRAVERSAL_CORPUS } from '../fixtures/traversal-corpus.js';
 import { describeEachDb } from '../helpers/db.js';
-import { createVfsFixture, type VfsFixture } from '../helpers/vfs.js';
+import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
-const body = (s: string | Buffer) => Readable.from([Buffer.from(s)]);
+const body = bodyOf;
+const code = vfsErrorCode;
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(VfsError);
-    return (err as VfsError).code;
-  }
-  throw new Error('expected a VfsError');
-}
 
 describeEachDb('VFS service contract', (kind) => {
   let fx: VfsFixture;

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
 import { AuditLog } from '../../src/audit/index.js';
+import { VfsError } from '../../src/lib/errors.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { LocalBackend, VfsService } from '../../src/vfs/index.js';
 import type { Actor } from '../../src/vfs/index.js';
@@ -66,4 +69,18 @@ export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind): Pr
       tmp.remove();
     },
   };
+}
+
+/** A request-body-like stream of the given bytes. */
+export const bodyOf = (b: Buffer | string): Readable => Readable.from([Buffer.from(b)]);
+
+/** Awaits a VFS call that must fail with a VfsError and returns its code. */
+export async function vfsErrorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(VfsError);
+    return (err as VfsError).code;
+  }
+  throw new Error('expected a VfsError');
 }

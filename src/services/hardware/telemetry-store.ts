@@ -4,19 +4,7 @@ import type { SystemSample } from '../../../hardware/index.js';
 export type Resolution = 'raw' | '1m' | '1h';
 
 /** The stored shape of a sample (one row of telemetry_raw / _1m / _1h); `samples` = raw samples averaged. */
-export interface TelemetryPoint {
-  at: number;
-  samples: number;
-  cpuLoadPercent: number | null;
-  memUsedBytes: number | null;
-  memTotalBytes: number | null;
-  diskReadBps: number | null;
-  diskWriteBps: number | null;
-  netRxBps: number | null;
-  netTxBps: number | null;
-  fsUsedBytes: number | null;
-  fsSizeBytes: number | null;
-}
+export type TelemetryPoint = Omit<SystemSample, 'filesystems'> & { samples: number };
 
 const COLUMNS: Record<Exclude<keyof TelemetryPoint, 'at' | 'samples'>, string> = {
   cpuLoadPercent: 'cpu_load',
