@@ -74,7 +74,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   const audit = new AuditLog(db.knex);
-  const identity = createIdentity({ knex: db.knex, audit, config });
+  const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }) });
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
   const backend = await LocalBackend.create(config.storageRoot);

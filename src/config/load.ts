@@ -16,6 +16,7 @@ const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']
   ['NASD_TRUST_PROXY', ['trustProxy'], 'bool'],
   ['NASD_ADMIN_PASSWORD', ['adminPassword'], 'string'],
   ['NASD_JWT_SECRET', ['auth', 'jwtSecret'], 'string'],
+  ['NASD_TOTP_KEY', ['auth', 'totpKey'], 'string'],
   ['NASD_BCRYPT_COST', ['auth', 'bcryptCost'], 'int'],
   ['NASD_ACCESS_TOKEN_TTL', ['auth', 'accessTokenTtlSeconds'], 'int'],
   ['NASD_REFRESH_TOKEN_TTL', ['auth', 'refreshTokenTtlSeconds'], 'int'],

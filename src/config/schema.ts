@@ -30,6 +30,11 @@ export const configSchema = z
         bcryptCost: z.number().int().min(4).max(15).default(12),
         /** HS256 key (≥ 32 chars); generated into `<dataDir>/jwt-secret` when absent. */
         jwtSecret: z.string().min(32).optional(),
+        /** AES-256 key for TOTP secrets at rest (32 bytes, base64); generated into `<dataDir>/totp-key` when absent. */
+        totpKey: z
+          .string()
+          .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)')
+          .optional(),
         /** Failed logins allowed per account and per address in `loginWindowSeconds`. */
         maxFailuresPerAccount: z.number().int().min(1).default(5),
         maxFailuresPerAddress: z.number().int().min(1).default(20),

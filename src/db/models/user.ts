@@ -17,7 +17,10 @@ export class UserModel extends BaseModel {
   /** null = unlimited. */
   quotaBytes!: number | null;
   disabled!: boolean;
-  /** Base32 secret; set while enrolling (totpEnabled false) and once enabled. */
+  /**
+   * Set while enrolling (totpEnabled false) and once enabled: `v1:…` AES-GCM ciphertext of the base32
+   * secret (services/identity/totp-cipher.ts), or legacy plain base32 until its next accepted code.
+   */
   totpSecret!: string | null;
   totpEnabled!: boolean;
   /** Last accepted TOTP time step; codes at or before it are replays. */

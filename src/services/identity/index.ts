@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
 import type { Config } from '../../config/index.js';
+import { createLogger, type Logger } from '../../lib/log.js';
 import { Account } from './account.js';
 import { AccessTokens, loadJwtKey } from './access-tokens.js';
 import { AppPasswords } from './app-passwords.js';
@@ -11,6 +12,7 @@ import { PasswordHasher } from './passwords.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { Sessions, type TokenPrincipal } from './sessions.js';
 import { LoginThrottle } from './throttle.js';
+import { loadTotpKey, TotpSecretCipher } from './totp-cipher.js';
 import { TwoFactor } from './two-factor.js';
 import { UsersService } from './users.js';
 
@@ -54,10 +56,12 @@ export interface IdentityDeps {
   audit: AuditLog;
   config: Pick<Config, 'auth' | 'dataDir' | 'adminPassword'>;
   now?: () => number;
+  /** Where identity reports operator-facing errors (an unreadable TOTP secret); errors-only stdout when absent. */
+  logger?: Logger;
 }
 
 /**
- * Builds the identity services over one database. Reads (or creates) the JWT key file, so call it
+ * Builds the identity services over one database. Reads (or creates) the JWT and TOTP key files, so call it
  * from the composition root (main.ts) or the CLI, never at import time.
  */
 export function createIdentity(deps: IdentityDeps): Identity {
@@ -74,7 +78,8 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
   const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
   const users = new UsersService(knex, audit, hasher, refreshTokens, now);
-  const twoFactor = new TwoFactor(knex, audit, now);
+  const logger = deps.logger ?? createLogger('error', { component: 'identity' });
+  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now);
   const appPasswords = new AppPasswords(knex, audit, hasher, now);
   const sessions = new Sessions(knex, audit, hasher, guard, twoFactor, accessTokens, refreshTokens);
   const account = new Account(knex, hasher, guard, twoFactor, users);

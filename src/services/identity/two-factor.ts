@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
 import { RecoveryCodeModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
 import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment, verifyTotpCode, type TotpEnrolment } from './totp.js';
+import { TotpSecretCipher } from './totp-cipher.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
 
@@ -10,11 +12,15 @@ import { auditBase, nextGeneration } from './users.js';
  * TOTP second factor and its recovery codes. Codes are single use: an accepted TOTP step is stored
  * and earlier or equal steps are refused; a recovery code is marked used by a conditional update.
  * Proving who the caller is (password, code) is the caller's job; this class only changes state.
+ * Secrets are stored encrypted (TotpSecretCipher); a legacy plain-text secret still works and is
+ * re-encrypted when a code is accepted. A secret that does not decrypt fails closed: logged, code refused.
  */
 export class TwoFactor {
   constructor(
     private readonly knex: Knex,
     private readonly audit: AuditLog,
+    private readonly cipher: TotpSecretCipher,
+    private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -23,7 +29,7 @@ export class TwoFactor {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on; disable it first');
     const enrolment = await newTotpEnrolment(user.username);
-    await UserModel.query(this.knex).patch({ totpSecret: enrolment.secret, totpLastStep: null }).where({ id: userId });
+    await UserModel.query(this.knex).patch({ totpSecret: this.cipher.encrypt(enrolment.secret, userId), totpLastStep: null }).where({ id: userId });
     await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
     return enrolment;
   }
@@ -33,14 +39,16 @@ export class TwoFactor {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on');
     if (!user.totpSecret) throw new AppError('CONFLICT', 'start enrolment first (POST /api/me/totp)');
-    const step = await verifyTotpCode(user.totpSecret, code, null, this.now());
+    const secret = this.readSecret(user);
+    if (secret === null) throw new AppError('CONFLICT', 'the pending two-factor secret cannot be read; start enrolment again (POST /api/me/totp)');
+    const step = await verifyTotpCode(secret, code, null, this.now());
     if (step === null) {
       await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
       throw new AppError('VALIDATION', 'the code is not valid; check the authenticator app and the clock', { details: { fields: [{ field: 'code' }] } });
     }
     return this.knex.transaction(async (trx) => {
       await UserModel.query(trx)
-        .patch({ totpEnabled: true, totpLastStep: step, updatedAt: nextGeneration(user.updatedAt, this.now()) })
+        .patch({ totpEnabled: true, totpLastStep: step, ...this.upgradedSecret(user, secret), updatedAt: nextGeneration(user.updatedAt, this.now()) })
         .where({ id: userId });
       const codes = await this.replaceRecoveryCodes(trx, userId);
       await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
@@ -83,11 +91,13 @@ export class TwoFactor {
   async consume(user: UserModel, value: string): Promise<'totp' | 'recovery' | null> {
     if (!user.totpEnabled || !user.totpSecret) return null;
     if (looksLikeTotpCode(value)) {
-      const step = await verifyTotpCode(user.totpSecret, value, user.totpLastStep, this.now());
+      const secret = this.readSecret(user);
+      if (secret === null) return null;
+      const step = await verifyTotpCode(secret, value, user.totpLastStep, this.now());
       if (step === null) return null;
       // Conditional update: two concurrent logins with the same code cannot both pass.
       const claimed = await UserModel.query(this.knex)
-        .patch({ totpLastStep: step })
+        .patch({ totpLastStep: step, ...this.upgradedSecret(user, secret) })
         .where({ id: user.id })
         .where((q) => q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step));
       return claimed === 1 ? 'totp' : null;
@@ -97,6 +107,21 @@ export class TwoFactor {
       .where({ user_id: user.id, code_hash: hashRecoveryCode(value) })
       .whereNull('used_at');
     return used === 1 ? 'recovery' : null;
+  }
+
+  /** The plain secret, or null (logged as an error) when the stored value does not decrypt. */
+  private readSecret(user: UserModel): string | null {
+    try {
+      return this.cipher.decrypt(user.totpSecret!, user.id);
+    } catch (err) {
+      this.logger.error({ userId: user.id, username: user.username, err: (err as Error).message }, 'two-factor check refused: stored TOTP secret is unreadable');
+      return null;
+    }
+  }
+
+  /** A patch that re-encrypts a legacy plain-text secret (empty when it is already encrypted). */
+  private upgradedSecret(user: UserModel, secret: string): { totpSecret?: string } {
+    return TotpSecretCipher.isLegacy(user.totpSecret!) ? { totpSecret: this.cipher.encrypt(secret, user.id) } : {};
   }
 
   private async replaceRecoveryCodes(trx: Knex.Transaction, userId: number): Promise<string[]> {
