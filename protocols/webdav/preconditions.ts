@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { decideRange, ifRangeMatches } from '../../src/lib/http-range.js';
 import type { ByteRange, EntryStat } from '../../src/vfs/index.js';
 import { header } from './body.js';
 import { DavError } from './errors.js';
@@ -45,35 +46,18 @@ export function httpPrecondition(req: IncomingMessage, stat: EntryStat | null, r
 }
 
 /**
- * The byte range of a `Range: bytes=…` header against a file of `size` bytes. Only a single
- * range is honoured (several, or a syntax nasd does not know, → the whole file: null).
- * An unsatisfiable range is a 416.
+ * The byte range of a `Range: bytes=…` header against a file of `size` bytes (the shared
+ * src/lib/http-range.ts rules): null for the whole file (none, several, or a syntax nasd does
+ * not know), a 416 DavError when nothing can be served.
  */
 export function parseRange(header: string | undefined, size: number): ByteRange | null {
-  if (header === undefined) return null;
-  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0) throw new DavError(416, 'empty suffix range');
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-    if (m[2] !== '' && Number(m[2]) < start) return null;
-  }
-  if (start >= size || size === 0) throw new DavError(416, 'range not satisfiable');
-  return { start, end };
+  const decision = decideRange(header, size);
+  if (decision.kind === 'full') return null;
+  if (decision.kind === 'unsatisfiable') throw new DavError(416, 'range not satisfiable');
+  return { start: decision.start, end: decision.end };
 }
 
-/** If-Range: the range applies only when the validator still matches (strong ETag or exact date). */
+/** If-Range: the range applies only while the validator still matches (strong ETag or exact Last-Modified). */
 export function ifRangeHolds(req: IncomingMessage, stat: EntryStat): boolean {
-  const v = header(req, 'if-range');
-  if (v === undefined) return true;
-  if (v.startsWith('"')) return v === formatEtag(stat);
-  const date = Date.parse(v);
-  return Number.isFinite(date) && seconds(date) === seconds(stat.mtimeMs);
+  return ifRangeMatches(header(req, 'if-range'), formatEtag(stat), new Date(stat.mtimeMs).toUTCString());
 }

@@ -4,7 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import type { Actor, ByteRange, EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
 import { isNotModified } from './conditional.js';
-import { decideRange, ifRangeMatches } from './range.js';
+import { decideRange, ifRangeMatches } from '../../lib/http-range.js';
 
 /** Images a browser may render inline from nasd. SVG is absent on purpose: it can carry script. */
 const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);

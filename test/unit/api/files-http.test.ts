@@ -1,6 +1,6 @@
 import { parse } from 'content-disposition';
 import { expect } from 'chai';
-import { decideRange, ifRangeMatches } from '../../../src/api/files/range.js';
+import { decideRange, ifRangeMatches } from '../../../src/lib/http-range.js';
 import { dispositionFor, previewType } from '../../../src/api/files/send.js';
 
 describe('file API: ranges, dispositions and preview types', () => {

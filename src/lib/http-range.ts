@@ -1,10 +1,11 @@
-/** What to send for a GET with an optional Range header (RFC 9110 §14). */
+/** What to send for a GET with an optional Range header (RFC 9110 §14). Shared by the file API and WebDAV. */
 export type RangeDecision =
   | { kind: 'full' }
   | { kind: 'partial'; start: number; end: number }
   | { kind: 'unsatisfiable' };
 
-const SINGLE = /^bytes=(\d*)-(\d*)$/;
+/** One range of the `bytes` unit (the unit name is case-insensitive, RFC 9110 §14.1). */
+const SINGLE = /^bytes=(\d*)-(\d*)$/i;
 
 /**
  * Resolves a Range header against a representation of `size` bytes. Only one range is served:
