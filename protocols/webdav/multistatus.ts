@@ -78,8 +78,3 @@ export function responseXml(href: string, propstats: Array<{ status: number; pro
   for (const p of propstats) s += `<D:propstat><D:prop>${p.props}</D:prop><D:status>${statusLine(p.status)}</D:status></D:propstat>`;
   return `${s}</D:response>`;
 }
-
-/** One `<D:response>` carrying only a status (COPY/MOVE/DELETE failures on members). */
-export function statusResponseXml(href: string, status: number, errorXml = ''): string {
-  return `<D:response><D:href>${href}</D:href><D:status>${statusLine(status)}</D:status>${errorXml}</D:response>`;
-}

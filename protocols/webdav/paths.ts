@@ -49,11 +49,6 @@ export function parentPath(path: string): string {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-/** Joins a collection path and a member name. */
-export function childPath(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
-}
-
 /**
  * Resolves a URI from a Destination header or an If resource tag to a target on this server.
  * Absolute URIs must name this host (the request's Host, same port) and lie under the prefix;
