@@ -71,6 +71,7 @@ export class HomeRetirement {
     this.inFlight.add(key);
     try {
       const staged = await this.disk.stage(home);
+      this.core.backend.forgetArea(homeArea);
       return { home, staged, retiredTo: staged ? retiredTo : null, transferredShares, reassigned, uploadIds };
     } catch (err) {
       this.inFlight.delete(key);
@@ -99,6 +100,7 @@ export class HomeRetirement {
     // A new account of the same name may exist by now (recovery after a crash): its home is its own.
     if (await this.core.knex('users').select('id').where('username', home.username).first()) return;
     const late = await this.disk.sweepLate(home);
+    this.core.backend.forgetArea(`homes/${home.username}`);
     if (late) {
       await this.core.knex('file_owners').where('area', `homes/${home.username}`).delete();
       this.logger?.warn({ user: home.username, movedTo: late }, 'storage: a home folder recreated during the deletion was retired too');

@@ -6,6 +6,8 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VfsError } from '../../lib/errors.js';
 import { classifyFsError } from './errors.js';
+import { sendFile } from './send-file.js';
+import type { WholeFile } from '../types.js';
 
 /** What the disk knows about one entry. */
 export interface RawStat {
@@ -47,6 +49,12 @@ export interface CommitOptions {
 export type ByteGuard = (totalBytes: number) => void | Promise<void>;
 
 const READ_HIGH_WATER = 1024 * 1024;
+/**
+ * How long an area root seen as a folder is trusted without looking again (ms). A root removed
+ * behind nasd's back is recreated at most that much later; until then operations below it
+ * answer NOT_FOUND or PARENT_MISSING.
+ */
+const AREA_TRUST_MS = 1000;
 const STAT_BATCH = 256;
 
 function toRawStat(st: fs.Stats): RawStat | undefined {
@@ -108,6 +116,32 @@ function earlySyncer(out: fs.WriteStream): { progress: (bytes: number) => void; 
   };
 }
 
+function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * Reads up to `size` bytes from the start of an open file, then closes it without waiting: the
+ * caller answers as soon as the bytes are in (closing a read-only descriptor cannot fail in a
+ * way that matters to it). Fewer bytes when the file shrank meanwhile.
+ */
+async function readAllAndClose(handle: fsp.FileHandle, size: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(size);
+  let filled = 0;
+  try {
+    while (filled < size) {
+      const { bytesRead } = await handle.read(data, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  handle.close().catch(() => undefined);
+  return data.subarray(0, filled);
+}
+
 /** lstat of a resolved path as a RawStat; NOT_FOUND for what is neither file nor folder (symlinks, devices). */
 async function lstatRaw(abs: string, key: string): Promise<RawStat> {
   let st: fs.Stats;
@@ -130,6 +164,9 @@ async function lstatRaw(abs: string, key: string): Promise<RawStat> {
  * `<instanceId>_<random>`, so several processes sharing one root each know their own.
  */
 export class LocalBackend {
+  /** Area roots seen as folders, with when (performance.now()), for ensureArea. */
+  private readonly areasSeen = new Map<string, number>();
+
   private constructor(
     readonly root: string,
     /** The process that names its temp files with this prefix (see InstanceRegistry). */
@@ -169,28 +206,25 @@ export class LocalBackend {
   }
 
   /**
-   * The state of a key and its folder from one realpath of the folder and one lstat: what a
-   * write needs to know before it starts (PARENT_MISSING / NOT_A_DIRECTORY / exists). A symlink
-   * on the way makes the folder 'missing', as stat would.
+   * The state of a key and its folder from one realpath of the folder and one lstat, run at
+   * once (the lstat's answer counts only once the folder proved real): what a write needs to
+   * know before it starts (PARENT_MISSING / NOT_A_DIRECTORY / exists). A symlink on the way
+   * makes the folder 'missing', as stat would.
    */
   async probe(key: string): Promise<KeyProbe> {
     const abs = path.join(this.root, key);
     const parent = path.dirname(abs);
-    try {
-      if ((await fsp.realpath(parent)) !== parent) return { parent: 'missing', entry: undefined };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { parent: 'missing', entry: undefined };
-      throw classifyFsError(err, key);
+    const [real, entry] = await Promise.allSettled([fsp.realpath(parent), fsp.lstat(abs)]);
+    if (real.status === 'rejected') {
+      if (errnoOf(real.reason) === 'ENOENT') return { parent: 'missing', entry: undefined };
+      throw classifyFsError(real.reason, key);
     }
-    try {
-      const raw = toRawStat(await fsp.lstat(abs));
-      return { parent: 'directory', entry: raw };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { parent: 'directory', entry: undefined };
-      if (code === 'ENOTDIR') return { parent: 'file', entry: undefined };
-      throw classifyFsError(err, key);
-    }
+    if (real.value !== parent) return { parent: 'missing', entry: undefined };
+    if (entry.status === 'fulfilled') return { parent: 'directory', entry: toRawStat(entry.value) };
+    const code = errnoOf(entry.reason);
+    if (code === 'ENOENT') return { parent: 'directory', entry: undefined };
+    if (code === 'ENOTDIR') return { parent: 'file', entry: undefined };
+    throw classifyFsError(entry.reason, key);
   }
 
   /** stat, or undefined when the entry does not exist. */
@@ -227,6 +261,25 @@ export class LocalBackend {
 
   /** A read stream over the file or an inclusive byte range of it. */
   async openRead(key: string, range?: { start: number; end: number }): Promise<{ stat: RawStat; stream: Readable }> {
+    const { handle, stat } = await this.openFile(key);
+    const stream = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_HIGH_WATER, autoClose: true });
+    return { stat, stream };
+  }
+
+  /**
+   * The whole file, for sending: one of at most `inlineUpTo` bytes is read into memory at once
+   * (`data`, the file already closed; for small files that saves the stream machinery and a
+   * second read), a bigger one comes as `send`, which must be called: it writes the file to a
+   * response through reused buffers (see send-file.ts) and closes it.
+   */
+  async openWhole(key: string, inlineUpTo: number): Promise<WholeFile<RawStat>> {
+    const { handle, stat } = await this.openFile(key);
+    if (stat.size <= inlineUpTo) return { stat, data: await readAllAndClose(handle, stat.size) };
+    return { stat, send: (out) => sendFile(handle, stat.size, out) };
+  }
+
+  /** Opens a file for reading (never through a symlink); IS_A_DIRECTORY / NOT_FOUND otherwise. */
+  private async openFile(key: string): Promise<{ handle: fsp.FileHandle; stat: RawStat }> {
     const abs = await this.confined(key);
     let handle: fsp.FileHandle;
     try {
@@ -239,8 +292,7 @@ export class LocalBackend {
       await handle.close();
       throw new VfsError(st ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
     }
-    const stream = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_HIGH_WATER, autoClose: true });
-    return { stat: st, stream };
+    return { handle, stat: st };
   }
 
   /**
@@ -325,28 +377,36 @@ export class LocalBackend {
   /**
    * Atomically puts a finished temp file (or folder) at `key`, replacing a file there unless
    * `replace` is false. The key's folder is resolved (and checked for symlinks) once, right
-   * before `check` and the rename; returns the committed entry.
+   * before `check` and the rename; returns the committed entry. The caller usually holds a
+   * database transaction meanwhile, so the lookups run at once: the folder's realpath, what is
+   * at the key, and the temp file's own stat, which a file keeps through the rename.
    */
   async commitTemp(tempPath: string, key: string, options: CommitOptions = {}): Promise<RawStat> {
-    const abs = await this.confined(key);
-    if (options.check) {
-      let existing: RawStat | undefined;
-      try {
-        existing = toRawStat(await fsp.lstat(abs));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw classifyFsError(err, key);
-      }
-      await options.check(existing);
-    }
+    const abs = path.join(this.root, key);
+    const parent = path.dirname(abs);
     try {
       if (options.mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(options.mtimeMs));
+    } catch (err) {
+      throw classifyFsError(err, 'temporary file');
+    }
+    const [real, existing, temp] = await Promise.allSettled([fsp.realpath(parent), options.check ? fsp.lstat(abs) : undefined, fsp.lstat(tempPath)]);
+    if (real.status === 'rejected') throw classifyFsError(real.reason, key);
+    if (real.value !== parent) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+    if (temp.status === 'rejected') throw classifyFsError(temp.reason, 'temporary file');
+    if (options.check) {
+      if (existing.status === 'rejected' && errnoOf(existing.reason) !== 'ENOENT') throw classifyFsError(existing.reason, key);
+      await options.check(existing.status === 'fulfilled' && existing.value ? toRawStat(existing.value) : undefined);
+    }
+    try {
       if (options.replace === false) await fsp.link(tempPath, abs);
       else await fsp.rename(tempPath, abs);
     } catch (err) {
       throw classifyFsError(err, key);
     }
     if (options.replace === false) await fsp.rm(tempPath, { force: true });
-    return lstatRaw(abs, key);
+    const committed = toRawStat(temp.value);
+    // A moved folder's times may change with its `..` entry: look again.
+    return committed?.type === 'file' ? committed : lstatRaw(abs, key);
   }
 
   /** Deletes a temp file or folder that will not be committed. */
@@ -366,16 +426,26 @@ export class LocalBackend {
 
   /**
    * Makes sure an area root (`homes/alice`, `shares/media`) exists, creating it when missing.
-   * One lstat when it is there (every request asks): no symlink check here, the operation that
-   * follows confines its own key.
+   * Every request asks, so a root seen as a folder is trusted for AREA_TRUST_MS without another
+   * lstat (forgetArea drops that trust when nasd itself moves a root away). No symlink check
+   * here: the operation that follows confines its own key.
    */
   async ensureArea(key: string): Promise<void> {
+    const seenAt = this.areasSeen.get(key);
+    if (seenAt !== undefined && performance.now() - seenAt < AREA_TRUST_MS) return;
+    let isDir = false;
     try {
-      if ((await fsp.lstat(path.join(this.root, key))).isDirectory()) return;
+      isDir = (await fsp.lstat(path.join(this.root, key))).isDirectory();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw classifyFsError(err, key);
     }
-    await this.mkdir(key, { recursive: true });
+    if (!isDir) await this.mkdir(key, { recursive: true });
+    this.areasSeen.set(key, performance.now());
+  }
+
+  /** The area root at `key` is being moved away (a home retired): the next ensureArea looks again. */
+  forgetArea(key: string): void {
+    this.areasSeen.delete(key);
   }
 
   /** Removes a file or a whole tree (symlinks inside are removed, never followed). */
