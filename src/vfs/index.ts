@@ -3,6 +3,7 @@ export type {
   ByteRange,
   DeadProperty,
   EntryStat,
+  OpenedFile,
   Principal,
   PropertyPatch,
   QuotaInfo,

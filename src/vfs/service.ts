@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
@@ -16,7 +16,7 @@ import { reconcileStorage, type ReconcileReport } from './reconcile.js';
 import { RetiredHomes } from './backends/retired-homes.js';
 import { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
-import type { Actor, ByteRange, DeadProperty, EntryStat, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
+import type { Actor, ByteRange, DeadProperty, EntryStat, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
 import { writeFile } from './write.js';
 
 /** A user's storage usage as reported to administrators and to the user. */
@@ -155,13 +155,28 @@ export class VfsService implements Vfs {
   }
 
   async openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }> {
-    const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
     if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
       throw new VfsError('VALIDATION', 'invalid byte range');
     }
+    const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
     const { stat: raw, stream } = await this.core.backend.openRead(loc.key, range);
     const rec = await this.core.owners.get(loc.key);
     return { stat: toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc)), stream };
+  }
+
+  /** Opens the file and looks up its owner at the same time (the owner is only needed for the stat). */
+  async openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile> {
+    const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
+    const [opening, owner] = await Promise.allSettled([this.core.backend.openWhole(loc.key, inlineUpTo), this.core.owners.get(loc.key)]);
+    if (opening.status === 'rejected') throw opening.reason;
+    const opened = opening.value;
+    if (owner.status === 'rejected') {
+      // send was never called: run it into nothing so the file is closed.
+      await opened.send?.(new Writable({ write: (_chunk, _enc, done) => done() }));
+      throw owner.reason;
+    }
+    const stat = toEntry(loc.path, opened.stat, owner.value?.ownerId ?? fallbackOwner(loc));
+    return opened.data ? { stat, data: opened.data } : { stat, send: opened.send };
   }
 
   async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {

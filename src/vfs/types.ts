@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Who is acting on the VFS. Built by each protocol's auth bridge from a verified credential. */
 export interface Principal {
@@ -88,6 +88,14 @@ export interface QuotaInfo {
 }
 
 /**
+ * A whole file opened for sending (Vfs.openWhole, LocalBackend.openWhole): its bytes when
+ * small, else `send`, which writes it to a response, ends it and closes the file (and must be
+ * called).
+ */
+export type WholeFile<S> = { stat: S; data: Buffer; send?: undefined } | { stat: S; send: (out: Writable) => Promise<void>; data?: undefined };
+export type OpenedFile = WholeFile<EntryStat>;
+
+/**
  * The one gate to storage. Every protocol calls only this. Errors are VfsError with codes from
  * src/lib/errors.ts: NOT_FOUND, ALREADY_EXISTS, PARENT_MISSING, NOT_A_DIRECTORY, IS_A_DIRECTORY,
  * FORBIDDEN, QUOTA_EXCEEDED, VALIDATION (bad path/name), CONFLICT, UNSUPPORTED.
@@ -100,6 +108,11 @@ export interface Vfs {
   list(actor: Actor, path: string): Promise<EntryStat[]>;
   /** Streams a file (or a byte range of it). */
   openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }>;
+  /**
+   * Opens a whole file for sending: one of at most `inlineUpTo` bytes comes read at once
+   * (`data`), a bigger one as `send`, which writes it to a response and must be called.
+   */
+  openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile>;
   /**
    * Streams `source` into a temp file, enforcing quota as bytes arrive, then fsyncs and renames it
    * over the target atomically. On any failure nothing is left behind and no quota stays reserved.

@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { VfsError } from '../../src/lib/errors.js';
 import type {
   Actor,
   ByteRange,
   DeadProperty,
   EntryStat,
+  OpenedFile,
   PropertyPatch,
   QuotaInfo,
   Vfs,
@@ -157,6 +159,15 @@ export class MemoryVfs implements Vfs {
     const { node } = this.find(actor, path);
     const data = range ? node.data.subarray(range.start, range.end + 1) : node.data;
     return { stat, stream: Readable.from([data]) };
+  }
+
+  async openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile> {
+    const { stat, stream } = await this.openRead(actor, path);
+    if (stat.size <= inlineUpTo) {
+      stream.destroy();
+      return { stat, data: this.find(actor, path).node.data };
+    }
+    return { stat, send: (out) => pipeline(stream, out) };
   }
 
   async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {

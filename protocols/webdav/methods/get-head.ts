@@ -1,7 +1,6 @@
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isAppError } from '../../../src/lib/errors.js';
-import type { ByteRange, EntryStat } from '../../../src/vfs/index.js';
+import type { ByteRange, EntryStat, OpenedFile } from '../../../src/vfs/index.js';
 import type { DavContext } from '../context.js';
 import { DavError } from '../errors.js';
 import { contentTypeFor, formatEtag } from '../live-props.js';
@@ -15,10 +14,16 @@ function validators(stat: EntryStat): Record<string, string> {
 
 const CONDITIONAL = ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'];
 
+/**
+ * Files up to this size are read into memory in one call and sent with one write: for small
+ * files the read stream's machinery costs more than the bytes.
+ */
+const INLINE_BYTES = 64 * 1024;
+
 /** The fast path for a plain GET: one VFS call; null when the target is a collection. */
-async function openWhole(ctx: DavContext, path: string): Promise<{ stat: EntryStat; stream: Readable } | null> {
+async function openWhole(ctx: DavContext, path: string): Promise<OpenedFile | null> {
   try {
-    return await ctx.vfs.openRead(ctx.actor, path);
+    return await ctx.vfs.openWhole(ctx.actor, path, INLINE_BYTES);
   } catch (err) {
     if (isAppError(err) && err.code === 'IS_A_DIRECTORY') return null;
     throw err;
@@ -51,8 +56,10 @@ export async function getHead(ctx: DavContext, head: boolean): Promise<void> {
   if (!head && !CONDITIONAL.some((h) => req.headers[h] !== undefined)) {
     const opened = await openWhole(ctx, path);
     if (opened) {
-      res.writeHead(200, { ...validators(opened.stat), 'Content-Type': contentTypeFor(opened.stat.name), 'Accept-Ranges': 'bytes', 'Content-Length': String(opened.stat.size) });
-      await pipeline(opened.stream, res);
+      const size = opened.data ? opened.data.length : opened.stat.size;
+      res.writeHead(200, { ...validators(opened.stat), 'Content-Type': contentTypeFor(opened.stat.name), 'Accept-Ranges': 'bytes', 'Content-Length': String(size) });
+      if (opened.data) res.end(opened.data);
+      else await opened.send(res);
       return;
     }
   }
