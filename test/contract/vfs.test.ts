@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import crypto from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { expect } from 'chai';
 import type { VfsError } from '../../src/lib/errors.js';
@@ -54,6 +55,25 @@ describeEachDb('VFS service contract', (kind) => {
     expect(await text(part.stream)).to.equal('world');
     expect(await fx.vfs.userUsage(alice.principal.userId)).to.deep.equal({ bytes: 11, files: 1, reservedBytes: 0 });
     expect(fs.readdirSync(path.join(fx.storageRoot, '.nasd/tmp'))).to.deep.equal([]);
+  });
+
+  it('opens whole files for sending: small ones as bytes, big ones through send(), both identical on disk', async () => {
+    await fx.vfs.write(bob, '/home/small.bin', body('tiny'));
+    const small = await fx.vfs.openWhole(bob, '/home/small.bin', 64);
+    expect(small.data?.toString()).to.equal('tiny');
+    expect(small.stat).to.include({ size: 4, ownerId: bob.principal.userId });
+    const big = crypto.randomBytes(3 * 1024 * 1024 + 17); // more than the send buffers hold at once
+    await fx.vfs.write(bob, '/home/big.bin', Readable.from([big]));
+    const opened = await fx.vfs.openWhole(bob, '/home/big.bin', 64);
+    expect(opened.data).to.equal(undefined);
+    const chunks: Buffer[] = [];
+    await opened.send?.(new Writable({ write: (chunk: Buffer, _enc, done) => void setImmediate(() => (chunks.push(Buffer.from(chunk)), done())) }));
+    expect(Buffer.concat(chunks).equals(big)).to.equal(true);
+    expect(await code(fx.vfs.openWhole(bob, '/home', 64))).to.equal('IS_A_DIRECTORY');
+    expect(await code(fx.vfs.openWhole(bob, '/', 64))).to.equal('FORBIDDEN');
+    expect(await code(fx.vfs.openWhole(alice, '/homes/bob/small.bin', 64))).to.equal('NOT_FOUND');
+    await fx.vfs.remove(bob, '/home/small.bin');
+    await fx.vfs.remove(bob, '/home/big.bin');
   });
 
   it('mkdir needs an existing parent folder', async () => {
