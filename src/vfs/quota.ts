@@ -43,6 +43,9 @@ const APPLY_USAGE_SQL =
   'insert into storage_usage (scope, subject_id, bytes, files, updated_at) values (?, ?, ?, ?, ?) ' +
   'on conflict (scope, subject_id) do update set bytes = storage_usage.bytes + excluded.bytes, files = storage_usage.files + excluded.files, updated_at = excluded.updated_at';
 
+/** How long isLimited trusts what it read (ms). */
+const LIMITS_TRUST_MS = 1000;
+
 /**
  * The quota ledger (sftpgo's three stages): check → reserve(bytes) → settle (commit the real
  * delta) or release. Every step runs in a transaction that first locks the usage rows of the
@@ -50,6 +53,9 @@ const APPLY_USAGE_SQL =
  * serialises transactions), so concurrent writers can never together pass a quota.
  */
 export class QuotaLedger {
+  /** isLimited's answers by subject, with when they were read (performance.now()). */
+  private readonly limitedSeen = new Map<string, { limited: boolean; at: number }>();
+
   constructor(
     private readonly knex: Knex,
     private readonly freeDiskBytes: () => Promise<number>,
@@ -200,12 +206,20 @@ export class QuotaLedger {
   }
 
   /**
-   * Whether the user's quota or the share's size limit bounds the subject (read now, no lock).
-   * Small writes of an unbounded subject skip the reservation (see write.ts UNRESERVED_WRITE_BYTES).
+   * Whether the user's quota or the share's size limit bounds the subject (no lock). Small
+   * writes of an unbounded subject skip the reservation (see write.ts UNRESERVED_WRITE_BYTES).
+   * The answer is kept for LIMITS_TRUST_MS: it only decides whether to reserve, and the commit
+   * reads the limits again under its lock (assertGrowthFits), so a limit set meanwhile still
+   * holds; asking the database on every small write queued it behind the commits.
    */
   async isLimited(subject: QuotaSubject): Promise<boolean> {
+    const key = `${subject.userId}:${subject.shareId}`;
+    const seen = this.limitedSeen.get(key);
+    if (seen && performance.now() - seen.at < LIMITS_TRUST_MS) return seen.limited;
     const limits = await this.limits(this.knex, subject);
-    return limits.user !== null || limits.share !== null;
+    const limited = limits.user !== null || limits.share !== null;
+    this.limitedSeen.set(key, { limited, at: performance.now() });
+    return limited;
   }
 
   /** Drops a reservation (abort, failure, expiry). Idempotent. */

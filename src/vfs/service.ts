@@ -104,9 +104,10 @@ export class VfsService implements Vfs {
     return { tempFiles, reservations };
   }
 
-  /** Clean shutdown: the heartbeat row goes (call before closing the database). */
+  /** Clean shutdown: the heartbeat row goes (call before closing the database), the storage workers stop. */
   async close(): Promise<void> {
     await this.instance.stop();
+    await this.core.backend.close();
   }
 
   async stat(actor: Actor, path: string): Promise<EntryStat> {

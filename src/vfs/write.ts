@@ -159,7 +159,7 @@ export async function writeFile(core: VfsCore, actor: Actor, loc0: AreaLocation,
   };
   let temp: TempFile;
   try {
-    temp = await core.backend.writeTemp(source, guard);
+    temp = await core.backend.writeTemp(source, guard, expected);
   } catch (err) {
     if (reservationId) await core.ledger.release(reservationId);
     throw err;

@@ -58,20 +58,21 @@ describeEachDb('VFS concurrency: several processes, concurrent overwrites', (kin
   it("restarting one process leaves another's in-flight write alone", async () => {
     const other = (await startProcess()).vfs;
     const source = new PassThrough();
-    const writing = other.write(alice, '/home/inflight.bin', source, { expectedSize: 2000 });
-    source.write(Buffer.alloc(1000, 1));
+    // Bigger than the small writes that are held in memory until their body ends (SMALL_WRITE_BYTES).
+    const writing = other.write(alice, '/home/inflight.bin', source, { expectedSize: 200_000 });
+    source.write(Buffer.alloc(100_000, 1));
     await until('the write to be in flight', async () => temps().length === 1 && (await writeReservations()).length === 1);
     expect(temps()[0].startsWith(`${other.instance.id}_`)).to.equal(true);
 
     await fx.vfs.close();
     const restarted = await startProcess();
     expect(restarted.recovered).to.deep.equal({ tempFiles: 0, reservations: 0 });
-    expect(await writeReservations()).to.deep.equal([{ instance_id: other.instance.id, bytes: 2000 }]);
+    expect(await writeReservations()).to.deep.equal([{ instance_id: other.instance.id, bytes: 200_000 }]);
     expect(temps()).to.have.length(1);
     expect(await restarted.vfs.reclaim()).to.deep.equal({ tempFiles: 0, reservations: 0 });
 
-    source.end(Buffer.alloc(1000, 2));
-    expect((await writing).stat.size).to.equal(2000);
+    source.end(Buffer.alloc(100_000, 2));
+    expect((await writing).stat.size).to.equal(200_000);
     expect(await writeReservations()).to.deep.equal([]);
     expect(temps()).to.deep.equal([]);
   });

@@ -214,6 +214,21 @@ describeEachDb('webdav server', (kind) => {
     await as(alice, 'DELETE', '/dav/home/chunked.bin');
   });
 
+  it('stores every byte of a chunked PUT whose size hint was too small, and of small and empty PUTs', async () => {
+    // A hint of at most 64 KiB makes nasd hold the body in memory; a longer one is streamed from there on.
+    const parts = Array.from({ length: 12 }, () => crypto.randomBytes(10_000));
+    const all = Buffer.concat(parts);
+    const put = await as(alice, 'PUT', '/dav/home/hinted.bin', { body: Readable.from(parts), headers: { 'X-Expected-Entity-Length': '1000' } });
+    expect(put.status).to.equal(201);
+    expect((await as(alice, 'GET', '/dav/home/hinted.bin')).body.equals(all)).to.equal(true);
+    for (const [name, bytes] of [['small.bin', crypto.randomBytes(65_536)], ['empty.bin', Buffer.alloc(0)]] as const) {
+      expect((await as(alice, 'PUT', `/dav/home/${name}`, { body: bytes })).status, name).to.equal(201);
+      expect((await as(alice, 'GET', `/dav/home/${name}`)).body.equals(bytes), name).to.equal(true);
+      await as(alice, 'DELETE', `/dav/home/${name}`);
+    }
+    await as(alice, 'DELETE', '/dav/home/hinted.bin');
+  });
+
   it('answers 507 past the quota and leaves nothing behind', async () => {
     const big = Buffer.alloc(QUOTA + 1);
     const declared = await as(alice, 'PUT', '/dav/home/too-big.bin', { body: big });

@@ -6,7 +6,10 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VfsError } from '../../lib/errors.js';
 import { classifyFsError } from './errors.js';
+import { FsWorkerPool } from './fs-pool.js';
+import { isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
+import { prefixed, readUpTo } from './small-body.js';
 import type { WholeFile } from '../types.js';
 
 /** What the disk knows about one entry. */
@@ -49,6 +52,8 @@ export interface CommitOptions {
 export type ByteGuard = (totalBytes: number) => void | Promise<void>;
 
 const READ_HIGH_WATER = 1024 * 1024;
+/** Bodies announced and found to be at most this size are written in one storage worker job. */
+const SMALL_WRITE_BYTES = 64 * 1024;
 /**
  * How long an area root seen as a folder is trusted without looking again (ms). A root removed
  * behind nasd's back is recreated at most that much later; until then operations below it
@@ -116,30 +121,9 @@ function earlySyncer(out: fs.WriteStream): { progress: (bytes: number) => void; 
   };
 }
 
-function errnoOf(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/**
- * Reads up to `size` bytes from the start of an open file, then closes it without waiting: the
- * caller answers as soon as the bytes are in (closing a read-only descriptor cannot fail in a
- * way that matters to it). Fewer bytes when the file shrank meanwhile.
- */
-async function readAllAndClose(handle: fsp.FileHandle, size: number): Promise<Buffer> {
-  const data = Buffer.allocUnsafe(size);
-  let filled = 0;
-  try {
-    while (filled < size) {
-      const { bytesRead } = await handle.read(data, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-  handle.close().catch(() => undefined);
-  return data.subarray(0, filled);
+/** An Error carrying an errno code that a storage worker answered with, for classifyFsError. */
+function errnoError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
 }
 
 /** lstat of a resolved path as a RawStat; NOT_FOUND for what is neither file nor folder (symlinks, devices). */
@@ -164,6 +148,8 @@ async function lstatRaw(abs: string, key: string): Promise<RawStat> {
  * `<instanceId>_<random>`, so several processes sharing one root each know their own.
  */
 export class LocalBackend {
+  /** Runs the short file system call sequences of the hot paths (see fs-pool.ts). */
+  private readonly workers = new FsWorkerPool();
   /** Area roots seen as folders, with when (performance.now()), for ensureArea. */
   private readonly areasSeen = new Map<string, number>();
 
@@ -206,25 +192,21 @@ export class LocalBackend {
   }
 
   /**
-   * The state of a key and its folder from one realpath of the folder and one lstat, run at
-   * once (the lstat's answer counts only once the folder proved real): what a write needs to
-   * know before it starts (PARENT_MISSING / NOT_A_DIRECTORY / exists). A symlink on the way
-   * makes the folder 'missing', as stat would.
+   * The state of a key and its folder from one realpath of the folder and one lstat, in one
+   * storage worker job: what a write needs to know before it starts (PARENT_MISSING /
+   * NOT_A_DIRECTORY / exists). A symlink on the way makes the folder 'missing', as stat would.
    */
   async probe(key: string): Promise<KeyProbe> {
-    const abs = path.join(this.root, key);
-    const parent = path.dirname(abs);
-    const [real, entry] = await Promise.allSettled([fsp.realpath(parent), fsp.lstat(abs)]);
-    if (real.status === 'rejected') {
-      if (errnoOf(real.reason) === 'ENOENT') return { parent: 'missing', entry: undefined };
-      throw classifyFsError(real.reason, key);
+    const { real, entry } = await this.workers.probe(path.join(this.root, key));
+    if (isErrno(real)) {
+      if (real.errno === 'ENOENT') return { parent: 'missing', entry: undefined };
+      throw classifyFsError(errnoError(real.errno), key);
     }
-    if (real.value !== parent) return { parent: 'missing', entry: undefined };
-    if (entry.status === 'fulfilled') return { parent: 'directory', entry: toRawStat(entry.value) };
-    const code = errnoOf(entry.reason);
-    if (code === 'ENOENT') return { parent: 'directory', entry: undefined };
-    if (code === 'ENOTDIR') return { parent: 'file', entry: undefined };
-    throw classifyFsError(entry.reason, key);
+    if (!real) return { parent: 'missing', entry: undefined };
+    if (!isErrno(entry)) return { parent: 'directory', entry: entry ?? undefined };
+    if (entry.errno === 'ENOENT') return { parent: 'directory', entry: undefined };
+    if (entry.errno === 'ENOTDIR') return { parent: 'file', entry: undefined };
+    throw classifyFsError(errnoError(entry.errno), key);
   }
 
   /** stat, or undefined when the entry does not exist. */
@@ -267,14 +249,17 @@ export class LocalBackend {
   }
 
   /**
-   * The whole file, for sending: one of at most `inlineUpTo` bytes is read into memory at once
-   * (`data`, the file already closed; for small files that saves the stream machinery and a
-   * second read), a bigger one comes as `send`, which must be called: it writes the file to a
-   * response through reused buffers (see send-file.ts) and closes it.
+   * The whole file, for sending: one of at most `inlineUpTo` bytes is read by a storage worker
+   * in one job (`data`), a bigger one is opened here and comes as `send`, which must be called:
+   * it writes the file to a response through reused buffers (see send-file.ts) and closes it.
    */
   async openWhole(key: string, inlineUpTo: number): Promise<WholeFile<RawStat>> {
+    const outcome = await this.workers.readSmall(path.join(this.root, key), inlineUpTo);
+    if (isErrno(outcome)) throw classifyFsError(errnoError(outcome.errno), key);
+    const { stat: found, data } = outcome;
+    if (!found || found.type !== 'file') throw new VfsError(found ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
+    if (data) return { stat: found, data: Buffer.from(data.buffer, data.byteOffset, data.length) };
     const { handle, stat } = await this.openFile(key);
-    if (stat.size <= inlineUpTo) return { stat, data: await readAllAndClose(handle, stat.size) };
     return { stat, send: (out) => sendFile(handle, stat.size, out) };
   }
 
@@ -297,10 +282,25 @@ export class LocalBackend {
 
   /**
    * Streams `source` into a new temp file, hashing and counting, then fsyncs it (flush on close).
+   * A body announced (`sizeHint`) and found to be at most SMALL_WRITE_BYTES is read whole and
+   * written by a storage worker in one job instead.
    * The source is piped, not handed to pipeline(): on failure it is unpiped and drained rather
    * than destroyed, so an HTTP client still receives the error status (507/413) instead of a reset.
    */
-  async writeTemp(source: Readable, guard?: ByteGuard): Promise<TempFile> {
+  async writeTemp(source: Readable, guard?: ByteGuard, sizeHint?: number): Promise<TempFile> {
+    if (sizeHint === undefined || sizeHint > SMALL_WRITE_BYTES) return this.streamToTemp(source, guard);
+    const head = await readUpTo(source, SMALL_WRITE_BYTES);
+    if (!head.ended) return this.streamToTemp(prefixed(head.chunks, source), guard);
+    const data = Buffer.concat(head.chunks);
+    await guard?.(data.length);
+    const tempPath = this.newTempPath();
+    const errno = await this.workers.createFile(tempPath, data, 0o640);
+    if (errno) throw classifyFsError(errnoError(errno), 'temporary file');
+    return { tempPath, size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
+  }
+
+  /** writeTemp for a body of unknown or large size: streamed, hashed and counted on the way. */
+  private async streamToTemp(source: Readable, guard?: ByteGuard): Promise<TempFile> {
     const tempPath = this.newTempPath();
     const total = { bytes: 0, hash: crypto.createHash('sha256') };
     const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: READ_HIGH_WATER });
@@ -378,35 +378,39 @@ export class LocalBackend {
    * Atomically puts a finished temp file (or folder) at `key`, replacing a file there unless
    * `replace` is false. The key's folder is resolved (and checked for symlinks) once, right
    * before `check` and the rename; returns the committed entry. The caller usually holds a
-   * database transaction meanwhile, so the lookups run at once: the folder's realpath, what is
-   * at the key, and the temp file's own stat, which a file keeps through the rename.
+   * database transaction meanwhile, so the lookups are one storage worker job: the mtime set,
+   * the folder's realpath, what is at the key, and the temp file's own stat, which a file keeps
+   * through the rename.
    */
   async commitTemp(tempPath: string, key: string, options: CommitOptions = {}): Promise<RawStat> {
     const abs = path.join(this.root, key);
-    const parent = path.dirname(abs);
-    try {
-      if (options.mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(options.mtimeMs));
-    } catch (err) {
-      throw classifyFsError(err, 'temporary file');
-    }
-    const [real, existing, temp] = await Promise.allSettled([fsp.realpath(parent), options.check ? fsp.lstat(abs) : undefined, fsp.lstat(tempPath)]);
-    if (real.status === 'rejected') throw classifyFsError(real.reason, key);
-    if (real.value !== parent) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
-    if (temp.status === 'rejected') throw classifyFsError(temp.reason, 'temporary file');
+    const found = await this.workers.prepareCommit(abs, tempPath, options.mtimeMs);
+    if (found.utimes) throw classifyFsError(errnoError(found.utimes.errno), 'temporary file');
+    if (isErrno(found.real)) throw classifyFsError(errnoError(found.real.errno), key);
+    if (!found.real) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+    if (isErrno(found.temp) || !found.temp) throw classifyFsError(errnoError(isErrno(found.temp) ? found.temp.errno : 'ENOENT'), 'temporary file');
     if (options.check) {
-      if (existing.status === 'rejected' && errnoOf(existing.reason) !== 'ENOENT') throw classifyFsError(existing.reason, key);
-      await options.check(existing.status === 'fulfilled' && existing.value ? toRawStat(existing.value) : undefined);
+      if (isErrno(found.entry) && found.entry.errno !== 'ENOENT') throw classifyFsError(errnoError(found.entry.errno), key);
+      await options.check(isErrno(found.entry) ? undefined : (found.entry ?? undefined));
     }
-    try {
-      if (options.replace === false) await fsp.link(tempPath, abs);
-      else await fsp.rename(tempPath, abs);
-    } catch (err) {
-      throw classifyFsError(err, key);
+    if (options.replace === false) {
+      try {
+        await fsp.link(tempPath, abs);
+      } catch (err) {
+        throw classifyFsError(err, key);
+      }
+      await fsp.rm(tempPath, { force: true });
+    } else {
+      const errno = await this.workers.rename(tempPath, abs);
+      if (errno) throw classifyFsError(errnoError(errno), key);
     }
-    if (options.replace === false) await fsp.rm(tempPath, { force: true });
-    const committed = toRawStat(temp.value);
     // A moved folder's times may change with its `..` entry: look again.
-    return committed?.type === 'file' ? committed : lstatRaw(abs, key);
+    return found.temp.type === 'file' ? found.temp : lstatRaw(abs, key);
+  }
+
+  /** Stops the storage workers (call once, at shutdown). */
+  async close(): Promise<void> {
+    await this.workers.close();
   }
 
   /** Deletes a temp file or folder that will not be committed. */

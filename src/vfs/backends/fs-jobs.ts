@@ -1,0 +1,45 @@
+/** The jobs a storage worker thread runs (fs-worker.ts) and what it answers; plain data both ways. */
+
+/** What lstat/fstat tell of one entry (LocalBackend's RawStat); null for what is neither file nor folder. */
+export interface WorkerStat {
+  type: 'file' | 'directory';
+  size: number;
+  mtimeMs: number;
+  birthtimeMs: number;
+  ino: number;
+}
+
+/** A failed call's errno code (ENOENT, ENOTDIR…). */
+export interface Errno {
+  errno: string;
+}
+
+export type FsJob =
+  /** realpath of the folder, open without following a symlink, fstat, and the bytes when at most maxBytes. */
+  | { op: 'readSmall'; abs: string; maxBytes: number }
+  /** realpath of the folder and lstat of the entry: what a write checks before it starts. */
+  | { op: 'probe'; abs: string }
+  /** Sets the temp file's mtime when asked, then probe plus lstat of the temp file: what a commit checks. */
+  | { op: 'prepareCommit'; abs: string; temp: string; mtimeMs: number | null }
+  /** A new file (O_EXCL) with these bytes, fsynced and closed. */
+  | { op: 'createFile'; file: string; data: Uint8Array; mode: number }
+  | { op: 'rename'; from: string; to: string };
+
+export type FsJobResult =
+  /** data is null when the entry is not a file or is bigger than maxBytes (then only the stat). */
+  | { kind: 'read'; outcome: Errno | { stat: WorkerStat | null; data: Uint8Array<ArrayBuffer> | null } }
+  /** real: true when the folder is itself, false when a symlink is on the way. */
+  | { kind: 'probe'; real: boolean | Errno; entry: WorkerStat | null | Errno }
+  | { kind: 'commit'; utimes: Errno | null; real: boolean | Errno; entry: WorkerStat | null | Errno; temp: WorkerStat | null | Errno }
+  | { kind: 'done'; errno: string | null };
+
+/** A worker's answer to job `id`: its result, or why the worker could not run it at all. */
+export interface FsReply {
+  id: number;
+  result?: FsJobResult;
+  failure?: string;
+}
+
+export function isErrno(v: unknown): v is Errno {
+  return typeof v === 'object' && v !== null && 'errno' in v;
+}

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { FsWorkerPool } from '../../../src/vfs/backends/fs-pool.js';
+import { makeTmpDir } from '../../helpers/tmp.js';
+
+describe('FsWorkerPool (storage worker threads)', () => {
+  const tmp = makeTmpDir('nasd-fs-pool-');
+  const dir = tmp.dir;
+  const pool = new FsWorkerPool();
+  before(() => {
+    fs.mkdirSync(path.join(dir, 'real'));
+    fs.writeFileSync(path.join(dir, 'real', 'small.txt'), 'hello');
+    fs.writeFileSync(path.join(dir, 'real', 'big.bin'), Buffer.alloc(5000, 1));
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+  });
+  after(async () => {
+    await pool.close();
+    tmp.remove();
+  });
+
+  it('reads a small file whole, and only stats a bigger one or a folder', async () => {
+    const small = await pool.readSmall(path.join(dir, 'real', 'small.txt'), 100);
+    expect('stat' in small && Buffer.from(small.data ?? []).toString()).to.equal('hello');
+    const big = await pool.readSmall(path.join(dir, 'real', 'big.bin'), 100);
+    expect(big).to.deep.include({ data: null });
+    expect('stat' in big && big.stat).to.include({ type: 'file', size: 5000 });
+    const folder = await pool.readSmall(path.join(dir, 'real'), 100);
+    expect('stat' in folder && folder.stat?.type).to.equal('directory');
+  });
+
+  it('never reads through a symlinked folder or a symlink, and reports missing files', async () => {
+    expect(await pool.readSmall(path.join(dir, 'link', 'small.txt'), 100)).to.deep.equal({ errno: 'ENOENT' });
+    fs.symlinkSync(path.join(dir, 'real', 'small.txt'), path.join(dir, 'real', 'alias.txt'));
+    expect(await pool.readSmall(path.join(dir, 'real', 'alias.txt'), 100)).to.deep.equal({ errno: 'ENOENT' });
+    expect(await pool.readSmall(path.join(dir, 'real', 'nope'), 100)).to.deep.equal({ errno: 'ENOENT' });
+  });
+
+  it('probes a key: real folder or not, and what is there', async () => {
+    expect(await pool.probe(path.join(dir, 'real', 'small.txt'))).to.deep.include({ real: true });
+    expect((await pool.probe(path.join(dir, 'real', 'new.txt'))).entry).to.deep.equal({ errno: 'ENOENT' });
+    expect((await pool.probe(path.join(dir, 'link', 'small.txt'))).real).to.equal(false);
+    expect((await pool.probe(path.join(dir, 'real', 'small.txt', 'below'))).entry).to.deep.equal({ errno: 'ENOTDIR' });
+    expect((await pool.probe(path.join(dir, 'missing', 'x'))).real).to.deep.equal({ errno: 'ENOENT' });
+  });
+
+  it('creates a new file with its bytes and mode, never over an existing one', async () => {
+    const file = path.join(dir, 'real', 'created.bin');
+    expect(await pool.createFile(file, Buffer.from('abc'), 0o640)).to.equal(null);
+    expect(fs.readFileSync(file, 'utf8')).to.equal('abc');
+    expect(fs.statSync(file).mode & 0o777).to.equal(0o640 & ~process.umask());
+    expect(await pool.createFile(file, Buffer.from('xyz'), 0o640)).to.equal('EEXIST');
+    expect(fs.readFileSync(file, 'utf8')).to.equal('abc');
+  });
+
+  it('prepares a commit (mtime set, folder, target and temp stat) and renames', async () => {
+    const temp = path.join(dir, 'real', 'temp.bin');
+    fs.writeFileSync(temp, 'data');
+    const target = path.join(dir, 'real', 'final.bin');
+    const found = await pool.prepareCommit(target, temp, 1_700_000_000_000);
+    expect(found).to.deep.include({ utimes: null, real: true, entry: { errno: 'ENOENT' } });
+    expect(found.temp).to.include({ type: 'file', size: 4, mtimeMs: 1_700_000_000_000 });
+    expect(await pool.rename(temp, target)).to.equal(null);
+    expect(fs.readFileSync(target, 'utf8')).to.equal('data');
+    expect(await pool.rename(temp, target)).to.equal('ENOENT');
+  });
+
+  it('refuses jobs once closed', async () => {
+    const closed = new FsWorkerPool();
+    await closed.probe(path.join(dir, 'real'));
+    await closed.close();
+    const err = await closed.probe(path.join(dir, 'real')).then(() => null, (e: Error) => e);
+    expect(err?.message).to.match(/closed/);
+  });
+});
