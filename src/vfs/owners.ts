@@ -83,6 +83,13 @@ export class OwnerRepo {
     return rows.map(toRecord);
   }
 
+  /** Bytes and files recorded at and below `key`, per owner (folders not counted): what deleting it gives back. */
+  async subtreeUsage(key: string, db: Knex = this.knex): Promise<Array<{ ownerId: number; bytes: number; files: number }>> {
+    const q = db('file_owners').select('owner_id').sum({ bytes: 'size' }).count({ files: '*' }).where('is_dir', false).groupBy('owner_id');
+    const rows = (await whereSubtree(q, key)) as Array<{ owner_id: number; bytes: number | string | null; files: number | string }>;
+    return rows.map((r) => ({ ownerId: Number(r.owner_id), bytes: Number(r.bytes ?? 0), files: Number(r.files) }));
+  }
+
   /** Every record of one area (reconcile). */
   async area(area: string): Promise<OwnerRecord[]> {
     const rows: OwnerRow[] = await this.knex('file_owners').select('*').where('area', area);
