@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --heap-growing-percent=50 --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --no-memory-reducer --heap-growing-percent=50 --max-semi-space-size=4
 import { Command } from 'commander';
 import { loadConfig } from './config/index.js';
 import { openDatabase } from './db/index.js';

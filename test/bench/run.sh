@@ -6,6 +6,7 @@
 #   BENCH_ARGS="--big-mib 512"  options for every webdav-bench run (default: --big-mib 512)
 #   BENCH_CURVE="1000 10000 100000"  also time nasd's PROPFIND at these folder sizes
 #   NASD_NODE_FLAGS="--no-memory-reducer --heap-growing-percent=50 --max-semi-space-size=4"  node/V8 flags for nasd only (default: the same flags as `npm start`)
+#   NASD_MALLOC_ARENA_MAX=2  glibc malloc arenas for nasd (default: as `npm start`)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KIT=${BENCH_KIT:-$ROOT/../shared/bench}
@@ -38,7 +39,7 @@ echo "== building nasd (tsc → dist/; compiled JS, as deployed, without the tsx
 echo "== starting nasd"
 mkdir -p "$OUT/nasd-data"
 read -r -a NODE_FLAGS <<<"${NASD_NODE_FLAGS:---no-memory-reducer --heap-growing-percent=50 --max-semi-space-size=4}"
-(cd "$ROOT" && exec node "${NODE_FLAGS[@]}" dist/test/bench/start-nasd.js "$OUT/nasd-data" "$OUT/nasd-info.json") >"$OUT/nasd.log" 2>&1 &
+(cd "$ROOT" && MALLOC_ARENA_MAX=${NASD_MALLOC_ARENA_MAX:-2} exec node "${NODE_FLAGS[@]}" dist/test/bench/start-nasd.js "$OUT/nasd-data" "$OUT/nasd-info.json") >"$OUT/nasd.log" 2>&1 &
 NASD_PID=$!
 for _ in $(seq 1 300); do [ -s "$OUT/nasd-info.json" ] && break; kill -0 "$NASD_PID" 2>/dev/null || break; sleep 0.1; done
 [ -s "$OUT/nasd-info.json" ] || { echo "nasd did not start:" >&2; cat "$OUT/nasd.log" >&2; exit 1; }
