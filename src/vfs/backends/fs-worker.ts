@@ -53,7 +53,8 @@ function readSmall(abs: string, maxBytes: number): FsJobResult {
   if (real !== true) return { kind: 'read', outcome: real === false ? { errno: 'ENOENT' } : real };
   let fd: number;
   try {
-    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO placed in a share would otherwise wait for a writer forever.
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
     const code = errnoOf(err);
     return { kind: 'read', outcome: { errno: code === 'ELOOP' ? 'ENOENT' : code } };

@@ -268,7 +268,8 @@ export class LocalBackend {
     const abs = await this.confined(key);
     let handle: fsp.FileHandle;
     try {
-      handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      // O_NONBLOCK: opening a FIFO placed in a share would otherwise hold a thread until a writer comes.
+      handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (err) {
       throw classifyFsError((err as NodeJS.ErrnoException).code === 'ELOOP' ? Object.assign(new Error(), { code: 'ENOENT' }) : err, key);
     }

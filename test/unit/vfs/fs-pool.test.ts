@@ -1,8 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { FsWorkerPool } from '../../../src/vfs/backends/fs-pool.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).to.equal(true);
+}
 
 describe('FsWorkerPool (storage worker threads)', () => {
   const tmp = makeTmpDir('nasd-fs-pool-');
@@ -63,6 +69,29 @@ describe('FsWorkerPool (storage worker threads)', () => {
     expect(await pool.rename(temp, target)).to.equal(null);
     expect(fs.readFileSync(target, 'utf8')).to.equal('data');
     expect(await pool.rename(temp, target)).to.equal('ENOENT');
+  });
+
+  it('answers at once for a FIFO instead of waiting for a writer', async () => {
+    const fifo = path.join(dir, 'real', 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    expect(await pool.readSmall(fifo, 100)).to.deep.equal({ stat: null, data: null });
+  });
+
+  it('adds a spare data thread while the first is stuck on a job, and stops it when idle', async () => {
+    const adaptive = new FsWorkerPool({ stuckMs: 0, spareIdleMs: 50 });
+    try {
+      await adaptive.probe(path.join(dir, 'real'));
+      expect(adaptive.threads).to.deep.equal({ data: 1, commit: 0 });
+      // With stuckMs 0 a busy thread counts as stuck at once: a second job in flight gets a spare.
+      const both = Promise.all([adaptive.probe(path.join(dir, 'real')), adaptive.probe(path.join(dir, 'real', 'small.txt'))]);
+      expect(adaptive.threads.data).to.equal(2);
+      expect((await both).map((p) => p.real)).to.deep.equal([true, true]);
+      await adaptive.prepareCommit(path.join(dir, 'real', 'x'), path.join(dir, 'real', 'small.txt'), undefined);
+      expect(adaptive.threads.commit).to.equal(1);
+      await until(() => adaptive.threads.data === 1);
+    } finally {
+      await adaptive.close();
+    }
   });
 
   it('refuses jobs once closed', async () => {
