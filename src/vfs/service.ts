@@ -1,4 +1,4 @@
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
@@ -172,12 +172,11 @@ export class VfsService implements Vfs {
     if (opening.status === 'rejected') throw opening.reason;
     const opened = opening.value;
     if (owner.status === 'rejected') {
-      // send was never called: run it into nothing so the file is closed.
-      await opened.send?.(new Writable({ write: (_chunk, _enc, done) => done() }));
+      await opened.close?.();
       throw owner.reason;
     }
     const stat = toEntry(loc.path, opened.stat, owner.value?.ownerId ?? fallbackOwner(loc));
-    return opened.data ? { stat, data: opened.data } : { stat, send: opened.send };
+    return opened.data ? { stat, data: opened.data } : { stat, send: opened.send, close: opened.close };
   }
 
   async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {

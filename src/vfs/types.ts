@@ -89,10 +89,12 @@ export interface QuotaInfo {
 
 /**
  * A whole file opened for sending (Vfs.openWhole, LocalBackend.openWhole): its bytes when
- * small, else `send`, which writes it to a response, ends it and closes the file (and must be
- * called).
+ * small, else `send`, which writes it to a response, ends it and closes the file. One of `send`
+ * and `close` (for a caller that will not send it after all) must be called.
  */
-export type WholeFile<S> = { stat: S; data: Buffer; send?: undefined } | { stat: S; send: (out: Writable) => Promise<void>; data?: undefined };
+export type WholeFile<S> =
+  | { stat: S; data: Buffer; send?: undefined; close?: undefined }
+  | { stat: S; send: (out: Writable) => Promise<void>; close: () => Promise<void>; data?: undefined };
 export type OpenedFile = WholeFile<EntryStat>;
 
 /**
