@@ -43,3 +43,8 @@ export interface FsReply {
 export function isErrno(v: unknown): v is Errno {
   return typeof v === 'object' && v !== null && 'errno' in v;
 }
+
+/** An Error carrying an errno code that a storage worker answered with, for classifyFsError. */
+export function errnoError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
+}

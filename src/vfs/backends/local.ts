@@ -2,14 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { VfsError } from '../../lib/errors.js';
 import { classifyFsError } from './errors.js';
 import { FsWorkerPool } from './fs-pool.js';
-import { isErrno } from './fs-jobs.js';
+import { errnoError, isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
-import { prefixed, readUpTo } from './small-body.js';
+import { writeTempFile, type ByteGuard, type TempFile } from './temp-write.js';
 import type { WholeFile } from '../types.js';
 
 /** What the disk knows about one entry. */
@@ -21,12 +20,7 @@ export interface RawStat {
   ino: number;
 }
 
-/** A file fully written to nasd's temp area: fsynced, not yet in the namespace. */
-export interface TempFile {
-  tempPath: string;
-  size: number;
-  sha256: string;
-}
+export type { ByteGuard, TempFile } from './temp-write.js';
 
 /** What is at a key and around it, from one resolution of its folder (see LocalBackend.probe). */
 export interface KeyProbe {
@@ -48,12 +42,7 @@ export interface CommitOptions {
   check?: (existing: RawStat | undefined) => Promise<void>;
 }
 
-/** Called with the running byte total before each chunk is written; throws to stop the write. */
-export type ByteGuard = (totalBytes: number) => void | Promise<void>;
-
 const READ_HIGH_WATER = 1024 * 1024;
-/** Bodies announced and found to be at most this size are written in one storage worker job. */
-const SMALL_WRITE_BYTES = 64 * 1024;
 /**
  * How long an area root seen as a folder is trusted without looking again (ms). A root removed
  * behind nasd's back is recreated at most that much later; until then operations below it
@@ -66,64 +55,6 @@ function toRawStat(st: fs.Stats): RawStat | undefined {
   if (st.isFile()) return { type: 'file', size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
   if (st.isDirectory()) return { type: 'directory', size: 0, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
   return undefined; // symlinks, sockets, devices: never part of the namespace
-}
-
-/**
- * While a big upload streams in, a data sync of what is already written is started every this
- * many bytes (one at a time), so the disk writes back during the upload rather than all in the
- * final fsync: measured here, a 512 MiB write reached 930–1400 MiB/s this way against 640–1000
- * with only the final fsync.
- */
-const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
-
-/**
- * Counts and hashes bytes on their way to disk, asking the guard before letting each chunk pass;
- * `progress` hears each new total. Ends only after `settle` (a pending early sync).
- */
-function countingHasher(guard: ByteGuard | undefined, total: { bytes: number; hash: crypto.Hash }, progress: (bytes: number) => void, settle: () => Promise<void>): Transform {
-  return new Transform({
-    highWaterMark: READ_HIGH_WATER,
-    transform(chunk: Buffer, _enc, done) {
-      const next = total.bytes + chunk.length;
-      Promise.resolve(guard?.(next)).then(
-        () => {
-          total.bytes = next;
-          total.hash.update(chunk);
-          progress(next);
-          done(null, chunk);
-        },
-        (err: unknown) => done(err as Error),
-      );
-    },
-    flush(done) {
-      settle().then(() => done(), done);
-    },
-  });
-}
-
-/** Starts a data sync of `out` every EARLY_SYNC_BYTES (never two at once); errors are left to the final fsync. */
-function earlySyncer(out: fs.WriteStream): { progress: (bytes: number) => void; settle: () => Promise<void> } {
-  let pending: Promise<void> | undefined;
-  let syncedAt = 0;
-  let fd: number | undefined;
-  out.once('open', (opened: number) => {
-    fd = opened;
-  });
-  return {
-    progress(bytes) {
-      if (pending || bytes - syncedAt < EARLY_SYNC_BYTES || fd === undefined || out.destroyed) return;
-      syncedAt = bytes;
-      pending = new Promise<void>((resolve) => fs.fdatasync(fd as number, () => resolve())).then(() => {
-        pending = undefined;
-      });
-    },
-    settle: () => pending ?? Promise.resolve(),
-  };
-}
-
-/** An Error carrying an errno code that a storage worker answered with, for classifyFsError. */
-function errnoError(code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(code), { code });
 }
 
 /** lstat of a resolved path as a RawStat; NOT_FOUND for what is neither file nor folder (symlinks, devices). */
@@ -282,51 +213,11 @@ export class LocalBackend {
   }
 
   /**
-   * Streams `source` into a new temp file, hashing and counting, then fsyncs it (flush on close).
-   * A body announced (`sizeHint`) and found to be at most SMALL_WRITE_BYTES is read whole and
-   * written by a storage worker in one job instead.
-   * The source is piped, not handed to pipeline(): on failure it is unpiped and drained rather
-   * than destroyed, so an HTTP client still receives the error status (507/413) instead of a reset.
+   * Streams `source` into a new temp file, hashing and counting, then fsyncs it (see
+   * temp-write.ts; a small announced body is written by a storage worker in one job).
    */
   async writeTemp(source: Readable, guard?: ByteGuard, sizeHint?: number): Promise<TempFile> {
-    if (sizeHint === undefined || sizeHint > SMALL_WRITE_BYTES) return this.streamToTemp(source, guard);
-    const head = await readUpTo(source, SMALL_WRITE_BYTES);
-    if (!head.ended) return this.streamToTemp(prefixed(head.chunks, source), guard);
-    const data = Buffer.concat(head.chunks);
-    await guard?.(data.length);
-    const tempPath = this.newTempPath();
-    const errno = await this.workers.createFile(tempPath, data, 0o640);
-    if (errno) throw classifyFsError(errnoError(errno), 'temporary file');
-    return { tempPath, size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
-  }
-
-  /** writeTemp for a body of unknown or large size: streamed, hashed and counted on the way. */
-  private async streamToTemp(source: Readable, guard?: ByteGuard): Promise<TempFile> {
-    const tempPath = this.newTempPath();
-    const total = { bytes: 0, hash: crypto.createHash('sha256') };
-    const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: READ_HIGH_WATER });
-    const sync = earlySyncer(out);
-    const counter = countingHasher(guard, total, sync.progress, sync.settle);
-    const done = pipeline(counter, out);
-    const onError = (err: Error) => counter.destroy(err);
-    const onClose = () => {
-      if (!source.readableEnded) counter.destroy(Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }));
-    };
-    source.on('error', onError);
-    source.on('close', onClose);
-    source.pipe(counter);
-    try {
-      await done;
-    } catch (err) {
-      source.unpipe(counter);
-      if (!source.destroyed) source.resume();
-      await fsp.rm(tempPath, { force: true });
-      throw classifyFsError(err, 'temporary file');
-    } finally {
-      source.off('error', onError);
-      source.off('close', onClose);
-    }
-    return { tempPath, size: total.bytes, sha256: total.hash.digest('hex') };
+    return writeTempFile(this.newTempPath(), source, { guard, sizeHint, workers: this.workers });
   }
 
   /** Copies a file into a new fsynced temp file (reflink when the filesystem can). */

@@ -1,0 +1,125 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { classifyFsError } from './errors.js';
+import { errnoError } from './fs-jobs.js';
+import type { FsWorkerPool } from './fs-pool.js';
+import { prefixed, readUpTo } from './small-body.js';
+
+/** A file fully written to nasd's temp area: fsynced, not yet in the namespace. */
+export interface TempFile {
+  tempPath: string;
+  size: number;
+  sha256: string;
+}
+
+/** Called with the running byte total before each chunk is written; throws to stop the write. */
+export type ByteGuard = (totalBytes: number) => void | Promise<void>;
+
+const WRITE_HIGH_WATER = 1024 * 1024;
+/** Bodies announced and found to be at most this size are written in one storage worker job. */
+const SMALL_WRITE_BYTES = 64 * 1024;
+/**
+ * While a big upload streams in, a data sync of what is already written is started every this
+ * many bytes (one at a time), so the disk writes back during the upload rather than all in the
+ * final fsync: measured on one machine, a 512 MiB write reached 930–1400 MiB/s this way
+ * against 640–1000 with only the final fsync (on another, where the upload itself was slower,
+ * both came to 276–327 MiB/s).
+ */
+const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Counts and hashes bytes on their way to disk, asking the guard before letting each chunk pass;
+ * `progress` hears each new total. Ends only after `settle` (a pending early sync).
+ */
+function countingHasher(guard: ByteGuard | undefined, total: { bytes: number; hash: crypto.Hash }, progress: (bytes: number) => void, settle: () => Promise<void>): Transform {
+  return new Transform({
+    highWaterMark: WRITE_HIGH_WATER,
+    transform(chunk: Buffer, _enc, done) {
+      const next = total.bytes + chunk.length;
+      Promise.resolve(guard?.(next)).then(
+        () => {
+          total.bytes = next;
+          total.hash.update(chunk);
+          progress(next);
+          done(null, chunk);
+        },
+        (err: unknown) => done(err as Error),
+      );
+    },
+    flush(done) {
+      settle().then(() => done(), done);
+    },
+  });
+}
+
+/** Starts a data sync of `out` every EARLY_SYNC_BYTES (never two at once); errors are left to the final fsync. */
+function earlySyncer(out: fs.WriteStream): { progress: (bytes: number) => void; settle: () => Promise<void> } {
+  let pending: Promise<void> | undefined;
+  let syncedAt = 0;
+  let fd: number | undefined;
+  out.once('open', (opened: number) => {
+    fd = opened;
+  });
+  return {
+    progress(bytes) {
+      if (pending || bytes - syncedAt < EARLY_SYNC_BYTES || fd === undefined || out.destroyed) return;
+      syncedAt = bytes;
+      pending = new Promise<void>((resolve) => fs.fdatasync(fd as number, () => resolve())).then(() => {
+        pending = undefined;
+      });
+    },
+    settle: () => pending ?? Promise.resolve(),
+  };
+}
+
+/**
+ * Writes `source` into a new temp file at `tempPath`, hashing and counting, then fsyncs it. A
+ * body announced (`sizeHint`) and found to be at most SMALL_WRITE_BYTES is read whole and
+ * written by a storage worker in one job; any other is streamed (streamToTemp).
+ */
+export async function writeTempFile(tempPath: string, source: Readable, options: { guard?: ByteGuard; sizeHint?: number; workers: FsWorkerPool }): Promise<TempFile> {
+  const { guard, sizeHint, workers } = options;
+  if (sizeHint === undefined || sizeHint > SMALL_WRITE_BYTES) return streamToTemp(tempPath, source, guard);
+  const head = await readUpTo(source, SMALL_WRITE_BYTES);
+  if (!head.ended) return streamToTemp(tempPath, prefixed(head.chunks, source), guard);
+  const data = Buffer.concat(head.chunks);
+  await guard?.(data.length);
+  const errno = await workers.createFile(tempPath, data, 0o640);
+  if (errno) throw classifyFsError(errnoError(errno), 'temporary file');
+  return { tempPath, size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * Streams `source` into a new temp file, hashing and counting, then fsyncs it (flush on close).
+ * The source is piped, not handed to pipeline(): on failure it is unpiped and drained rather
+ * than destroyed, so an HTTP client still receives the error status (507/413) instead of a reset.
+ */
+async function streamToTemp(tempPath: string, source: Readable, guard?: ByteGuard): Promise<TempFile> {
+  const total = { bytes: 0, hash: crypto.createHash('sha256') };
+  const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: WRITE_HIGH_WATER });
+  const sync = earlySyncer(out);
+  const counter = countingHasher(guard, total, sync.progress, sync.settle);
+  const done = pipeline(counter, out);
+  const onError = (err: Error) => counter.destroy(err);
+  const onClose = () => {
+    if (!source.readableEnded) counter.destroy(Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }));
+  };
+  source.on('error', onError);
+  source.on('close', onClose);
+  source.pipe(counter);
+  try {
+    await done;
+  } catch (err) {
+    source.unpipe(counter);
+    if (!source.destroyed) source.resume();
+    await fsp.rm(tempPath, { force: true });
+    throw classifyFsError(err, 'temporary file');
+  } finally {
+    source.off('error', onError);
+    source.off('close', onClose);
+  }
+  return { tempPath, size: total.bytes, sha256: total.hash.digest('hex') };
+}
