@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
@@ -43,6 +46,17 @@ describeEachDb('webdav hostile input', (kind) => {
     expect(alive.status, 'server still answers').to.equal(200);
   });
   after(async () => srv?.close());
+
+  it('answers 404 at once for a FIFO or a symlink placed in the home behind nasd\'s back', async () => {
+    const home = path.join(srv.nasd.config.storageRoot, 'homes', user.username);
+    execFileSync('mkfifo', [path.join(home, 'pipe')]);
+    fs.symlinkSync('/etc/hostname', path.join(home, 'link'));
+    for (const name of ['pipe', 'link']) {
+      expect((await as('GET', `/dav/home/${name}`)).status, name).to.equal(404);
+    }
+    const list = await as('PROPFIND', '/dav/home/', { headers: { Depth: '1' } });
+    expect(list.text).not.to.match(/pipe|link/);
+  });
 
   it('refuses entity expansion (billion laughs) with 400', async () => {
     const res = await as('PROPFIND', '/dav/home/', { headers: { Depth: '0' }, body: LAUGHS });
