@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { readUpTo } from '../../src/lib/body-prefix.js';
 import { DavError } from './errors.js';
 
 /** Refuses a request body in an encoding nasd does not decode (anything but identity) with 415. */
@@ -25,40 +26,10 @@ export async function readSmallBody(req: IncomingMessage, limit: number): Promis
   if (!hasBody(req)) return Buffer.alloc(0);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw new DavError(413, `request body larger than ${limit} bytes`);
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
-    };
-    // Not `for await`: leaving that loop early destroys the socket before the 413 can be sent.
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > limit) {
-        cleanup();
-        req.pause();
-        reject(new DavError(413, `request body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, total));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onAborted = () => onError(Object.assign(new Error('request aborted'), { code: 'ECONNABORTED' }));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
-  });
+  // readUpTo leaves the request paused past the limit (not destroyed), so the 413 still reaches the client.
+  const head = await readUpTo(req, limit);
+  if (!head.ended) throw new DavError(413, `request body larger than ${limit} bytes`);
+  return Buffer.concat(head.chunks);
 }
 
 /** A request header as one string (repeated headers joined with ", "), or undefined. */

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { classifyFsError } from './errors.js';
 import { errnoError } from './fs-jobs.js';
 import type { FsWorkerPool } from './fs-pool.js';
-import { prefixed, readUpTo } from './small-body.js';
+import { prefixed, readUpTo } from '../../lib/body-prefix.js';
 
 /** A file fully written to nasd's temp area: fsynced, not yet in the namespace. */
 export interface TempFile {

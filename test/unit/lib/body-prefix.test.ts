@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { expect } from 'chai';
-import { prefixed, readUpTo } from '../../../src/vfs/backends/small-body.js';
+import { prefixed, readUpTo } from '../../../src/lib/body-prefix.js';
 
 describe('small bodies (readUpTo, prefixed)', () => {
   it('reads a body that ends within the limit', async () => {
