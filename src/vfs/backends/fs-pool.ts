@@ -63,6 +63,8 @@ type ResultOf<K extends FsJobResult['kind']> = Extract<FsJobResult, { kind: K }>
  */
 export class FsWorkerPool {
   private readonly lanes: Record<Lane, Slot[]> = { data: [], commit: [] };
+  private nextId = 1;
+  private closed = false;
 
   /** `timing` is for tests: how long a job may run before the data lane adds a spare, and how long a spare may idle. */
   constructor(private readonly timing = { stuckMs: STUCK_MS, spareIdleMs: SPARE_IDLE_MS }) {}
@@ -71,8 +73,6 @@ export class FsWorkerPool {
   get threads(): Record<Lane, number> {
     return { data: this.lanes.data.length, commit: this.lanes.commit.length };
   }
-  private nextId = 1;
-  private closed = false;
 
   async readSmall(abs: string, maxBytes: number): Promise<ResultOf<'read'>['outcome']> {
     return (await this.run('data', 'read', { op: 'readSmall', abs, maxBytes })).outcome;
@@ -136,7 +136,8 @@ export class FsWorkerPool {
     const now = performance.now();
     const allStuck = slots.every((s) => now - s.busySince >= this.timing.stuckMs);
     if (slots.length < LANES[lane].threads || (allStuck && slots.length < LANES[lane].most)) return this.spawn(lane);
-    return slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    // Fewest waiting; on a tie the one whose job started last, the less likely to be stuck.
+    return slots.reduce((a, b) => (b.pending.size < a.pending.size || (b.pending.size === a.pending.size && b.busySince > a.busySince) ? b : a));
   }
 
   private spawn(lane: Lane): Slot {
