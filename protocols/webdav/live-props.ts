@@ -28,7 +28,7 @@ const SUPPORTED_LOCK =
   '</D:supportedlock>';
 
 /** The ETag as sent on the wire: the VFS validator, quoted unless it already is. */
-export function formatEtag(stat: EntryStat): string {
+export function formatEtag(stat: Pick<EntryStat, 'etag'>): string {
   const e = stat.etag;
   return e.startsWith('"') || e.startsWith('W/"') ? e : `"${e}"`;
 }

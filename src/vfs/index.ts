@@ -7,6 +7,7 @@ export type {
   Principal,
   PropertyPatch,
   QuotaInfo,
+  SendStat,
   Vfs,
   VfsProtocol,
   WriteOptions,

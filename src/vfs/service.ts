@@ -165,18 +165,11 @@ export class VfsService implements Vfs {
     return { stat: toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc)), stream };
   }
 
-  /** Opens the file and looks up its owner at the same time (the owner is only needed for the stat). */
   async openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile> {
     const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
-    const [opening, owner] = await Promise.allSettled([this.core.backend.openWhole(loc.key, inlineUpTo), this.core.owners.get(loc.key)]);
-    if (opening.status === 'rejected') throw opening.reason;
-    const opened = opening.value;
-    if (owner.status === 'rejected') {
-      await opened.close?.();
-      throw owner.reason;
-    }
-    const stat = toEntry(loc.path, opened.stat, owner.value?.ownerId ?? fallbackOwner(loc));
-    return opened.data ? { stat, data: opened.data } : { stat, send: opened.send, close: opened.close };
+    const opened = await this.core.backend.openWhole(loc.key, inlineUpTo);
+    const { ownerId: _unused, ...stat } = toEntry(loc.path, opened.stat, null);
+    return opened.data ? { stat, data: opened.data } : { stat, send: opened.send };
   }
 
   async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {

@@ -89,13 +89,13 @@ export interface QuotaInfo {
 
 /**
  * A whole file opened for sending (Vfs.openWhole, LocalBackend.openWhole): its bytes when
- * small, else `send`, which writes it to a response, ends it and closes the file. One of `send`
- * and `close` (for a caller that will not send it after all) must be called.
+ * small, else `send`, which writes it to a response, ends it and closes the file (and must be
+ * called).
  */
-export type WholeFile<S> =
-  | { stat: S; data: Buffer; send?: undefined; close?: undefined }
-  | { stat: S; send: (out: Writable) => Promise<void>; close: () => Promise<void>; data?: undefined };
-export type OpenedFile = WholeFile<EntryStat>;
+export type WholeFile<S> = { stat: S; data: Buffer; send?: undefined } | { stat: S; send: (out: Writable) => Promise<void>; data?: undefined };
+/** What sending a whole file needs to know of it: a download has no use for the owner, so none is looked up. */
+export type SendStat = Omit<EntryStat, 'ownerId'>;
+export type OpenedFile = WholeFile<SendStat>;
 
 /**
  * The one gate to storage. Every protocol calls only this. Errors are VfsError with codes from

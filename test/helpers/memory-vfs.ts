@@ -167,7 +167,7 @@ export class MemoryVfs implements Vfs {
       stream.destroy();
       return { stat, data: this.find(actor, path).node.data };
     }
-    return { stat, send: (out) => pipeline(stream, out), close: async () => void stream.destroy() };
+    return { stat, send: (out) => pipeline(stream, out) };
   }
 
   async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {

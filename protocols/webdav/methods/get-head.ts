@@ -8,7 +8,7 @@ import { encodeSegment } from '../paths.js';
 import { httpPrecondition, ifRangeHolds, parseRange } from '../preconditions.js';
 import { escapeXml } from '../xml.js';
 
-function validators(stat: EntryStat): Record<string, string> {
+function validators(stat: Pick<EntryStat, 'etag' | 'mtimeMs'>): Record<string, string> {
   return { ETag: formatEtag(stat), 'Last-Modified': new Date(stat.mtimeMs).toUTCString() };
 }
 

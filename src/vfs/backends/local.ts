@@ -191,7 +191,7 @@ export class LocalBackend {
     if (!found || found.type !== 'file') throw new VfsError(found ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
     if (data) return { stat: found, data: Buffer.from(data.buffer, data.byteOffset, data.length) };
     const { handle, stat } = await this.openFile(key);
-    return { stat, send: (out) => sendFile(handle, stat.size, out), close: () => handle.close() };
+    return { stat, send: (out) => sendFile(handle, stat.size, out) };
   }
 
   /** Opens a file for reading (never through a symlink); IS_A_DIRECTORY / NOT_FOUND otherwise. */
