@@ -21,7 +21,7 @@ export type FsJob =
   | { op: 'probe'; abs: string }
   /** Sets the temp file's mtime when asked, then probe plus lstat of the temp file: what a commit checks. */
   | { op: 'prepareCommit'; abs: string; temp: string; mtimeMs: number | null }
-  /** A new file (O_EXCL) with these bytes, fsynced and closed. */
+  /** A new file (O_EXCL) with these bytes, flushed to disk (fdatasync) and closed. */
   | { op: 'createFile'; file: string; data: Uint8Array; mode: number }
   | { op: 'rename'; from: string; to: string };
 

@@ -87,7 +87,7 @@ export class FsWorkerPool {
     return this.run('commit', 'commit', { op: 'prepareCommit', abs, temp, mtimeMs: mtimeMs ?? null });
   }
 
-  /** Creates `file` (which must not exist) with `data`, fsynced; the errno code on failure. */
+  /** Creates `file` (which must not exist) with `data`, flushed to disk; the errno code on failure. */
   async createFile(file: string, data: Uint8Array, mode: number): Promise<string | null> {
     return (await this.run('data', 'done', { op: 'createFile', file, data, mode })).errno;
   }

@@ -77,7 +77,7 @@ function readSmall(abs: string, maxBytes: number): FsJobResult {
   }
 }
 
-/** Creates a new file with `data`, flushed to disk (fsync) before it is closed. */
+/** Creates a new file with `data`, flushed to disk (fdatasync) before it is closed. */
 function createFile(file: string, data: Uint8Array, mode: number): FsJobResult {
   let fd: number;
   try {
@@ -88,7 +88,8 @@ function createFile(file: string, data: Uint8Array, mode: number): FsJobResult {
   try {
     let written = 0;
     while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
-    fs.fsyncSync(fd);
+    // fdatasync: the bytes and what is needed to read them back (size, blocks), not the timestamps.
+    fs.fdatasyncSync(fd);
     return { kind: 'done', errno: null };
   } catch (err) {
     fs.rmSync(file, { force: true });
