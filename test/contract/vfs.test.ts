@@ -8,6 +8,7 @@ import type { VfsError } from '../../src/lib/errors.js';
 import type { Actor } from '../../src/vfs/index.js';
 import { TRAVERSAL_CORPUS } from '../fixtures/traversal-corpus.js';
 import { describeEachDb } from '../helpers/db.js';
+import { makeTmpDir } from '../helpers/tmp.js';
 import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
 const body = bodyOf;
@@ -150,6 +151,28 @@ describeEachDb('VFS service contract', (kind) => {
     expect(await code(fx.vfs.openRead(alice, '/home/etc-link/hostname'))).to.equal('NOT_FOUND');
     expect(await code(fx.vfs.write(alice, '/home/etc-link/evil', body('x')))).to.be.oneOf(['NOT_FOUND', 'PARENT_MISSING']);
     expect(fs.existsSync('/etc/evil')).to.equal(false);
+  });
+
+  it('deletes a nested tree with symlinks inside without following them', async () => {
+    const outside = makeTmpDir('nasd-outside-');
+    try {
+      fs.writeFileSync(path.join(outside.dir, 'keep.txt'), 'keep');
+      await fx.vfs.mkdir(bob, '/home/tree');
+      await fx.vfs.mkdir(bob, '/home/tree/sub');
+      for (let i = 0; i < 150; i++) await fx.vfs.write(bob, `/home/tree/f${i}`, body(`${i}`));
+      await fx.vfs.write(bob, '/home/tree/sub/deep.txt', body('deep'));
+      const disk = path.join(fx.storageRoot, 'homes/bob/tree');
+      fs.symlinkSync(outside.dir, path.join(disk, 'sub', 'dir-link'));
+      fs.symlinkSync(path.join(outside.dir, 'keep.txt'), path.join(disk, 'file-link'));
+      const before = await fx.vfs.userUsage(bob.principal.userId);
+      await fx.vfs.remove(bob, '/home/tree');
+      expect(fs.existsSync(disk)).to.equal(false);
+      expect(fs.readFileSync(path.join(outside.dir, 'keep.txt'), 'utf8')).to.equal('keep');
+      const after = await fx.vfs.userUsage(bob.principal.userId);
+      expect(before.files - after.files).to.equal(151);
+    } finally {
+      outside.remove();
+    }
   });
 
   it('refuses quota overruns and leaves nothing behind', async () => {
