@@ -124,15 +124,26 @@ export class VfsService implements Vfs {
   }
 
   async list(actor: Actor, path: string): Promise<EntryStat[]> {
+    const out: EntryStat[] = [];
+    for await (const batch of this.listInBatches(actor, path)) out.push(...batch);
+    return out;
+  }
+
+  async *listInBatches(actor: Actor, path: string): AsyncGenerator<EntryStat[]> {
     const loc = await locate(this.core, actor, path);
-    if (loc.kind === 'virtual') return loc.path === '/' ? this.listRoot(actor) : this.listHomes();
+    if (loc.kind === 'virtual') {
+      yield loc.path === '/' ? await this.listRoot(actor) : await this.listHomes();
+      return;
+    }
     const raw = await this.core.backend.stat(loc.key);
     if (raw.type !== 'directory') throw new VfsError('NOT_A_DIRECTORY', `${loc.path} is a file`);
-    const [children, owners] = await Promise.all([this.core.backend.list(loc.key), this.core.owners.childOwners(loc.key)]);
+    // The owners are read while the folder is: one query for all children, no per-entry lookup.
+    const batches = this.core.backend.listInBatches(loc.key)[Symbol.asyncIterator]();
+    const [owners, first] = await Promise.all([this.core.owners.childOwners(loc.key), batches.next()]);
     const fallback = fallbackOwner(loc);
-    return children
-      .filter((c) => isValidName(c.name))
-      .map((c) => toEntry(joinPath(loc.path, c.name), c.stat, owners.get(c.name) ?? fallback));
+    for (let batch = first; !batch.done; batch = await batches.next()) {
+      yield batch.value.filter((c) => isValidName(c.name)).map((c) => toEntry(joinPath(loc.path, c.name), c.stat, owners.get(c.name) ?? fallback));
+    }
   }
 
   private async listRoot(actor: Actor): Promise<EntryStat[]> {

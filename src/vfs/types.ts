@@ -108,6 +108,11 @@ export interface Vfs {
   stat(actor: Actor, path: string): Promise<EntryStat>;
   /** Children of a directory, owners included, with no per-entry database query. */
   list(actor: Actor, path: string): Promise<EntryStat[]>;
+  /**
+   * list() a batch at a time, for a folder too big to hold whole (a PROPFIND of 100,000 files):
+   * errors about the folder itself come with the first batch.
+   */
+  listInBatches(actor: Actor, path: string): AsyncIterable<EntryStat[]>;
   /** Streams a file (or a byte range of it). */
   openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }>;
   /**

@@ -153,6 +153,19 @@ describeEachDb('VFS service contract', (kind) => {
     expect(fs.existsSync('/etc/evil')).to.equal(false);
   });
 
+  it('lists a big folder a batch at a time, every entry once with its owner', async () => {
+    await fx.vfs.mkdir(carol, '/home/many');
+    for (let i = 0; i < 300; i++) await fx.vfs.write(carol, `/home/many/f${i}`, body('x'));
+    const batches: string[][] = [];
+    for await (const batch of fx.vfs.listInBatches(carol, '/home/many')) batches.push(batch.map((e) => e.name));
+    expect(batches.length).to.be.greaterThan(1);
+    expect(batches.flat().sort()).to.deep.equal(Array.from({ length: 300 }, (_, i) => `f${i}`).sort());
+    expect((await fx.vfs.list(carol, '/home/many')).every((e) => e.ownerId === carol.principal.userId)).to.equal(true);
+    const notADir = fx.vfs.listInBatches(carol, '/home/many/f1')[Symbol.asyncIterator]().next();
+    expect(await code(notADir)).to.equal('NOT_A_DIRECTORY');
+    await fx.vfs.remove(carol, '/home/many');
+  });
+
   it('deletes a nested tree with symlinks inside without following them', async () => {
     const outside = makeTmpDir('nasd-outside-');
     try {

@@ -153,6 +153,10 @@ export class MemoryVfs implements Vfs {
     return [...node.children].map(([n, c]) => this.toStat(`${p}/${n}`, n, c));
   }
 
+  async *listInBatches(actor: Actor, path: string): AsyncGenerator<EntryStat[]> {
+    yield await this.list(actor, path);
+  }
+
   async openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }> {
     const stat = await this.stat(actor, path);
     if (stat.type === 'directory') throw new VfsError('IS_A_DIRECTORY', 'is a directory');

@@ -100,9 +100,9 @@ function needs(req: PropfindRequest, name: string): boolean {
 }
 
 /**
- * PROPFIND (RFC 4918 §9.1) at Depth 0 or 1 (infinity → 403 propfind-finite-depth). Directory
- * listing, dead properties of all members and locks below the target are fetched once; each
- * response element is then built as one string and streamed with backpressure.
+ * PROPFIND (RFC 4918 §9.1) at Depth 0 or 1 (infinity → 403 propfind-finite-depth). Dead
+ * properties of all members and locks below the target are fetched once, the members a batch
+ * at a time; each response element is built as one string and streamed with backpressure.
  */
 export async function propfind(ctx: DavContext): Promise<void> {
   const depth = ctx.depth(['0', '1', 'infinity'], 'infinity');
@@ -113,7 +113,9 @@ export async function propfind(ctx: DavContext): Promise<void> {
   const stat = await vfs.stat(actor, path);
   const isDir = stat.type === 'directory';
   const withMembers = depth === '1' && isDir;
-  const entries = withMembers ? await vfs.list(actor, path) : [];
+  // Members come a batch at a time; the first is read before the 207 starts, so an error about the folder is still a status.
+  const members = withMembers ? vfs.listInBatches(actor, path)[Symbol.asyncIterator]() : undefined;
+  const first = members ? await members.next() : undefined;
   const wantLocks = needs(req, 'lockdiscovery');
   const targetKey = wantLocks ? await vfs.storageKey(actor, path) : '';
   const shared: Shared = {
@@ -131,10 +133,12 @@ export async function propfind(ctx: DavContext): Promise<void> {
   await writer.add(entryXml(ctx, shared, stat, href, targetKey, targetDead));
   const base = href.endsWith('/') ? href : `${href}/`;
   const keyBase = `${targetKey}/`;
-  for (const e of entries) {
-    const childHref = base + encodeSegment(e.name) + (e.type === 'directory' ? '/' : '');
-    const childShared = e.virtual && shared.quota ? { ...shared, quota: await vfs.quota(actor, e.path) } : shared;
-    await writer.add(entryXml(ctx, childShared, e, childHref, keyBase + e.name, childDead?.get(e.name)));
+  for (let batch = first; members && batch && !batch.done; batch = await members.next()) {
+    for (const e of batch.value) {
+      const childHref = base + encodeSegment(e.name) + (e.type === 'directory' ? '/' : '');
+      const childShared = e.virtual && shared.quota ? { ...shared, quota: await vfs.quota(actor, e.path) } : shared;
+      await writer.add(entryXml(ctx, childShared, e, childHref, keyBase + e.name, childDead?.get(e.name)));
+    }
   }
   writer.end();
 }

@@ -172,6 +172,13 @@ export class LocalBackend {
 
   /** One readdir plus one lstat per entry, in parallel batches; symlinks and specials are skipped. */
   async list(key: string): Promise<Array<{ name: string; stat: RawStat }>> {
+    const out: Array<{ name: string; stat: RawStat }> = [];
+    for await (const batch of this.listInBatches(key)) out.push(...batch);
+    return out;
+  }
+
+  /** list() a batch of STAT_BATCH entries at a time (the folder is read once, up front). */
+  async *listInBatches(key: string): AsyncGenerator<Array<{ name: string; stat: RawStat }>> {
     const abs = await this.confined(key);
     let dirents: fs.Dirent[];
     try {
@@ -180,16 +187,16 @@ export class LocalBackend {
       throw classifyFsError(err, key);
     }
     const wanted = dirents.filter((d) => d.isFile() || d.isDirectory());
-    const out: Array<{ name: string; stat: RawStat }> = [];
     for (let i = 0; i < wanted.length; i += STAT_BATCH) {
       const batch = wanted.slice(i, i + STAT_BATCH);
       const stats = await Promise.all(batch.map((d) => fsp.lstat(path.join(abs, d.name)).catch(() => undefined)));
+      const out: Array<{ name: string; stat: RawStat }> = [];
       stats.forEach((st, j) => {
         const raw = st && toRawStat(st);
         if (raw) out.push({ name: batch[j].name, stat: raw });
       });
+      yield out;
     }
-    return out;
   }
 
   /** A read stream over the file or an inclusive byte range of it. */
