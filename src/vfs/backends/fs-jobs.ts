@@ -1,13 +1,6 @@
 /** The jobs a storage worker thread runs (fs-worker.ts) and what it answers; plain data both ways. */
 
-/** What lstat/fstat tell of one entry (LocalBackend's RawStat); null for what is neither file nor folder. */
-export interface WorkerStat {
-  type: 'file' | 'directory';
-  size: number;
-  mtimeMs: number;
-  birthtimeMs: number;
-  ino: number;
-}
+import type { RawStat } from './raw-stat.js';
 
 /** A failed call's errno code (ENOENT, ENOTDIR…). */
 export interface Errno {
@@ -27,10 +20,10 @@ export type FsJob =
 
 export type FsJobResult =
   /** data is null when the entry is not a file or is bigger than maxBytes (then only the stat). */
-  | { kind: 'read'; outcome: Errno | { stat: WorkerStat | null; data: Uint8Array<ArrayBuffer> | null } }
+  | { kind: 'read'; outcome: Errno | { stat: RawStat | null; data: Uint8Array<ArrayBuffer> | null } }
   /** real: true when the folder is itself, false when a symlink is on the way. */
-  | { kind: 'probe'; real: boolean | Errno; entry: WorkerStat | null | Errno }
-  | { kind: 'commit'; utimes: Errno | null; real: boolean | Errno; entry: WorkerStat | null | Errno; temp: WorkerStat | null | Errno }
+  | { kind: 'probe'; real: boolean | Errno; entry: RawStat | null | Errno }
+  | { kind: 'commit'; utimes: Errno | null; real: boolean | Errno; entry: RawStat | null | Errno; temp: RawStat | null | Errno }
   | { kind: 'done'; errno: string | null };
 
 /** A worker's answer to job `id`: its result, or why the worker could not run it at all. */

@@ -7,22 +7,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { FsJob, FsJobResult, FsReply, WorkerStat } from './fs-jobs.js';
-
-function statOf(st: fs.Stats): WorkerStat | null {
-  if (st.isFile()) return { type: 'file', size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
-  if (st.isDirectory()) return { type: 'directory', size: 0, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
-  return null; // symlinks, sockets, devices: never part of the namespace
-}
+import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
+import { rawStatOf, type RawStat } from './raw-stat.js';
 
 function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'EIO';
 }
 
-/** lstat as a WorkerStat, or the errno code when it fails. */
-function tryLstat(p: string): WorkerStat | null | { errno: string } {
+/** lstat as a RawStat, or the errno code when it fails. */
+function tryLstat(p: string): RawStat | null | { errno: string } {
   try {
-    return statOf(fs.lstatSync(p));
+    return rawStatOf(fs.lstatSync(p));
   } catch (err) {
     return { errno: errnoOf(err) };
   }
@@ -60,7 +55,7 @@ function readSmall(abs: string, maxBytes: number): FsJobResult {
     return { kind: 'read', outcome: { errno: code === 'ELOOP' ? 'ENOENT' : code } };
   }
   try {
-    const stat = statOf(fs.fstatSync(fd));
+    const stat = rawStatOf(fs.fstatSync(fd));
     if (!stat || stat.type !== 'file' || stat.size > maxBytes) return { kind: 'read', outcome: { stat, data: null } };
     const data = new Uint8Array(stat.size);
     let filled = 0;

@@ -10,15 +10,9 @@ import { errnoError, isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
 import { writeTempFile, type ByteGuard, type TempFile } from './temp-write.js';
 import type { WholeFile } from '../types.js';
+import { rawStatOf, type RawStat } from './raw-stat.js';
 
-/** What the disk knows about one entry. */
-export interface RawStat {
-  type: 'file' | 'directory';
-  size: number;
-  mtimeMs: number;
-  birthtimeMs: number;
-  ino: number;
-}
+export type { RawStat } from './raw-stat.js';
 
 export type { ByteGuard, TempFile } from './temp-write.js';
 
@@ -51,12 +45,6 @@ const READ_HIGH_WATER = 1024 * 1024;
 const AREA_TRUST_MS = 1000;
 const STAT_BATCH = 256;
 
-function toRawStat(st: fs.Stats): RawStat | undefined {
-  if (st.isFile()) return { type: 'file', size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
-  if (st.isDirectory()) return { type: 'directory', size: 0, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs, ino: st.ino };
-  return undefined; // symlinks, sockets, devices: never part of the namespace
-}
-
 /** Unlinks at once within one folder (the parallelism that keeps a big delete fast). */
 const REMOVE_BATCH = 64;
 
@@ -85,7 +73,7 @@ async function lstatRaw(abs: string, key: string): Promise<RawStat> {
   } catch (err) {
     throw classifyFsError(err, key);
   }
-  const raw = toRawStat(st);
+  const raw = rawStatOf(st);
   if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
   return raw;
 }
@@ -192,7 +180,7 @@ export class LocalBackend {
       const stats = await Promise.all(batch.map((d) => fsp.lstat(path.join(abs, d.name)).catch(() => undefined)));
       const out: Array<{ name: string; stat: RawStat }> = [];
       stats.forEach((st, j) => {
-        const raw = st && toRawStat(st);
+        const raw = st && rawStatOf(st);
         if (raw) out.push({ name: batch[j].name, stat: raw });
       });
       yield out;
@@ -231,7 +219,7 @@ export class LocalBackend {
     } catch (err) {
       throw classifyFsError((err as NodeJS.ErrnoException).code === 'ELOOP' ? Object.assign(new Error(), { code: 'ENOENT' }) : err, key);
     }
-    const st = toRawStat(await handle.stat());
+    const st = rawStatOf(await handle.stat());
     if (!st || st.type !== 'file') {
       await handle.close();
       throw new VfsError(st ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
