@@ -16,7 +16,9 @@ export type FsJob =
   | { op: 'prepareCommit'; abs: string; temp: string; mtimeMs: number | null }
   /** A new file (O_EXCL) with these bytes, flushed to disk (fdatasync) and closed. */
   | { op: 'createFile'; file: string; data: Uint8Array; mode: number }
-  | { op: 'rename'; from: string; to: string };
+  | { op: 'rename'; from: string; to: string }
+  /** lstat of each name in `dir` (a listing's batch), packed as STAT_FIELDS numbers per name. */
+  | { op: 'statNames'; dir: string; names: string[] };
 
 export type FsJobResult =
   /** data is null when the entry is not a file or is bigger than maxBytes (then only the stat). */
@@ -24,7 +26,9 @@ export type FsJobResult =
   /** real: true when the folder is itself, false when a symlink is on the way. */
   | { kind: 'probe'; real: boolean | Errno; entry: RawStat | null | Errno }
   | { kind: 'commit'; utimes: Errno | null; real: boolean | Errno; entry: RawStat | null | Errno; temp: RawStat | null | Errno }
-  | { kind: 'done'; errno: string | null };
+  | { kind: 'done'; errno: string | null }
+  /** STAT_FIELDS numbers per name asked, in order (see packStat); transferred, not copied. */
+  | { kind: 'stats'; packed: Float64Array<ArrayBuffer> };
 
 /** A worker's answer to job `id`: its result, or why the worker could not run it at all. */
 export interface FsReply {

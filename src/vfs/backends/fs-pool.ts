@@ -98,6 +98,11 @@ export class FsWorkerPool {
     return (await this.run('commit', 'done', { op: 'rename', from, to })).errno;
   }
 
+  /** lstat of each of `names` in `dir`, packed (see raw-stat.ts); data lane. */
+  async statNames(dir: string, names: string[]): Promise<Float64Array> {
+    return (await this.run('data', 'stats', { op: 'statNames', dir, names })).packed;
+  }
+
   /** Stops the threads; jobs still waiting fail. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
-import { rawStatOf, type RawStat } from './raw-stat.js';
+import { packStat, rawStatOf, STAT_FIELDS, type RawStat } from './raw-stat.js';
 
 function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'EIO';
@@ -94,6 +94,21 @@ function createFile(file: string, data: Uint8Array, mode: number): FsJobResult {
   }
 }
 
+/** lstat of each name in `dir`, packed; an entry that vanished or is neither file nor folder packs as none. */
+function statNames(dir: string, names: string[]): FsJobResult {
+  const packed = new Float64Array(names.length * STAT_FIELDS);
+  names.forEach((name, i) => {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // gone or unreadable since the readdir: left out of the listing
+    }
+    packStat(packed, i, st ? rawStatOf(st) : null);
+  });
+  return { kind: 'stats', packed };
+}
+
 function run(job: FsJob): FsJobResult {
   switch (job.op) {
     case 'readSmall':
@@ -111,7 +126,16 @@ function run(job: FsJob): FsJobResult {
       } catch (err) {
         return { kind: 'done', errno: errnoOf(err) };
       }
+    case 'statNames':
+      return statNames(job.dir, job.names);
   }
+}
+
+/** The buffers of a result to transfer rather than copy. */
+function transferOf(result: FsJobResult | undefined): ArrayBuffer[] {
+  if (result?.kind === 'stats') return [result.packed.buffer];
+  if (result?.kind === 'read' && 'data' in result.outcome && result.outcome.data) return [result.outcome.data.buffer];
+  return [];
 }
 
 parentPort?.on('message', ({ id, job }: { id: number; job: FsJob }) => {
@@ -121,6 +145,5 @@ parentPort?.on('message', ({ id, job }: { id: number; job: FsJob }) => {
   } catch (err) {
     reply = { id, failure: (err as Error).message };
   }
-  const data = reply.result?.kind === 'read' && 'data' in reply.result.outcome ? reply.result.outcome.data : null;
-  parentPort?.postMessage(reply, data ? [data.buffer] : []);
+  parentPort?.postMessage(reply, transferOf(reply.result));
 });

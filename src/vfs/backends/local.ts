@@ -10,7 +10,7 @@ import { errnoError, isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
 import { writeTempFile, type ByteGuard, type TempFile } from './temp-write.js';
 import type { WholeFile } from '../types.js';
-import { rawStatOf, type RawStat } from './raw-stat.js';
+import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
 
 export type { RawStat } from './raw-stat.js';
 
@@ -165,7 +165,11 @@ export class LocalBackend {
     return out;
   }
 
-  /** list() a batch of STAT_BATCH entries at a time (the folder is read once, up front). */
+  /**
+   * list() a batch of STAT_BATCH entries at a time: the folder is read once, up front, and each
+   * batch is stat'ed by a storage worker in one job (one hand-off per batch, not per entry),
+   * the next batch's job running while the caller works on this one.
+   */
   async *listInBatches(key: string): AsyncGenerator<Array<{ name: string; stat: RawStat }>> {
     const abs = await this.confined(key);
     let dirents: fs.Dirent[];
@@ -174,14 +178,21 @@ export class LocalBackend {
     } catch (err) {
       throw classifyFsError(err, key);
     }
-    const wanted = dirents.filter((d) => d.isFile() || d.isDirectory());
-    for (let i = 0; i < wanted.length; i += STAT_BATCH) {
-      const batch = wanted.slice(i, i + STAT_BATCH);
-      const stats = await Promise.all(batch.map((d) => fsp.lstat(path.join(abs, d.name)).catch(() => undefined)));
+    const names = dirents.filter((d) => d.isFile() || d.isDirectory()).map((d) => d.name);
+    const statBatch = (from: number) => {
+      const batch = names.slice(from, from + STAT_BATCH);
+      const job = this.workers.statNames(abs, batch).then((packed) => ({ batch, packed }));
+      job.catch(() => undefined); // a caller that stops early never awaits the batch read ahead
+      return job;
+    };
+    let next = names.length > 0 ? statBatch(0) : undefined;
+    for (let i = 0; next; i += STAT_BATCH) {
+      const { batch, packed } = await next;
+      next = i + STAT_BATCH < names.length ? statBatch(i + STAT_BATCH) : undefined;
       const out: Array<{ name: string; stat: RawStat }> = [];
-      stats.forEach((st, j) => {
-        const raw = st && rawStatOf(st);
-        if (raw) out.push({ name: batch[j].name, stat: raw });
+      batch.forEach((name, j) => {
+        const stat = unpackStat(packed, j);
+        if (stat) out.push({ name, stat });
       });
       yield out;
     }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { FsWorkerPool } from '../../../src/vfs/backends/fs-pool.js';
+import { unpackStat } from '../../../src/vfs/backends/raw-stat.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
 
 async function until(condition: () => boolean): Promise<void> {
@@ -48,6 +49,19 @@ describe('FsWorkerPool (storage worker threads)', () => {
     expect((await pool.probe(path.join(dir, 'link', 'small.txt'))).real).to.equal(false);
     expect((await pool.probe(path.join(dir, 'real', 'small.txt', 'below'))).entry).to.deep.equal({ errno: 'ENOTDIR' });
     expect((await pool.probe(path.join(dir, 'missing', 'x'))).real).to.deep.equal({ errno: 'ENOENT' });
+  });
+
+  it('stats a batch of names in one job: files and folders, never symlinks, nothing for what is gone', async () => {
+    fs.mkdirSync(path.join(dir, 'real', 'sub'), { recursive: true });
+    fs.symlinkSync(path.join(dir, 'real', 'small.txt'), path.join(dir, 'real', 'pointer'));
+    const names = ['small.txt', 'sub', 'pointer', 'vanished', 'big.bin'];
+    const packed = await pool.statNames(path.join(dir, 'real'), names);
+    const stats = names.map((_, i) => unpackStat(packed, i));
+    const onDisk = fs.statSync(path.join(dir, 'real', 'big.bin'));
+    expect(stats.map((s) => s?.type ?? null)).to.deep.equal(['file', 'directory', null, null, 'file']);
+    expect(stats[0]).to.include({ size: 5 });
+    expect(stats[4]).to.include({ size: 5000, ino: onDisk.ino, mtimeMs: onDisk.mtimeMs });
+    expect(await pool.statNames(path.join(dir, 'missing'), ['a'])).to.deep.equal(new Float64Array(5));
   });
 
   it('creates a new file with its bytes and mode, never over an existing one', async () => {
