@@ -12,11 +12,8 @@ export type FsJob =
   | { op: 'readSmall'; abs: string; maxBytes: number }
   /** realpath of the folder and lstat of the entry: what a write checks before it starts. */
   | { op: 'probe'; abs: string }
-  /** Sets the temp file's mtime when asked, then probe plus lstat of the temp file: what a commit checks. */
-  | { op: 'prepareCommit'; abs: string; temp: string; mtimeMs: number | null }
   /** A new file (O_EXCL) with these bytes, flushed to disk (fdatasync) and closed. */
   | { op: 'createFile'; file: string; data: Uint8Array; mode: number }
-  | { op: 'rename'; from: string; to: string }
   /** lstat of each name in `dir` (a listing's batch), packed as STAT_FIELDS numbers per name. */
   | { op: 'statNames'; dir: string; names: string[] };
 
@@ -25,7 +22,6 @@ export type FsJobResult =
   | { kind: 'read'; outcome: Errno | { stat: RawStat | null; data: Uint8Array<ArrayBuffer> | null } }
   /** real: true when the folder is itself, false when a symlink is on the way. */
   | { kind: 'probe'; real: boolean | Errno; entry: RawStat | null | Errno }
-  | { kind: 'commit'; utimes: Errno | null; real: boolean | Errno; entry: RawStat | null | Errno; temp: RawStat | null | Errno }
   | { kind: 'done'; errno: string | null }
   /** STAT_FIELDS numbers per name asked, in order (see packStat); transferred, not copied. */
   | { kind: 'stats'; packed: Float64Array<ArrayBuffer> };

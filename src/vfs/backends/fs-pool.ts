@@ -4,19 +4,15 @@ import { Worker } from 'node:worker_threads';
 import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
 
 /**
- * Threads per lane, about 8 MiB each. The data lane reads small files and writes new ones with
- * one thread; a second starts only when the first has been on one job for STUCK_MS (a slow or
- * sleeping disk), so work for other disks goes on, and stops after SPARE_IDLE_MS without work.
- * Measured here, two data threads all the time served fewer small requests than one (two
- * threads and the event loop on two cores): GETs 11,200–11,400 against 12,500–12,800/s, PUTs
- * about 700 against 720–840/s. The commit lane runs only what a commit does while it holds
- * the database transaction, so it never waits behind a new file's fsync: with the commit's
- * calls queued behind fsyncs the transactions became the bottleneck of small PUTs (3.4 ms
- * waiting for the transaction per PUT, 510–530 PUTs/s; with the commit lane 1.2 ms and
- * 660–680 PUTs/s).
+ * Threads, about 9.5 MiB each: one reads small files, writes new ones and stats listings; a
+ * second starts only when the first has been on one job for STUCK_MS (a slow or sleeping disk),
+ * so work for other disks goes on, and stops after SPARE_IDLE_MS without work. Measured here,
+ * two threads all the time served fewer small requests than one (two threads and the event loop
+ * on two cores): GETs 11,200–11,400 against 12,500–12,800/s, PUTs about 700 against 720–840/s.
+ * A commit's calls do not come here: they run while the commit holds the database transaction
+ * and must not queue behind a new file's fdatasync (see LocalBackend.commitTemp).
  */
-const LANES = { data: { threads: 1, most: 2 }, commit: { threads: 1, most: 1 } } as const;
-type Lane = keyof typeof LANES;
+const THREADS = { usual: 1, most: 2 } as const;
 const STUCK_MS = 50;
 const SPARE_IDLE_MS = 30_000;
 /** A worker holds one job's bytes at a time (at most a small file). */
@@ -59,62 +55,52 @@ type ResultOf<K extends FsJobResult['kind']> = Extract<FsJobResult, { kind: K }>
  * back, and on a two-core machine those hand-offs cost more than the calls: measured here, a
  * small-file server that sent realpath + open + fstat + read + close to a worker as one job
  * answered 19,000–24,000 requests/s against 8,500–9,900 with five asynchronous calls. Jobs go
- * to the worker of their lane with the fewest waiting; a worker holds the process open only
- * while it has jobs. A worker that dies fails its jobs and is replaced on the next one.
+ * to the worker with the fewest waiting; a worker holds the process open only while it has
+ * jobs. A worker that dies fails its jobs and is replaced on the next one.
  */
 export class FsWorkerPool {
-  private readonly lanes: Record<Lane, Slot[]> = { data: [], commit: [] };
+  private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
 
-  /** `timing` is for tests: how long a job may run before the data lane adds a spare, and how long a spare may idle. */
+  /** `timing` is for tests: how long a job may run before a spare thread starts, and how long a spare may idle. */
   constructor(private readonly timing = { stuckMs: STUCK_MS, spareIdleMs: SPARE_IDLE_MS }) {}
 
-  /** Threads running now, per lane. */
-  get threads(): Record<Lane, number> {
-    return { data: this.lanes.data.length, commit: this.lanes.commit.length };
+  /** Threads running now. */
+  get threads(): number {
+    return this.slots.length;
   }
 
   async readSmall(abs: string, maxBytes: number): Promise<ResultOf<'read'>['outcome']> {
-    return (await this.run('data', 'read', { op: 'readSmall', abs, maxBytes })).outcome;
+    return (await this.run('read', { op: 'readSmall', abs, maxBytes })).outcome;
   }
 
   async probe(abs: string): Promise<ResultOf<'probe'>> {
-    return this.run('data', 'probe', { op: 'probe', abs });
-  }
-
-  /** What a commit checks before its rename (commit lane). */
-  async prepareCommit(abs: string, temp: string, mtimeMs: number | undefined): Promise<ResultOf<'commit'>> {
-    return this.run('commit', 'commit', { op: 'prepareCommit', abs, temp, mtimeMs: mtimeMs ?? null });
+    return this.run('probe', { op: 'probe', abs });
   }
 
   /** Creates `file` (which must not exist) with `data`, flushed to disk; the errno code on failure. */
   async createFile(file: string, data: Uint8Array, mode: number): Promise<string | null> {
-    return (await this.run('data', 'done', { op: 'createFile', file, data, mode })).errno;
+    return (await this.run('done', { op: 'createFile', file, data, mode })).errno;
   }
 
-  /** The rename that commits a file (commit lane). */
-  async rename(from: string, to: string): Promise<string | null> {
-    return (await this.run('commit', 'done', { op: 'rename', from, to })).errno;
-  }
-
-  /** lstat of each of `names` in `dir`, packed (see raw-stat.ts); data lane. */
+  /** lstat of each of `names` in `dir`, packed (see raw-stat.ts). */
   async statNames(dir: string, names: string[]): Promise<Float64Array> {
-    return (await this.run('data', 'stats', { op: 'statNames', dir, names })).packed;
+    return (await this.run('stats', { op: 'statNames', dir, names })).packed;
   }
 
   /** Stops the threads; jobs still waiting fail. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
-    const slots = [...this.lanes.data.splice(0), ...this.lanes.commit.splice(0)];
+    const slots = this.slots.splice(0);
     for (const s of slots) clearTimeout(s.retire);
     await Promise.all(slots.map((s) => s.worker.terminate()));
     for (const s of slots) this.fail(s, new Error('the storage workers were closed'));
   }
 
-  private run<K extends FsJobResult['kind']>(lane: Lane, kind: K, job: FsJob): Promise<ResultOf<K>> {
+  private run<K extends FsJobResult['kind']>(kind: K, job: FsJob): Promise<ResultOf<K>> {
     if (this.closed) return Promise.reject(new Error('the storage workers are closed'));
-    const slot = this.pick(lane);
+    const slot = this.pick();
     const id = this.nextId++;
     return new Promise<ResultOf<K>>((resolve, reject) => {
       const check = (result: FsJobResult) => {
@@ -132,22 +118,22 @@ export class FsWorkerPool {
   }
 
   /**
-   * An idle worker of the lane; else a new one while the lane has fewer than its threads, or
-   * all of them are stuck on a job and it may have more; else the least busy.
+   * An idle worker; else a new one while there are fewer than the usual threads, or all of them
+   * are stuck on a job and there may be more; else the least busy.
    */
-  private pick(lane: Lane): Slot {
-    const slots = this.lanes[lane];
+  private pick(): Slot {
+    const slots = this.slots;
     const idle = slots.find((s) => s.pending.size === 0);
     if (idle) return idle;
     const now = performance.now();
     const allStuck = slots.every((s) => now - s.busySince >= this.timing.stuckMs);
-    if (slots.length < LANES[lane].threads || (allStuck && slots.length < LANES[lane].most)) return this.spawn(lane);
+    if (slots.length < THREADS.usual || (allStuck && slots.length < THREADS.most)) return this.spawn();
     // Fewest waiting; on a tie the one whose job started last, the less likely to be stuck.
     return slots.reduce((a, b) => (b.pending.size < a.pending.size || (b.pending.size === a.pending.size && b.busySince > a.busySince) ? b : a));
   }
 
-  private spawn(lane: Lane): Slot {
-    const slots = this.lanes[lane];
+  private spawn(): Slot {
+    const slots = this.slots;
     const worker = startWorker();
     const slot: Slot = { worker, pending: new Map(), busySince: performance.now() };
     worker.unref();
@@ -156,7 +142,7 @@ export class FsWorkerPool {
       if (!pending) return;
       slot.pending.delete(reply.id);
       if (slot.pending.size > 0) slot.busySince = performance.now();
-      else this.rest(lane, slot);
+      else this.rest(slot);
       if (reply.result) pending.resolve(reply.result);
       else pending.reject(new Error(`storage worker failed: ${reply.failure ?? 'no answer'}`));
     });
@@ -173,12 +159,12 @@ export class FsWorkerPool {
   }
 
   /** A worker ran out of jobs: it no longer holds the process open, and a spare one stops after a while. */
-  private rest(lane: Lane, slot: Slot): void {
+  private rest(slot: Slot): void {
     slot.worker.unref();
-    if (this.lanes[lane].length <= LANES[lane].threads) return;
+    if (this.slots.length <= THREADS.usual) return;
     slot.retire = setTimeout(() => {
-      const slots = this.lanes[lane];
-      if (slot.pending.size > 0 || slots.length <= LANES[lane].threads) return;
+      const slots = this.slots;
+      if (slot.pending.size > 0 || slots.length <= THREADS.usual) return;
       slots.splice(slots.indexOf(slot), 1);
       void slot.worker.terminate();
     }, this.timing.spareIdleMs);

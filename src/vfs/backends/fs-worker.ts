@@ -32,16 +32,6 @@ function isReal(dir: string): boolean | { errno: string } {
   }
 }
 
-function setMtime(file: string, mtimeMs: number | null): { errno: string } | null {
-  if (mtimeMs === null) return null;
-  try {
-    fs.utimesSync(file, new Date(), new Date(mtimeMs));
-    return null;
-  } catch (err) {
-    return { errno: errnoOf(err) };
-  }
-}
-
 /** Opens a file below a real folder, never through a symlink; reads it whole when it is at most maxBytes. */
 function readSmall(abs: string, maxBytes: number): FsJobResult {
   const real = isReal(path.dirname(abs));
@@ -115,17 +105,8 @@ function run(job: FsJob): FsJobResult {
       return readSmall(job.abs, job.maxBytes);
     case 'probe':
       return { kind: 'probe', real: isReal(path.dirname(job.abs)), entry: tryLstat(job.abs) };
-    case 'prepareCommit':
-      return { kind: 'commit', utimes: setMtime(job.temp, job.mtimeMs), real: isReal(path.dirname(job.abs)), entry: tryLstat(job.abs), temp: tryLstat(job.temp) };
     case 'createFile':
       return createFile(job.file, job.data, job.mode);
-    case 'rename':
-      try {
-        fs.renameSync(job.from, job.to);
-        return { kind: 'done', errno: null };
-      } catch (err) {
-        return { kind: 'done', errno: errnoOf(err) };
-      }
     case 'statNames':
       return statNames(job.dir, job.names);
   }

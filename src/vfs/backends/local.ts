@@ -78,6 +78,40 @@ async function lstatRaw(abs: string, key: string): Promise<RawStat> {
   return raw;
 }
 
+/** A temp file's stat after setting its mtime when asked (a commit's first look at it). */
+async function stampedStat(tempPath: string, mtimeMs: number | undefined): Promise<RawStat> {
+  let raw: RawStat | null;
+  try {
+    if (mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(mtimeMs));
+    raw = rawStatOf(await fsp.lstat(tempPath));
+  } catch (err) {
+    throw classifyFsError(err, 'temporary file');
+  }
+  if (!raw) throw new VfsError('NOT_FOUND', 'the temporary file is not a file or folder');
+  return raw;
+}
+
+/** NOT_FOUND unless `folder` resolves to itself (no symlink on the way). */
+async function assertRealFolder(folder: string, key: string): Promise<void> {
+  let real: string;
+  try {
+    real = await fsp.realpath(folder);
+  } catch (err) {
+    throw classifyFsError(err, key);
+  }
+  if (real !== folder) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+}
+
+/** What is at a resolved path (undefined when nothing, or neither file nor folder). */
+async function lstatIfAny(abs: string, key: string): Promise<RawStat | undefined> {
+  try {
+    return rawStatOf(await fsp.lstat(abs)) ?? undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw classifyFsError(err, key);
+  }
+}
+
 /**
  * Disk I/O under one confined root. Addresses are storage keys (`homes/alice/a.txt`,
  * `shares/media/x`), never absolute paths. Symlinks are never followed: a symlink anywhere in a
@@ -296,34 +330,25 @@ export class LocalBackend {
    * Atomically puts a finished temp file (or folder) at `key`, replacing a file there unless
    * `replace` is false. The key's folder is resolved (and checked for symlinks) once, right
    * before `check` and the rename; returns the committed entry. The caller usually holds a
-   * database transaction meanwhile, so the lookups are one storage worker job: the mtime set,
-   * the folder's realpath, what is at the key, and the temp file's own stat, which a file keeps
-   * through the rename.
+   * database transaction meanwhile, so the lookups (the mtime set then the temp file's stat,
+   * which a file keeps through the rename; the folder's realpath; what is at the key) run at
+   * once, on libuv's pool rather than a storage worker, where they would queue behind new
+   * files' fdatasyncs. A commit thread of their own cost 9.5 MiB and measured no faster here
+   * (625–655 against 649–671 small PUTs/s).
    */
   async commitTemp(tempPath: string, key: string, options: CommitOptions = {}): Promise<RawStat> {
     const abs = path.join(this.root, key);
-    const found = await this.workers.prepareCommit(abs, tempPath, options.mtimeMs);
-    if (found.utimes) throw classifyFsError(errnoError(found.utimes.errno), 'temporary file');
-    if (isErrno(found.real)) throw classifyFsError(errnoError(found.real.errno), key);
-    if (!found.real) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
-    if (isErrno(found.temp) || !found.temp) throw classifyFsError(errnoError(isErrno(found.temp) ? found.temp.errno : 'ENOENT'), 'temporary file');
-    if (options.check) {
-      if (isErrno(found.entry) && found.entry.errno !== 'ENOENT') throw classifyFsError(errnoError(found.entry.errno), key);
-      await options.check(isErrno(found.entry) ? undefined : (found.entry ?? undefined));
+    const folder = path.dirname(abs);
+    const [temp, , entry] = await Promise.all([stampedStat(tempPath, options.mtimeMs), assertRealFolder(folder, key), lstatIfAny(abs, key)]);
+    await options.check?.(entry);
+    try {
+      await (options.replace === false ? fsp.link(tempPath, abs) : fsp.rename(tempPath, abs));
+    } catch (err) {
+      throw classifyFsError(err, key);
     }
-    if (options.replace === false) {
-      try {
-        await fsp.link(tempPath, abs);
-      } catch (err) {
-        throw classifyFsError(err, key);
-      }
-      await fsp.rm(tempPath, { force: true });
-    } else {
-      const errno = await this.workers.rename(tempPath, abs);
-      if (errno) throw classifyFsError(errnoError(errno), key);
-    }
+    if (options.replace === false) await fsp.rm(tempPath, { force: true });
     // A moved folder's times may change with its `..` entry: look again.
-    return found.temp.type === 'file' ? found.temp : lstatRaw(abs, key);
+    return temp.type === 'file' ? temp : lstatRaw(abs, key);
   }
 
   /** Stops the storage workers (call once, at shutdown). */

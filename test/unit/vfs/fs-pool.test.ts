@@ -73,36 +73,22 @@ describe('FsWorkerPool (storage worker threads)', () => {
     expect(fs.readFileSync(file, 'utf8')).to.equal('abc');
   });
 
-  it('prepares a commit (mtime set, folder, target and temp stat) and renames', async () => {
-    const temp = path.join(dir, 'real', 'temp.bin');
-    fs.writeFileSync(temp, 'data');
-    const target = path.join(dir, 'real', 'final.bin');
-    const found = await pool.prepareCommit(target, temp, 1_700_000_000_000);
-    expect(found).to.deep.include({ utimes: null, real: true, entry: { errno: 'ENOENT' } });
-    expect(found.temp).to.include({ type: 'file', size: 4, mtimeMs: 1_700_000_000_000 });
-    expect(await pool.rename(temp, target)).to.equal(null);
-    expect(fs.readFileSync(target, 'utf8')).to.equal('data');
-    expect(await pool.rename(temp, target)).to.equal('ENOENT');
-  });
-
   it('answers at once for a FIFO instead of waiting for a writer', async () => {
     const fifo = path.join(dir, 'real', 'pipe');
     execFileSync('mkfifo', [fifo]);
     expect(await pool.readSmall(fifo, 100)).to.deep.equal({ stat: null, data: null });
   });
 
-  it('adds a spare data thread while the first is stuck on a job, and stops it when idle', async () => {
+  it('adds a spare thread while the first is stuck on a job, and stops it when idle', async () => {
     const adaptive = new FsWorkerPool({ stuckMs: 0, spareIdleMs: 50 });
     try {
       await adaptive.probe(path.join(dir, 'real'));
-      expect(adaptive.threads).to.deep.equal({ data: 1, commit: 0 });
+      expect(adaptive.threads).to.equal(1);
       // With stuckMs 0 a busy thread counts as stuck at once: a second job in flight gets a spare.
       const both = Promise.all([adaptive.probe(path.join(dir, 'real')), adaptive.probe(path.join(dir, 'real', 'small.txt'))]);
-      expect(adaptive.threads.data).to.equal(2);
+      expect(adaptive.threads).to.equal(2);
       expect((await both).map((p) => p.real)).to.deep.equal([true, true]);
-      await adaptive.prepareCommit(path.join(dir, 'real', 'x'), path.join(dir, 'real', 'small.txt'), undefined);
-      expect(adaptive.threads.commit).to.equal(1);
-      await until(() => adaptive.threads.data === 1);
+      await until(() => adaptive.threads === 1);
     } finally {
       await adaptive.close();
     }
