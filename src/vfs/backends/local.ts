@@ -11,6 +11,7 @@ import { sendFile } from './send-file.js';
 import { writeTempFile, type ByteGuard, type TempFile } from './temp-write.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
+import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, stampedStat } from './path-calls.js';
 
 export type { RawStat } from './raw-stat.js';
 
@@ -44,73 +45,6 @@ const READ_HIGH_WATER = 1024 * 1024;
  */
 const AREA_TRUST_MS = 1000;
 const STAT_BATCH = 256;
-
-/** Unlinks at once within one folder (the parallelism that keeps a big delete fast). */
-const REMOVE_BATCH = 64;
-
-/**
- * Deletes a file, a symlink (never followed) or a folder with everything below it: one readdir
- * per folder, its files unlinked a batch at a time, its folders one after the other (so at most
- * REMOVE_BATCH calls are in flight). fs.rm does the same with an extra lstat and retry
- * bookkeeping per entry, which for a folder of 10,000 files left about 9 MiB more garbage.
- */
-async function removeTree(target: string): Promise<void> {
-  if (!(await fsp.lstat(target)).isDirectory()) return fsp.unlink(target);
-  const entries = await fsp.readdir(target, { withFileTypes: true });
-  const files = entries.filter((e) => !e.isDirectory());
-  for (let i = 0; i < files.length; i += REMOVE_BATCH) {
-    await Promise.all(files.slice(i, i + REMOVE_BATCH).map((e) => fsp.unlink(path.join(target, e.name))));
-  }
-  for (const dir of entries.filter((e) => e.isDirectory())) await removeTree(path.join(target, dir.name));
-  await fsp.rmdir(target);
-}
-
-/** lstat of a resolved path as a RawStat; NOT_FOUND for what is neither file nor folder (symlinks, devices). */
-async function lstatRaw(abs: string, key: string): Promise<RawStat> {
-  let st: fs.Stats;
-  try {
-    st = await fsp.lstat(abs);
-  } catch (err) {
-    throw classifyFsError(err, key);
-  }
-  const raw = rawStatOf(st);
-  if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
-  return raw;
-}
-
-/** A temp file's stat after setting its mtime when asked (a commit's first look at it). */
-async function stampedStat(tempPath: string, mtimeMs: number | undefined): Promise<RawStat> {
-  let raw: RawStat | null;
-  try {
-    if (mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(mtimeMs));
-    raw = rawStatOf(await fsp.lstat(tempPath));
-  } catch (err) {
-    throw classifyFsError(err, 'temporary file');
-  }
-  if (!raw) throw new VfsError('NOT_FOUND', 'the temporary file is not a file or folder');
-  return raw;
-}
-
-/** NOT_FOUND unless `folder` resolves to itself (no symlink on the way). */
-async function assertRealFolder(folder: string, key: string): Promise<void> {
-  let real: string;
-  try {
-    real = await fsp.realpath(folder);
-  } catch (err) {
-    throw classifyFsError(err, key);
-  }
-  if (real !== folder) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
-}
-
-/** What is at a resolved path (undefined when nothing, or neither file nor folder). */
-async function lstatIfAny(abs: string, key: string): Promise<RawStat | undefined> {
-  try {
-    return rawStatOf(await fsp.lstat(abs)) ?? undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw classifyFsError(err, key);
-  }
-}
 
 /**
  * Disk I/O under one confined root. Addresses are storage keys (`homes/alice/a.txt`,
@@ -148,14 +82,7 @@ export class LocalBackend {
   /** Absolute path of a key after checking that no component of its parent is a symlink. */
   private async confined(key: string): Promise<string> {
     const abs = path.join(this.root, key);
-    const parent = path.dirname(abs);
-    let real: string;
-    try {
-      real = await fsp.realpath(parent);
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
-    if (real !== parent) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+    await assertRealFolder(path.dirname(abs), key);
     return abs;
   }
 
