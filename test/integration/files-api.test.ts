@@ -49,7 +49,7 @@ describeEachDb('file API', (kind) => {
 
     const byName = await call('GET', `/api/files/list?path=${q('/home/list')}`);
     expect(byName.status).to.equal(200);
-    expect(byName.body).to.include({ path: '/home/list', total: 5, offset: 0, limit: 100 });
+    expect(byName.body).to.include({ path: '/home/list', total: 5, hiddenMacMetadata: 0, offset: 0, limit: 100 });
     expect(names(byName)).to.deep.equal(['c-dir', 'z-dir', 'a9.txt', 'a10.txt', 'b.txt']);
     expect(byName.body.items[3]).to.include({ path: '/home/list/a10.txt', type: 'file', size: 10, mtimeMs: 1000e3, owner: 'alice', ownerId: alice.id });
     expect(names(await call('GET', '/api/files/list?path=/home/list&order=desc'))).to.deep.equal(['z-dir', 'c-dir', 'b.txt', 'a10.txt', 'a9.txt']);
@@ -65,6 +65,18 @@ describeEachDb('file API', (kind) => {
     }
     expect((await call('GET', '/api/files/list?path=/home/list/b.txt')).status).to.equal(409);
     expect((await call('GET', '/api/files/list?path=/home/missing')).status).to.equal(404);
+  });
+
+  it('leaves macOS metadata files out of a listing and its count unless asked, and stores them like any file', async () => {
+    await seed(srv.nasd, actorOf(alice), { '/home/mac/': '', '/home/mac/photo.jpg': 'jpeg', '/home/mac/._photo.jpg': 'appledouble', '/home/mac/.DS_Store': 'finder', '/home/mac/._/': '', '/home/mac/.hidden': 'dotfile' });
+    const listed = await call('GET', '/api/files/list?path=/home/mac');
+    expect(listed.body).to.include({ total: 3, hiddenMacMetadata: 2 });
+    expect(names(listed)).to.deep.equal(['._', '.hidden', 'photo.jpg']);
+    const all = await call('GET', '/api/files/list?path=/home/mac&macMetadata=show');
+    expect(all.body).to.include({ total: 5, hiddenMacMetadata: 0 });
+    expect(names(all)).to.have.members(['._', '._photo.jpg', '.DS_Store', '.hidden', 'photo.jpg']);
+    expect((await get('/api/files/download?path=/home/mac/._photo.jpg')).body.toString()).to.equal('appledouble');
+    expect((await call('GET', '/api/files/list?path=/home/mac&macMetadata=yes')).status).to.equal(400);
   });
 
   it('stats files and folders', async () => {

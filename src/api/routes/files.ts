@@ -1,5 +1,6 @@
 import type { EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiRouter } from '../api-router.js';
+import { isMacMetadata } from '../files/mac-metadata.js';
 import { sendDownload, sendPreview } from '../files/send.js';
 import { sendZip } from '../files/zip.js';
 import { entryView, listQuery, listView, mkdirBody, pathQuery, transferBody, transferView, type EntryView } from '../schemas/files.js';
@@ -46,9 +47,12 @@ export function filesRoutes(router: ApiRouter, vfs: VfsService): void {
     async (ctx, { query, principal }) => {
       const actor = apiActor(ctx, principal);
       const folder = await vfs.stat(actor, query.path);
-      const sorted = sortEntries(await vfs.list(actor, folder.path), query.sort, query.order);
+      const all = await vfs.list(actor, folder.path);
+      const shown = query.macMetadata === 'show' ? all : all.filter((e) => e.type === 'directory' || !isMacMetadata(e.name));
+      const sorted = sortEntries(shown, query.sort, query.order);
       const page = sorted.slice(query.offset, query.offset + query.limit);
-      return { path: folder.path, total: sorted.length, offset: query.offset, limit: query.limit, items: await present(vfs, page) };
+      const listed = { path: folder.path, total: sorted.length, hiddenMacMetadata: all.length - shown.length, offset: query.offset, limit: query.limit };
+      return { ...listed, items: await present(vfs, page) };
     },
   );
 

@@ -18,6 +18,8 @@ export const listQuery = z
     order: z.enum(['asc', 'desc']).default('asc'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    /** macOS metadata files (`.DS_Store`, `._*`): left out of items and total unless `show`. */
+    macMetadata: z.enum(['hide', 'show']).default('hide'),
   })
   .strict();
 
@@ -48,8 +50,10 @@ export const entryView = z.object({
 
 export const listView = z.object({
   path: z.string(),
-  /** Entries in the folder (before pagination). */
+  /** Entries in the folder (before pagination), without the macOS metadata files left out. */
   total: z.number().int(),
+  /** macOS metadata files in the folder that were left out (0 with macMetadata=show). */
+  hiddenMacMetadata: z.number().int(),
   offset: z.number().int(),
   limit: z.number().int(),
   items: z.array(entryView),
