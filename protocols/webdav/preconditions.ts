@@ -1,47 +1,32 @@
 import type { IncomingMessage } from 'node:http';
+import { entityTags, isNotModified, parseHttpDate, wholeSeconds } from '../../src/lib/http-conditional.js';
 import { decideRange, ifRangeMatches } from '../../src/lib/http-range.js';
 import type { ByteRange, EntryStat } from '../../src/vfs/index.js';
 import { header } from './body.js';
 import { DavError } from './errors.js';
 import { formatEtag } from './live-props.js';
 
-function etagList(header: string): string[] {
-  return header.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function weakEquals(a: string, b: string): boolean {
-  return a.replace(/^W\//, '') === b.replace(/^W\//, '');
-}
-
-function seconds(ms: number): number {
-  return Math.floor(ms / 1000);
-}
-
 /**
  * HTTP conditional headers (RFC 9110 §13.2.2 order): If-Match / If-Unmodified-Since fail with
- * 412; If-None-Match / If-Modified-Since answer 304 for GET and HEAD and 412 otherwise.
- * `stat` is null for a missing resource. Returns the status to answer with, or null to go on.
+ * 412; If-None-Match / If-Modified-Since answer 304 for GET and HEAD and 412 otherwise (the
+ * shared rules of src/lib/http-conditional.ts). `stat` is null for a missing resource. Returns
+ * the status to answer with, or null to go on.
  */
 export function httpPrecondition(req: IncomingMessage, stat: EntryStat | null, read: boolean): number | null {
   const etag = stat ? formatEtag(stat) : null;
   const ifMatch = req.headers['if-match'];
   if (ifMatch !== undefined) {
-    const list = etagList(ifMatch);
-    const ok = etag !== null && (list.includes('*') || list.some((t) => !t.startsWith('W/') && t === etag));
+    // Strong comparison: a weak tag never matches.
+    const ok = etag !== null && (ifMatch.trim() === '*' || entityTags(ifMatch).includes(etag));
     if (!ok) return 412;
-  } else if (req.headers['if-unmodified-since'] !== undefined && stat) {
-    const since = Date.parse(req.headers['if-unmodified-since']);
-    if (Number.isFinite(since) && seconds(stat.mtimeMs) > seconds(since)) return 412;
+  } else if (stat) {
+    const since = parseHttpDate(req.headers['if-unmodified-since']);
+    if (since !== undefined && wholeSeconds(stat.mtimeMs) > since) return 412;
   }
+  if (!stat || etag === null) return null;
   const ifNoneMatch = req.headers['if-none-match'];
-  if (ifNoneMatch !== undefined) {
-    const list = etagList(ifNoneMatch);
-    const match = etag !== null && (list.includes('*') || list.some((t) => weakEquals(t, etag)));
-    if (match) return read ? 304 : 412;
-  } else if (read && req.headers['if-modified-since'] !== undefined && stat) {
-    const since = Date.parse(req.headers['if-modified-since']);
-    if (Number.isFinite(since) && seconds(stat.mtimeMs) <= seconds(since)) return 304;
-  }
+  if (ifNoneMatch !== undefined) return isNotModified({ ifNoneMatch }, etag, stat.mtimeMs) ? (read ? 304 : 412) : null;
+  if (read && isNotModified({ ifModifiedSince: req.headers['if-modified-since'] }, etag, stat.mtimeMs)) return 304;
   return null;
 }
 

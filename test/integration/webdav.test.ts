@@ -118,6 +118,25 @@ describeEachDb('webdav server', (kind) => {
     expect((await as(alice, 'PUT', '/dav/home/r.txt', { body: 'x', headers: { 'If-Match': '"stale"' } })).status).to.equal(412);
   });
 
+  it('evaluates the HTTP conditions as the file API does: weak If-None-Match, strict dates, strong If-Match', async () => {
+    await as(alice, 'PUT', '/dav/home/c.txt', { body: 'conditional' });
+    const { headers } = await as(alice, 'GET', '/dav/home/c.txt');
+    const etag = headers.etag!.replace(/^W\//, '');
+    const lm = headers['last-modified']!;
+    const status = async (method: string, h: Record<string, string>) => (await as(alice, method, '/dav/home/c.txt', { headers: h, body: method === 'PUT' ? 'new' : undefined })).status;
+    expect(await status('GET', { 'If-None-Match': `"a", W/${etag}` })).to.equal(304);
+    expect(await status('HEAD', { 'If-None-Match': '*' })).to.equal(304);
+    // If-None-Match present: If-Modified-Since is not looked at.
+    expect(await status('GET', { 'If-None-Match': '"other"', 'If-Modified-Since': lm })).to.equal(200);
+    expect(await status('GET', { 'If-Modified-Since': 'yesterday' })).to.equal(200);
+    expect(await status('GET', { 'If-Modified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' })).to.equal(200);
+    expect(await status('GET', { 'If-Match': `W/${etag}` })).to.equal(412);
+    expect(await status('PUT', { 'If-None-Match': '*' })).to.equal(412);
+    expect(await status('PUT', { 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' })).to.equal(412);
+    expect((await as(alice, 'GET', '/dav/home/c.txt')).text).to.equal('conditional');
+    expect(await status('PUT', { 'If-Match': etag, 'If-Unmodified-Since': lm })).to.equal(204);
+  });
+
   it('applies X-OC-Mtime and Win32LastModifiedTime', async () => {
     const put = await as(alice, 'PUT', '/dav/home/m.txt', { body: 'm', headers: { 'X-OC-Mtime': '1500000000' } });
     expect(put.headers['x-oc-mtime']).to.equal('accepted');

@@ -3,7 +3,7 @@ import { lookup } from 'mime-types';
 import { AppError } from '../../lib/errors.js';
 import type { Actor, ByteRange, EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
-import { isNotModified } from './conditional.js';
+import { isNotModified } from '../../lib/http-conditional.js';
 import { decideRange, ifRangeMatches } from '../../lib/http-range.js';
 
 /** Images a browser may render inline from nasd. SVG is absent on purpose: it can carry script. */

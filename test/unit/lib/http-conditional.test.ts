@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isNotModified } from '../../../src/api/files/conditional.js';
+import { isNotModified } from '../../../src/lib/http-conditional.js';
 
 describe('file API: conditional GET (If-None-Match, If-Modified-Since)', () => {
   const etag = '"1a-5-3e8"';
