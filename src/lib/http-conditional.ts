@@ -20,7 +20,7 @@ export function entityTags(header: string): string[] {
 }
 
 /** Weak comparison (§8.8.3.2): `W/"x"` and `"x"` are equal. */
-export function weaklyEqual(a: string, b: string): boolean {
+function weaklyEqual(a: string, b: string): boolean {
   const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
   return opaque(a) === opaque(b);
 }
