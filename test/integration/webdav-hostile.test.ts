@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -76,6 +77,33 @@ describeEachDb('webdav hostile input', (kind) => {
     const chunks = Readable.from(Array.from({ length: 20 }, () => Buffer.alloc(1024 * 1024, 0x41)));
     const chunked = await as('LOCK', '/dav/home/target.txt', { body: chunks });
     expect(chunked.status).to.equal(413);
+  });
+
+  it('answers an endless chunked XML body at its limit, having read only that much (memory stays bounded)', async () => {
+    const MiB = 1024 * 1024;
+    let produced = 0;
+    // Up to 4 GiB, 1 MiB a chunk: a server that buffered the body before answering would never answer in time.
+    const endless = new Readable({
+      read() {
+        produced += MiB;
+        this.push(produced <= 4096 * MiB ? Buffer.alloc(MiB, 0x41) : null);
+      },
+    });
+    const url = new URL(srv.baseUrl);
+    const auth = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: url.hostname, port: url.port, method: 'PROPPATCH', path: '/dav/home/target.txt', headers: { Authorization: auth }, agent: false }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        endless.destroy();
+        req.destroy();
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+      endless.pipe(req);
+    });
+    expect(status).to.equal(413);
+    // The limit is 1 MiB; what is beyond it sat in socket buffers when the answer came.
+    expect(produced).to.be.below(64 * MiB);
   });
 
   it('refuses 100,000-deep nesting with 400', async () => {
