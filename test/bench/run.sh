@@ -7,6 +7,9 @@
 #   BENCH_CURVE="1000 10000 100000"  also time nasd's PROPFIND at these folder sizes
 #   NASD_NODE_FLAGS="--no-memory-reducer --heap-growing-percent=50 --max-semi-space-size=4"  node/V8 flags for nasd only (default: the same flags as `npm start`)
 #   NASD_MALLOC_ARENA_MAX=2  glibc malloc arenas for nasd (default: as `npm start`)
+#   BENCH_FLUSHED_APACHE=0  skip the reference run of Apache with every written file flushed
+#                           before close (fsync-on-close.c, LD_PRELOAD), which shows what the
+#                           PUT rows cost with nasd's durability (needs gcc; default: on)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KIT=${BENCH_KIT:-$ROOT/../shared/bench}
@@ -51,6 +54,15 @@ bash "$KIT/peers.sh" start apache rclone >/dev/null
 peer() { grep "^$1=" "$PEERS_DIR/peers.env" | head -1 | cut -d= -f2-; }
 
 bench apache "$(peer APACHE_URL)" "$DAV_USER" "$DAV_PASS" "$(peer APACHE_PID)"
+if [ "${BENCH_FLUSHED_APACHE:-1}" = 1 ]; then
+  if gcc -shared -fPIC -O2 -o "$OUT/fsync-on-close.so" "$ROOT/test/bench/fsync-on-close.c" -ldl 2>"$OUT/gcc.log"; then
+    echo "== restarting apache with every written file flushed before close (reference only)"
+    LD_PRELOAD="$OUT/fsync-on-close.so" bash "$KIT/peers.sh" start apache >/dev/null
+    bench apache-flushed "$(peer APACHE_URL)" "$DAV_USER" "$DAV_PASS" "$(peer APACHE_PID)"
+  else
+    echo "note: gcc could not build the flushed-Apache shim (see $OUT/gcc.log); skipping that reference run" >&2
+  fi
+fi
 bench rclone "$(peer RCLONE_URL)" "$DAV_USER" "$DAV_PASS" "$(peer RCLONE_PID)"
 bench nasd "$NASD_URL" "$NASD_USER" "$NASD_PASS" "$NASD_PID"
 
@@ -62,7 +74,7 @@ for n in ${BENCH_CURVE:-}; do
 done
 
 echo
-node "$KIT/summarize.mjs" "$OUT/apache.json" "$OUT/rclone.json" "$OUT/nasd.json"
+node "$KIT/summarize.mjs" "$OUT/apache.json" $( [ -f "$OUT/apache-flushed.json" ] && echo "$OUT/apache-flushed.json") "$OUT/rclone.json" "$OUT/nasd.json"
 echo
 (cd "$ROOT" && node dist/test/bench/report.js "$OUT")
 echo
