@@ -88,13 +88,9 @@ function createFile(file: string, data: Uint8Array, mode: number): FsJobResult {
 function statNames(dir: string, names: string[]): FsJobResult {
   const packed = new Float64Array(names.length * STAT_FIELDS);
   names.forEach((name, i) => {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
-    } catch {
-      st = undefined; // gone or unreadable since the readdir: left out of the listing
-    }
-    packStat(packed, i, st ? rawStatOf(st) : null);
+    // Gone or unreadable since the readdir: packed as none, left out of the listing.
+    const raw = tryLstat(path.join(dir, name));
+    packStat(packed, i, raw && !('errno' in raw) ? raw : null);
   });
   return { kind: 'stats', packed };
 }

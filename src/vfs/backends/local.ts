@@ -119,7 +119,7 @@ export class LocalBackend {
     }
   }
 
-  /** One readdir plus one lstat per entry, in parallel batches; symlinks and specials are skipped. */
+  /** The whole folder from listInBatches; symlinks and specials are skipped. */
   async list(key: string): Promise<Array<{ name: string; stat: RawStat }>> {
     const out: Array<{ name: string; stat: RawStat }> = [];
     for await (const batch of this.listInBatches(key)) out.push(...batch);
@@ -189,7 +189,7 @@ export class LocalBackend {
       // O_NONBLOCK: opening a FIFO placed in a share would otherwise hold a thread until a writer comes.
       handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (err) {
-      throw classifyFsError((err as NodeJS.ErrnoException).code === 'ELOOP' ? Object.assign(new Error(), { code: 'ENOENT' }) : err, key);
+      throw classifyFsError((err as NodeJS.ErrnoException).code === 'ELOOP' ? errnoError('ENOENT') : err, key);
     }
     const st = rawStatOf(await handle.stat());
     if (!st || st.type !== 'file') {

@@ -2,7 +2,6 @@
  * The single-path file system calls of LocalBackend that run on libuv's pool (not a storage
  * worker), each with its errors mapped to VfsErrors for the key it serves.
  */
-import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VfsError } from '../../lib/errors.js';
@@ -29,15 +28,9 @@ export async function removeTree(target: string): Promise<void> {
   await fsp.rmdir(target);
 }
 
-/** lstat of a resolved path as a RawStat; NOT_FOUND for what is neither file nor folder (symlinks, devices). */
+/** lstat of a resolved path as a RawStat; NOT_FOUND when absent or neither file nor folder (symlinks, devices). */
 export async function lstatRaw(abs: string, key: string): Promise<RawStat> {
-  let st: fs.Stats;
-  try {
-    st = await fsp.lstat(abs);
-  } catch (err) {
-    throw classifyFsError(err, key);
-  }
-  const raw = rawStatOf(st);
+  const raw = await lstatIfAny(abs, key);
   if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
   return raw;
 }
