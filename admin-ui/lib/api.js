@@ -1,4 +1,5 @@
-// Fetch wrapper for the admin API: bearer token, transparent refresh, typed errors.
+// Fetch wrapper for the admin API: bearer token in memory, refresh token in an HttpOnly cookie,
+// one shared refresh for every concurrent caller, typed errors.
 
 /** A non-2xx answer from the API, with the server's error code and message. */
 export class ApiError extends Error {
@@ -11,8 +12,13 @@ export class ApiError extends Error {
   }
 }
 
-const REFRESH_KEY = 'nasd.refreshToken';
+// Asks the server to keep the refresh token in the HttpOnly `nasd_refresh` cookie (never in the
+// JSON answer), so no page script, not even an injected one, can read it. The custom header also
+// forces a CORS preflight, which is what protects the cookie endpoints from cross-site requests.
+const SESSION_HEADER = { 'X-Nasd-Session': 'cookie' };
+
 let accessToken = null;
+let refreshing = null;
 const listeners = new Set();
 
 /** Subscribe to sign-in/sign-out changes; returns the unsubscribe function. */
@@ -23,16 +29,19 @@ export function onSessionChange(fn) {
 
 function setSession(tokens) {
   accessToken = tokens ? tokens.accessToken : null;
-  if (tokens) sessionStorage.setItem(REFRESH_KEY, tokens.refreshToken);
-  else sessionStorage.removeItem(REFRESH_KEY);
   for (const fn of listeners) fn(tokens ? tokens.user : null);
 }
 
-async function send(method, path, body) {
-  const headers = {};
+async function send(method, path, body, extraHeaders) {
+  const headers = { ...extraHeaders };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function parse(res) {
@@ -45,12 +54,9 @@ async function parse(res) {
   return data;
 }
 
-/** Uses the stored refresh token to get a new pair; false when there is no valid session. */
-export async function resumeSession() {
-  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
-  if (!refreshToken) return false;
+async function refreshNow() {
   try {
-    setSession(await parse(await send('POST', '/api/auth/refresh', { refreshToken })));
+    setSession(await parse(await send('POST', '/api/auth/refresh', {}, SESSION_HEADER)));
     return true;
   } catch {
     setSession(null);
@@ -58,24 +64,38 @@ export async function resumeSession() {
   }
 }
 
-/** Calls the API; on 401 tries one refresh, then gives up and signs out. */
+/**
+ * Gets a new access token from the session cookie; false when there is no valid session.
+ * Concurrent callers share one request: the cookie rotates on every refresh, so a second
+ * parallel refresh would present the old value, look like token theft and end the session.
+ */
+export function resumeSession() {
+  if (!refreshing) refreshing = refreshNow().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+/** Calls the API; on 401 tries one (shared) refresh, then gives up and signs out. */
 export async function api(method, path, body) {
+  const sentWith = accessToken;
   let res = await send(method, path, body);
-  if (res.status === 401 && accessToken && (await resumeSession())) res = await send(method, path, body);
-  if (res.status === 401) setSession(null);
+  if (res.status === 401 && sentWith) {
+    // Another caller may already have refreshed while this request was in flight.
+    const fresh = accessToken && accessToken !== sentWith ? true : await resumeSession();
+    if (fresh) res = await send(method, path, body);
+  }
+  if (res.status === 401 && accessToken === sentWith) setSession(null);
   return parse(res);
 }
 
 export async function login(username, password, totp) {
   const payload = { username, password };
   if (totp) payload.totp = totp;
-  setSession(await parse(await send('POST', '/api/auth/login', payload)));
+  setSession(await parse(await send('POST', '/api/auth/login', payload, SESSION_HEADER)));
 }
 
 export async function logout() {
-  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
   try {
-    await send('POST', '/api/auth/logout', refreshToken ? { refreshToken } : {});
+    await send('POST', '/api/auth/logout', {}, SESSION_HEADER);
   } finally {
     setSession(null);
   }
