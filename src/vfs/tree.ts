@@ -113,7 +113,21 @@ export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation
   return { created: plan.created };
 }
 
-/** Copies a file or tree; the copy belongs to its creator (in a home: the home's user) and is charged to them. */
+/** Bytes a copy of `from` will write: the file, or every file of the tree (none for a folder at depth 0). */
+async function bytesToCopy(core: VfsCore, from: AreaLocation, srcType: 'file' | 'directory', depth: 0 | 'infinity'): Promise<number> {
+  if (srcType === 'file') return (await core.backend.stat(from.key)).size;
+  if (depth === 0) return 0;
+  let bytes = 0;
+  for await (const e of core.backend.walk(from.key)) if (e.stat.type === 'file') bytes += e.stat.size;
+  return bytes;
+}
+
+/**
+ * Copies a file or tree; the copy belongs to its creator (in a home: the home's user) and is
+ * charged to them. The destination's bytes are reserved BEFORE any byte is copied, so a copy
+ * that cannot fit is refused (QUOTA_EXCEEDED) without touching the disk; a source that grew
+ * meanwhile must still fit when the copy is done.
+ */
 export async function copyEntry(
   core: VfsCore,
   actor: Actor,
@@ -125,15 +139,19 @@ export async function copyEntry(
   const to = requireInside(to0, 'replaced');
   const plan = await planTransfer(core, actor, from, to, options.overwrite);
   const ownerId = defaultOwner(to, actor.principal);
-  const copied =
-    plan.srcType === 'file'
-      ? { ...(await core.backend.copyToTemp(from.key)), entries: [] as Array<{ rel: string; stat: { type: string; size: number } }> }
-      : { ...(await core.backend.copyTreeToTemp(from.key, options.depth)), size: 0 };
-  const files = plan.srcType === 'file' ? [{ rel: '', size: copied.size }] : copied.entries.filter((e) => e.stat.type === 'file').map((e) => ({ rel: e.rel, size: e.stat.size }));
-  const bytes = files.reduce((n, f) => n + f.size, 0);
-  let reservationId: string | undefined;
+  const subject = subjectOf(to, ownerId);
+  const expected = await bytesToCopy(core, from, plan.srcType, options.depth);
+  const reservationId = await core.ledger.reserve(subject, expected, { kind: 'write', targetKey: to.key });
+  let tempPath: string | undefined;
   try {
-    reservationId = await core.ledger.reserve(subjectOf(to, ownerId), bytes, { kind: 'write' });
+    const copied =
+      plan.srcType === 'file'
+        ? { ...(await core.backend.copyToTemp(from.key)), entries: [] as Array<{ rel: string; stat: { type: string; size: number } }> }
+        : { ...(await core.backend.copyTreeToTemp(from.key, options.depth)), size: 0 };
+    tempPath = copied.tempPath;
+    const files = plan.srcType === 'file' ? [{ rel: '', size: copied.size }] : copied.entries.filter((e) => e.stat.type === 'file').map((e) => ({ rel: e.rel, size: e.stat.size }));
+    const bytes = files.reduce((n, f) => n + f.size, 0);
+    if (bytes > expected) await core.ledger.grow(reservationId, bytes);
     const srcRecs = new Map((await core.owners.subtree(from.key)).map((r) => [r.key.slice(from.key.length), r]));
     await core.knex.transaction(async (trx) => {
       if (!plan.created) await removeInside(core, trx, to);
@@ -147,12 +165,12 @@ export async function copyEntry(
       const deltas: UsageDelta[] = [{ scope: 'user', subjectId: ownerId, bytes, files: files.length }];
       if (to.share) deltas.push({ scope: 'share', subjectId: to.share.id, bytes, files: files.length });
       await core.ledger.applyUsage(trx, deltas);
-      await core.ledger.release(reservationId as string, trx);
+      await core.ledger.release(reservationId, trx);
       await auditFile(core, actor, 'file.copy', from.path, { to: to.path, fromKey: from.key, toKey: to.key, bytes }, trx);
     });
   } catch (err) {
-    await core.backend.discardTemp(copied.tempPath);
-    if (reservationId) await core.ledger.release(reservationId);
+    if (tempPath) await core.backend.discardTemp(tempPath);
+    await core.ledger.release(reservationId);
     throw err;
   }
   return { created: plan.created };

@@ -95,6 +95,7 @@ export class UploadSessions {
       kind: 'tus',
       uploadId: id,
       expiresAt,
+      targetKey: loc.key,
     });
     try {
       await this.parts.create(id);
@@ -122,30 +123,31 @@ export class UploadSessions {
     return this.toSession(await this.row(actor, id));
   }
 
-  private async grow(row: UploadRow, total: number): Promise<void> {
+  /**
+   * Makes the upload's reservation cover `total` bytes; returns how many it covers now. With the
+   * length deferred it asks for a step ahead, as much of it as is available: the caller may
+   * write up to what this returns, and must ask again beyond it.
+   */
+  private async grow(row: UploadRow, total: number): Promise<number> {
     if (!row.reservation_id) throw new VfsError('CONFLICT', 'the upload has no quota reservation');
-    const current = Number((await this.core.knex('quota_reservations').select('bytes').where('id', row.reservation_id).first())?.bytes ?? 0);
-    if (total <= current) return;
-    const id = row.reservation_id;
-    await this.core.ledger.grow(id, row.size === null ? total + GROW_STEP : total).catch(async (err: unknown) => {
-      if (row.size !== null || !(err instanceof VfsError && err.code === 'QUOTA_EXCEEDED')) throw err;
-      await this.core.ledger.grow(id, total);
-    });
+    return this.core.ledger.growUpTo(row.reservation_id, total, row.size === null ? total + GROW_STEP : total);
   }
 
-  /** Appends a chunk at `offset`; returns the new offset. See UploadParts.append for checksum and failure rules. */
+  /**
+   * Appends a chunk at `offset`; returns the new offset. Every byte is covered by the upload's
+   * reservation before it is written (a deferred length grows it as the bytes come), so staged
+   * parts count against the quota until they are committed or expire. See UploadParts.append
+   * for checksum and failure rules.
+   */
   async append(actor: Actor, id: string, offset: number, source: Readable, checksum?: { algorithm: 'sha1' | 'sha256'; digest: Buffer }): Promise<number> {
     const row = await this.row(actor, id);
     if (row.state !== 'open') throw new VfsError('CONFLICT', 'the upload is already complete');
     if (Number(row.expires_at) <= this.now()) throw new VfsError('NOT_FOUND', 'the upload has expired');
     const size = row.size === null ? null : Number(row.size);
-    let allowed = 0;
+    let covered = 0;
     const guard = async (total: number) => {
       if (size !== null && total > size) throw new VfsError('PAYLOAD_TOO_LARGE', `the upload is ${size} bytes long`);
-      if (size === null && total > allowed) {
-        await this.grow(row, total);
-        allowed = total + GROW_STEP;
-      }
+      if (size === null && total > covered) covered = await this.grow(row, total);
     };
     return this.parts.append(id, offset, source, guard, checksum);
   }

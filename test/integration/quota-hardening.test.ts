@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { createUser, loginAdmin, type CreatedUser } from '../helpers/auth.js';
+import { describeEachDb } from '../helpers/db.js';
+import { api, startTestServer, type TestServer } from '../helpers/server.js';
+import { dav, type DavRequestOptions } from '../helpers/webdav.js';
+
+const MiB = 1024 * 1024;
+
+/** One raw tus request (fetch), with the bearer token and the protocol header. */
+async function tus(baseUrl: string, token: string, method: string, url: string, headers: Record<string, string> = {}, body?: Buffer) {
+  const res = await fetch(url.startsWith('http') ? url : `${baseUrl}${url}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Tus-Resumable': '1.0.0', ...headers },
+    body: body as BodyInit | undefined,
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** Creates a tus upload of `filename` in /home; `length` undefined defers it. Returns its URL. */
+async function createUpload(baseUrl: string, token: string, filename: string, length?: number): Promise<string> {
+  const headers: Record<string, string> = { 'Upload-Metadata': `filename ${b64(filename)}` };
+  if (length === undefined) headers['Upload-Defer-Length'] = '1';
+  else headers['Upload-Length'] = String(length);
+  const res = await tus(baseUrl, token, 'POST', '/api/uploads/', headers);
+  expect(res.status, res.text).to.equal(201);
+  return new URL(res.headers.get('location') as string, baseUrl).toString();
+}
+
+function patch(baseUrl: string, token: string, url: string, offset: number, body: Buffer) {
+  return tus(baseUrl, token, 'PATCH', url, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }, body);
+}
+
+function dirBytes(dir: string): number {
+  return fs.readdirSync(dir).reduce((n, name) => n + fs.statSync(path.join(dir, name)).size, 0);
+}
+
+describeEachDb('quota hardening', (kind) => {
+  let srv: TestServer;
+  let adminToken: string;
+  let five: CreatedUser;
+  let one: CreatedUser;
+  let over: CreatedUser;
+  const as = (u: CreatedUser, method: string, p: string, o: DavRequestOptions = {}) => dav(srv.baseUrl, method, p, { ...o, auth: [u.username, u.password] });
+  const root = () => srv.nasd.config.storageRoot;
+
+  before(async function () {
+    srv = await startTestServer(this, kind);
+    adminToken = (await loginAdmin(srv)).accessToken;
+    five = await createUser(srv, adminToken, { username: 'five', quotaBytes: 5 * MiB });
+    one = await createUser(srv, adminToken, { username: 'one', quotaBytes: MiB });
+    over = await createUser(srv, adminToken, { username: 'over', quotaBytes: 10 * MiB });
+    const share = await api(srv.baseUrl, 'POST', '/api/shares', { token: adminToken, body: { name: 'big' } });
+    expect(share.status).to.equal(201);
+    const acl = await api(srv.baseUrl, 'PUT', `/api/shares/${share.body.id}/acl`, { token: adminToken, body: { entries: [{ userId: one.id, access: 'read' }] } });
+    expect(acl.status).to.equal(200);
+  });
+  after(async () => srv?.close());
+
+  it('counts every staged byte of deferred-length tus uploads against the quota', async () => {
+    const urls: string[] = [];
+    for (let i = 0; i < 4; i++) urls.push(await createUpload(srv.baseUrl, five.token, `deferred-${i}.bin`));
+    const results = [];
+    for (const url of urls) results.push(await patch(srv.baseUrl, five.token, url, 0, Buffer.alloc(3 * MiB, 7)));
+    const offsets = await Promise.all(urls.map(async (u) => Number((await tus(srv.baseUrl, five.token, 'HEAD', u)).headers.get('upload-offset'))));
+    const staged = offsets.reduce((a, b) => a + b, 0);
+    expect(staged).to.be.at.most(5 * MiB);
+    expect(dirBytes(path.join(root(), '.nasd', 'uploads'))).to.be.at.most(5 * MiB);
+    expect(results.filter((r) => r.status === 413)).to.have.length.greaterThan(0);
+    const usage = await srv.nasd.vfs.userUsage(five.id);
+    expect(usage.bytes + usage.reservedBytes).to.be.at.most(5 * MiB);
+    for (const url of urls) expect((await tus(srv.baseUrl, five.token, 'DELETE', url)).status).to.equal(204);
+    expect((await srv.nasd.vfs.userUsage(five.id)).reservedBytes).to.equal(0);
+  });
+
+  it('refuses a COPY that does not fit before writing any byte (WebDAV and file API, in parallel)', async () => {
+    const huge = path.join(root(), 'shares', 'big', 'huge.bin');
+    fs.mkdirSync(path.dirname(huge), { recursive: true });
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, 200 * MiB);
+    const tmpDir = path.join(root(), '.nasd', 'tmp');
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, fs.readdirSync(tmpDir).length);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const copies = [
+      ...Array.from({ length: 4 }, (_, i) =>
+        as(one, 'COPY', '/dav/big/huge.bin', { headers: { Destination: `${srv.baseUrl}/dav/home/huge-${i}.bin` } }).then((r) => r.status),
+      ),
+      api(srv.baseUrl, 'POST', '/api/files/copy', { token: one.token, body: { from: '/big/huge.bin', to: '/home/huge-api.bin' } }).then((r) => r.status),
+    ];
+    const statuses = await Promise.all(copies);
+    sampling = false;
+    await sampler;
+    expect(statuses).to.deep.equal([507, 507, 507, 507, 507]);
+    expect(peak, 'temp files seen while the copies ran').to.equal(0);
+    expect(fs.readdirSync(tmpDir)).to.deep.equal([]);
+    expect(fs.existsSync(path.join(root(), 'homes', 'one', 'huge-0.bin'))).to.equal(false);
+    expect((await srv.nasd.vfs.userUsage(one.id)).reservedBytes).to.equal(0);
+    fs.rmSync(huge);
+  });
+
+  it('lets six concurrent overwrites of one file succeed when each fits alone', async () => {
+    expect((await as(over, 'PUT', '/dav/home/same.bin', { body: Buffer.alloc(3 * MiB, 1) })).status).to.equal(201);
+    // Alone: 10 MiB quota, 3 MiB used, a 6 MiB overwrite needs 3 MiB more.
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => as(over, 'PUT', '/dav/home/same.bin', { body: Buffer.alloc(6 * MiB, i) }).then((r) => r.status)),
+    );
+    expect(statuses).to.deep.equal([204, 204, 204, 204, 204, 204]);
+    const usage = await srv.nasd.vfs.userUsage(over.id);
+    expect(usage.bytes).to.equal(6 * MiB);
+    expect(usage.reservedBytes).to.equal(0);
+  });
+
+  it('names paths in error messages as the client did, never by storage key', async () => {
+    const missing = await as(five, 'PROPPATCH', '/dav/home/nope/x.txt', {
+      body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><x xmlns="urn:t">1</x></D:prop></D:set></D:propertyupdate>',
+    });
+    expect(missing.status).to.equal(404);
+    expect(missing.text).not.to.contain('homes/');
+    fs.symlinkSync('/etc', path.join(root(), 'homes', 'five', 'link'));
+    const viaDav = await as(five, 'GET', '/dav/home/link/passwd');
+    expect(viaDav.status).to.equal(404);
+    expect(viaDav.text).not.to.contain('homes/five');
+    const viaApi = await api(srv.baseUrl, 'GET', '/api/files/stat?path=/home/link/passwd', { token: five.token });
+    expect(viaApi.status).to.equal(404);
+    expect(JSON.stringify(viaApi.body)).not.to.contain('homes/five');
+    expect(JSON.stringify(viaApi.body)).to.contain('/home/link');
+    const list = await api(srv.baseUrl, 'GET', '/api/files/list?path=/home/link', { token: five.token });
+    expect(list.status).to.equal(404);
+    expect(JSON.stringify(list.body)).not.to.contain('homes/five');
+    const adminView = await api(srv.baseUrl, 'GET', '/api/files/list?path=/homes/five/link', { token: adminToken });
+    expect(adminView.status).to.equal(404);
+    expect(JSON.stringify(adminView.body)).to.contain('/homes/five/link');
+    fs.rmSync(path.join(root(), 'homes', 'five', 'link'));
+  });
+});
