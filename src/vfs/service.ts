@@ -11,7 +11,7 @@ import { InstanceRegistry } from './instances.js';
 import { OwnerRepo } from './owners.js';
 import { joinPath, validateName } from './path.js';
 import { PropertyRepo } from './properties.js';
-import { QuotaLedger } from './quota.js';
+import { QuotaLedger, type UsageDelta } from './quota.js';
 import { reconcileStorage, type ReconcileReport } from './reconcile.js';
 import { RetiredHomes } from './backends/retired-homes.js';
 import { HomeRetirement } from './retire.js';
@@ -305,7 +305,17 @@ export class VfsService implements Vfs {
       const loc = requireArea(await locate(this.core, actor, path), 'changed');
       if (loc.isAreaRoot) assertCanCreate(loc);
       else await this.assertModifiable(actor, loc);
-      await this.core.props.patch(loc.key, patch);
+      await this.core.knex.transaction(async (trx) => {
+        // Property bytes are the resource owner's, like its content: locked, checked and counted as a write would be.
+        const ownerId = loc.isAreaRoot ? fallbackOwner(loc) : ((await this.core.owners.get(loc.key, trx))?.ownerId ?? fallbackOwner(loc));
+        const subject = subjectOf(loc, ownerId);
+        await this.core.ledger.lockSubject(trx, subject);
+        const growth = await this.core.props.patch(trx, loc.key, patch);
+        await this.core.ledger.assertGrowthFits(trx, subject, growth);
+        const deltas: UsageDelta[] = [{ scope: 'user', subjectId: ownerId, bytes: growth, files: 0 }];
+        if (loc.share) deltas.push({ scope: 'share', subjectId: loc.share.id, bytes: growth, files: 0 });
+        await this.core.ledger.applyUsage(trx, deltas);
+      });
     });
   }
 

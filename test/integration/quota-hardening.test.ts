@@ -119,6 +119,67 @@ describeEachDb('quota hardening', (kind) => {
     expect(usage.reservedBytes).to.equal(0);
   });
 
+  const proppatchBody = (props: Array<[string, string]>) =>
+    `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>${props.map(([n, v]) => `<p:${n} xmlns:p="urn:q">${v}</p:${n}>`).join('')}</D:prop></D:set></D:propertyupdate>`;
+  /** The status of the propstat that holds `prop` in a multistatus. */
+  const statusOf = (text: string, prop: string) => text.split('<D:propstat>').find((p) => p.includes(`<${prop} `))?.match(/HTTP\/1\.1 (\d+)/)?.[1];
+
+  it('refuses an oversized dead property, and a resource past its total, with 507 in the multistatus', async () => {
+    expect((await as(over, 'PUT', '/dav/home/props.txt', { body: 'x' })).status).to.equal(201);
+    const big = await as(over, 'PROPPATCH', '/dav/home/props.txt', { body: proppatchBody([['big', 'a'.repeat(100 * 1024)], ['small', 'b']]) });
+    expect(big.status).to.equal(207);
+    expect(statusOf(big.text, 'big')).to.equal('507');
+    expect(statusOf(big.text, 'small')).to.equal('424');
+    const many = await as(over, 'PROPPATCH', '/dav/home/props.txt', { body: proppatchBody(['a', 'b', 'c', 'd', 'e'].map((n) => [n, 'v'.repeat(60 * 1024)])) });
+    expect(many.status).to.equal(207);
+    expect(statusOf(many.text, 'a')).to.equal('507');
+    const stored = await srv.nasd.db.knex('dead_properties').where('key', 'homes/over/props.txt');
+    expect(stored).to.deep.equal([]);
+    expect((await as(over, 'DELETE', '/dav/home/props.txt')).status).to.equal(204);
+  });
+
+  it('charges dead properties to the owner: 20 PROPPATCHes of ~240 KB by a 1 MiB user stop at the quota', async () => {
+    const statuses: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      expect((await as(one, 'PUT', `/dav/home/p${i}.txt`, { body: '' })).status).to.equal(201);
+      const res = await as(one, 'PROPPATCH', `/dav/home/p${i}.txt`, { body: proppatchBody(['a', 'b', 'c', 'd'].map((n) => [n, 'v'.repeat(60 * 1024)])) });
+      expect(res.status).to.equal(207);
+      statuses.push(statusOf(res.text, 'a') as string);
+    }
+    expect(statuses.slice(0, 4)).to.deep.equal(['200', '200', '200', '200']);
+    expect(statuses.slice(4)).to.deep.equal(Array(16).fill('507'));
+    const stored = (await srv.nasd.db.knex('dead_properties').where('area', 'homes/one').sum({ n: 'bytes' }).first()) as { n: number | string };
+    const usage = await srv.nasd.vfs.userUsage(one.id);
+    expect(usage.bytes).to.equal(Number(stored.n));
+    expect(usage.bytes).to.be.at.most(MiB);
+    for (let i = 0; i < 20; i++) expect((await as(one, 'DELETE', `/dav/home/p${i}.txt`)).status).to.equal(204);
+    expect((await srv.nasd.vfs.userUsage(one.id)).bytes).to.equal(0);
+  });
+
+  it('charges the properties a COPY duplicates; move, delete and reconcile keep usage right', async () => {
+    const base = (await srv.nasd.vfs.userUsage(over.id)).bytes;
+    expect((await as(over, 'PUT', '/dav/home/tagged.txt', { body: '123456' })).status).to.equal(201);
+    const set = await as(over, 'PROPPATCH', '/dav/home/tagged.txt', { body: proppatchBody([['a', 'v'.repeat(50 * 1024)], ['b', 'w'.repeat(50 * 1024)]]) });
+    expect(statusOf(set.text, 'a')).to.equal('200');
+    const withProps = (await srv.nasd.vfs.userUsage(over.id)).bytes - base;
+    expect(withProps).to.be.greaterThan(100 * 1024);
+    const copy = await as(over, 'COPY', '/dav/home/tagged.txt', { headers: { Destination: `${srv.baseUrl}/dav/home/tagged-copy.txt` } });
+    expect(copy.status).to.equal(201);
+    expect((await srv.nasd.vfs.userUsage(over.id)).bytes - base).to.equal(2 * withProps);
+    expect((await as(over, 'MOVE', '/dav/home/tagged-copy.txt', { headers: { Destination: `${srv.baseUrl}/dav/home/moved.txt` } })).status).to.equal(201);
+    expect((await srv.nasd.vfs.userUsage(over.id)).bytes - base).to.equal(2 * withProps);
+    const report = await srv.nasd.vfs.reconcile();
+    expect(report.usage.filter((u) => u.scope === 'user' && u.subjectId === over.id)).to.deep.equal([]);
+    expect((await as(over, 'DELETE', '/dav/home/moved.txt')).status).to.equal(204);
+    expect((await srv.nasd.vfs.userUsage(over.id)).bytes - base).to.equal(withProps);
+    // Reconcile counts property bytes too: a counter zeroed behind nasd's back comes back whole.
+    await srv.nasd.db.knex('storage_usage').where({ scope: 'user', subject_id: over.id }).update({ bytes: 0 });
+    await srv.nasd.vfs.reconcile();
+    expect((await srv.nasd.vfs.userUsage(over.id)).bytes - base).to.equal(withProps);
+    expect((await as(over, 'DELETE', '/dav/home/tagged.txt')).status).to.equal(204);
+    expect((await srv.nasd.vfs.userUsage(over.id)).bytes).to.equal(base);
+  });
+
   it('names paths in error messages as the client did, never by storage key', async () => {
     const missing = await as(five, 'PROPPATCH', '/dav/home/nope/x.txt', {
       body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><x xmlns="urn:t">1</x></D:prop></D:set></D:propertyupdate>',
