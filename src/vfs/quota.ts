@@ -47,6 +47,9 @@ export interface AvailabilityOptions {
 
 const WRITE_LEASE_MS = 6 * 3600_000;
 
+/** How many concurrent writers of one key share one reservation's worth of quota (see reserved()). */
+const SHARED_TARGET_WRITES = 8;
+
 const LOCK_USAGE_SQL =
   'insert into storage_usage (scope, subject_id, bytes, files, updated_at) values (?, ?, 0, 0, ?) ' +
   'on conflict (scope, subject_id) do update set bytes = storage_usage.bytes';
@@ -102,22 +105,29 @@ export class QuotaLedger {
    * Bytes reserved for a subject. Reservations for one target key count once, at their largest:
    * concurrent overwrites of one file replace each other, so only one of them can add to the
    * usage (the commit checks the real growth again under its lock, see assertGrowthFits).
-   * Reservations for `targetHash` itself are left out: the caller is writing that key too.
+   * Reservations for `targetHash` itself are left out: the caller is writing that key too. Past
+   * SHARED_TARGET_WRITES writers of one key they all count in full, so piling up parallel
+   * writes to one name cannot stage an unbounded multiple of the quota (each also takes disk).
    */
   private async reserved(db: Knex, column: 'user_id' | 'share_id', id: number, excludeId?: string, targetHash?: string): Promise<number> {
     const q = db('quota_reservations')
       .select('target_hash')
       .sum({ total: 'bytes' })
       .max({ largest: 'bytes' })
+      .count({ writers: '*' })
       .where(column, id)
       .andWhere('expires_at', '>', this.now())
       .groupBy('target_hash');
     if (excludeId) q.andWhereNot('id', excludeId);
-    const rows = (await q) as Array<{ target_hash: string | null; total: number | string | null; largest: number | string | null }>;
+    const rows = (await q) as Array<{ target_hash: string | null; total: number | string | null; largest: number | string | null; writers: number | string }>;
     let bytes = 0;
     for (const r of rows) {
-      if (r.target_hash === null) bytes += Number(r.total ?? 0);
-      else if (r.target_hash !== targetHash) bytes += Number(r.largest ?? 0);
+      const mine = r.target_hash !== null && r.target_hash === targetHash;
+      // The caller's own key: shared while it, too, stays within the limit.
+      const writers = Number(r.writers) + (mine ? 1 : 0);
+      const shared = r.target_hash !== null && writers <= SHARED_TARGET_WRITES;
+      if (shared && mine) continue;
+      bytes += shared ? Number(r.largest ?? 0) : Number(r.total ?? 0);
     }
     return bytes;
   }

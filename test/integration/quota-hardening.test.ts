@@ -119,6 +119,18 @@ describeEachDb('quota hardening', (kind) => {
     expect(usage.reservedBytes).to.equal(0);
   });
 
+  it('shares one reservation among at most 8 concurrent writers of one key', async () => {
+    const ledger = srv.nasd.vfs.core.ledger;
+    const subject = { userId: over.id, shareId: null };
+    const free = 10 * MiB - (await srv.nasd.vfs.userUsage(over.id)).bytes;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(await ledger.reserve(subject, free, { kind: 'write', targetKey: 'homes/over/pile.bin' }));
+    let ninth: unknown;
+    await ledger.reserve(subject, free, { kind: 'write', targetKey: 'homes/over/pile.bin' }).then((id) => ids.push(id), (err: unknown) => (ninth = err));
+    expect((ninth as { code?: string } | undefined)?.code).to.equal('QUOTA_EXCEEDED');
+    for (const id of ids) await ledger.release(id);
+  });
+
   const proppatchBody = (props: Array<[string, string]>) =>
     `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>${props.map(([n, v]) => `<p:${n} xmlns:p="urn:q">${v}</p:${n}>`).join('')}</D:prop></D:set></D:propertyupdate>`;
   /** The status of the propstat that holds `prop` in a multistatus. */
