@@ -9,7 +9,7 @@ import type { OwnerRepo } from './owners.js';
 import { baseName } from './path.js';
 import type { PropertyRepo } from './properties.js';
 import type { QuotaLedger, QuotaSubject } from './quota.js';
-import type { Actor, EntryStat, VfsProtocol } from './types.js';
+import type { Actor, EntryStat, Principal, VfsProtocol } from './types.js';
 
 /** Everything the VFS operations share; built once by VfsService. */
 export interface VfsCore {
@@ -117,4 +117,37 @@ export async function requireParentDir(core: VfsCore, loc: AreaLocation): Promis
 /** Quota subject for new bytes at a location owned by `ownerId`. */
 export function subjectOf(loc: AreaLocation, ownerId: number | null): QuotaSubject {
   return { userId: ownerId, shareId: loc.share?.id ?? null };
+}
+
+/** The virtual path by which `principal` names a storage key (`homes/<self>/x` → `/home/x`). */
+function virtualPathOf(key: string, principal: Principal): string | undefined {
+  const [kind, area, ...rest] = key.split('/');
+  if (area === undefined || area === '') return undefined;
+  const below = rest.length ? `/${rest.join('/')}` : '';
+  if (kind === 'homes') return (area === principal.username ? '/home' : `/homes/${area}`) + below;
+  if (kind === 'shares') return `/${area}${below}`;
+  return undefined;
+}
+
+/**
+ * An error as its client may see it: a backend error naming a storage key (`details.storageKey`,
+ * see backends/errors.ts) names the path the way the principal does instead, so messages never
+ * reveal internal keys such as `homes/alice/link`.
+ */
+export function clientNamed(err: unknown, principal: Principal): unknown {
+  if (!(err instanceof VfsError)) return err;
+  const key = (err.details as { storageKey?: unknown } | undefined)?.storageKey;
+  if (typeof key !== 'string') return err;
+  const named = virtualPathOf(key, principal);
+  if (named === undefined) return err;
+  return new VfsError(err.code, err.message.split(key).join(named), { cause: err.cause ?? err, expose: err.expose });
+}
+
+/** Runs one VFS operation for `actor`, its errors named as the actor names paths (clientNamed). */
+export async function asNamedBy<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw clientNamed(err, actor.principal);
+  }
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { fastQuery } from '../lib/fast-query.js';
 import { VfsError } from '../lib/errors.js';
+import { keyHash } from './keys.js';
 
 /** Whose quota a write is charged to: the file's owner and, in a share, the share's size limit. */
 export interface QuotaSubject {
@@ -32,9 +33,22 @@ export interface ReserveOptions {
   uploadId?: string;
   /** Write reservations of a dead process are reclaimed (dropOrphanedWrites); this lease is a last safety net. */
   expiresAt?: number;
+  /** The storage key the bytes will land at: reservations for one key count once (see reserved()). */
+  targetKey?: string;
+}
+
+/** What availability() leaves out or adds. */
+export interface AvailabilityOptions {
+  /** false leaves the free disk out: bytes already written to a temp file have taken their disk space. */
+  disk?: boolean;
+  /** keyHash of the key being written: other reservations for that key are not counted (see reserved()). */
+  targetHash?: string;
 }
 
 const WRITE_LEASE_MS = 6 * 3600_000;
+
+/** How many concurrent writers of one key share one reservation's worth of quota (see reserved()). */
+const SHARED_TARGET_WRITES = 8;
 
 const LOCK_USAGE_SQL =
   'insert into storage_usage (scope, subject_id, bytes, files, updated_at) values (?, ?, 0, 0, ?) ' +
@@ -87,11 +101,35 @@ export class QuotaLedger {
     return { user: num(user?.quota_bytes), share: num(share?.size_limit_bytes) };
   }
 
-  private async reserved(db: Knex, column: 'user_id' | 'share_id', id: number, excludeId?: string): Promise<number> {
-    const q = db('quota_reservations').sum({ bytes: 'bytes' }).where(column, id).andWhere('expires_at', '>', this.now());
+  /**
+   * Bytes reserved for a subject. Reservations for one target key count once, at their largest:
+   * concurrent overwrites of one file replace each other, so only one of them can add to the
+   * usage (the commit checks the real growth again under its lock, see assertGrowthFits).
+   * Reservations for `targetHash` itself are left out: the caller is writing that key too. Past
+   * SHARED_TARGET_WRITES writers of one key they all count in full, so piling up parallel
+   * writes to one name cannot stage an unbounded multiple of the quota (each also takes disk).
+   */
+  private async reserved(db: Knex, column: 'user_id' | 'share_id', id: number, excludeId?: string, targetHash?: string): Promise<number> {
+    const q = db('quota_reservations')
+      .select('target_hash')
+      .sum({ total: 'bytes' })
+      .max({ largest: 'bytes' })
+      .count({ writers: '*' })
+      .where(column, id)
+      .andWhere('expires_at', '>', this.now())
+      .groupBy('target_hash');
     if (excludeId) q.andWhereNot('id', excludeId);
-    const row = (await q.first()) as { bytes: number | string | null } | undefined;
-    return Number(row?.bytes ?? 0);
+    const rows = (await q) as Array<{ target_hash: string | null; total: number | string | null; largest: number | string | null; writers: number | string }>;
+    let bytes = 0;
+    for (const r of rows) {
+      const mine = r.target_hash !== null && r.target_hash === targetHash;
+      // The caller's own key: shared while it, too, stays within the limit.
+      const writers = Number(r.writers) + (mine ? 1 : 0);
+      const shared = r.target_hash !== null && writers <= SHARED_TARGET_WRITES;
+      if (shared && mine) continue;
+      bytes += shared ? Number(r.largest ?? 0) : Number(r.total ?? 0);
+    }
+    return bytes;
   }
 
   private async used(db: Knex, scope: 'user' | 'share', id: number): Promise<number> {
@@ -99,11 +137,8 @@ export class QuotaLedger {
     return Number(row?.bytes ?? 0);
   }
 
-  /**
-   * What the subject may still write (reservations of others count as spent). `disk: false`
-   * leaves the free disk out: bytes already written to a temp file have taken their disk space.
-   */
-  async availability(subject: QuotaSubject, db: Knex = this.knex, excludeReservation?: string, options: { disk?: boolean } = {}): Promise<Availability> {
+  /** What the subject may still write (reservations of others count as spent, see reserved()). */
+  async availability(subject: QuotaSubject, db: Knex = this.knex, excludeReservation?: string, options: AvailabilityOptions = {}): Promise<Availability> {
     const candidates: Availability[] = [];
     let userUsed = 0;
     let userLimit: number | null = null;
@@ -111,7 +146,7 @@ export class QuotaLedger {
       const user = await db('users').select('quota_bytes').where('id', subject.userId).first();
       userLimit = user?.quota_bytes === null || user?.quota_bytes === undefined ? null : Number(user.quota_bytes);
       userUsed = await this.used(db, 'user', subject.userId);
-      const userReserved = await this.reserved(db, 'user_id', subject.userId, excludeReservation);
+      const userReserved = await this.reserved(db, 'user_id', subject.userId, excludeReservation, options.targetHash);
       candidates.push({
         availableBytes: userLimit === null ? Number.MAX_SAFE_INTEGER : userLimit - userUsed - userReserved,
         usedBytes: userUsed,
@@ -124,7 +159,7 @@ export class QuotaLedger {
       const limit = share?.size_limit_bytes === null || share?.size_limit_bytes === undefined ? null : Number(share.size_limit_bytes);
       if (limit !== null) {
         const used = await this.used(db, 'share', subject.shareId);
-        const reserved = await this.reserved(db, 'share_id', subject.shareId, excludeReservation);
+        const reserved = await this.reserved(db, 'share_id', subject.shareId, excludeReservation, options.targetHash);
         candidates.push({ availableBytes: limit - used - reserved, usedBytes: used, limitBytes: limit, boundBy: 'share' });
       }
     }
@@ -152,9 +187,10 @@ export class QuotaLedger {
   /** Reserves `bytes` for the subject or throws QUOTA_EXCEEDED; returns the reservation id. */
   async reserve(subject: QuotaSubject, bytes: number, options: ReserveOptions): Promise<string> {
     const id = crypto.randomUUID();
+    const targetHash = options.targetKey === undefined ? null : keyHash(options.targetKey);
     await this.knex.transaction(async (trx) => {
       await this.lockSubject(trx, subject);
-      const avail = await this.availability(subject, trx);
+      const avail = await this.availability(subject, trx, undefined, { targetHash: targetHash ?? undefined });
       if (bytes > avail.availableBytes) this.refuse(avail, bytes);
       await trx('quota_reservations').insert({
         id,
@@ -163,6 +199,7 @@ export class QuotaLedger {
         bytes,
         kind: options.kind,
         upload_id: options.uploadId ?? null,
+        target_hash: targetHash,
         instance_id: options.kind === 'write' ? this.instanceId : null,
         created_at: this.now(),
         expires_at: options.expiresAt ?? this.now() + WRITE_LEASE_MS,
@@ -173,17 +210,30 @@ export class QuotaLedger {
 
   /** Raises a reservation to `bytes` in total, or throws QUOTA_EXCEEDED (the reservation is kept). */
   async grow(id: string, bytes: number): Promise<void> {
-    await this.knex.transaction(async (trx) => {
+    await this.growUpTo(id, bytes, bytes);
+  }
+
+  /**
+   * Raises a reservation to at least `min` and at most `max` bytes in total, as much as is
+   * available; returns the reservation's size now. QUOTA_EXCEEDED when not even `min` fits (the
+   * reservation is kept as it was). A writer whose size is unknown asks for a step ahead but
+   * only ever relies on what this returns.
+   */
+  async growUpTo(id: string, min: number, max: number): Promise<number> {
+    return this.knex.transaction(async (trx) => {
       const row = await trx('quota_reservations').where('id', id).first();
       if (!row) throw new VfsError('CONFLICT', 'the quota reservation has expired');
-      if (bytes <= Number(row.bytes)) return;
+      const current = Number(row.bytes);
+      if (min <= current) return current;
       const subject = { userId: row.user_id === null ? null : Number(row.user_id), shareId: row.share_id === null ? null : Number(row.share_id) };
       await this.lockSubject(trx, subject);
-      const avail = await this.availability(subject, trx, id);
-      if (bytes > avail.availableBytes) this.refuse(avail, bytes);
+      const avail = await this.availability(subject, trx, id, { targetHash: row.target_hash ?? undefined });
+      if (min > avail.availableBytes) this.refuse(avail, min);
+      const bytes = Math.max(current, Math.min(max, avail.availableBytes));
       const patch: Record<string, number> = { bytes };
       if (row.kind === 'write') patch.expires_at = this.now() + WRITE_LEASE_MS;
       await trx('quota_reservations').where('id', id).update(patch);
+      return bytes;
     });
   }
 
@@ -195,13 +245,13 @@ export class QuotaLedger {
    * once both take that credit but only one gets it, so without this check the second could
    * pass the quota by the file's size.
    */
-  async assertGrowthFits(trx: Knex.Transaction, subject: QuotaSubject, growth: number, reservationId?: string): Promise<void> {
+  async assertGrowthFits(trx: Knex.Transaction, subject: QuotaSubject, growth: number, reservationId?: string, targetKey?: string): Promise<void> {
     if (growth <= 0) return;
     const row = reservationId ? await trx('quota_reservations').select('bytes').where('id', reservationId).first() : undefined;
     if (growth <= Number(row?.bytes ?? 0)) return;
     const limits = await this.limits(trx, subject);
     if (limits.user === null && limits.share === null) return;
-    const avail = await this.availability(subject, trx, reservationId, { disk: false });
+    const avail = await this.availability(subject, trx, reservationId, { disk: false, targetHash: targetKey === undefined ? undefined : keyHash(targetKey) });
     if (growth > avail.availableBytes) this.refuse(avail, growth);
   }
 

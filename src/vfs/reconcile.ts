@@ -25,7 +25,8 @@ export interface ReconcileReport {
 /**
  * Recomputes ownership and usage from the disk, the source of truth: files that appeared by
  * other means go to the home's user or the share's owner, vanished ones are dropped, sizes are
- * refreshed, then every usage counter is recomputed from the records. Returns the drift it fixed.
+ * refreshed, properties of vanished resources dropped, then every usage counter is recomputed
+ * from the records (file sizes plus dead property bytes). Returns the drift it fixed.
  * It may run while serving; a write committed during the run can leave a small drift that the
  * next run repairs.
  */
@@ -56,18 +57,34 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
     }
     for (const key of recorded.keys()) if (!onDisk.has(key)) gone.push(key);
     report.removed += gone.length;
-    if (upserts.length || gone.length) {
+    // Properties of resources that vanished from disk go too (the area root is never walked, and stays).
+    const goneProps = (await core.props.keysIn(area.key)).filter((key) => key !== area.key && !onDisk.has(key));
+    if (upserts.length || gone.length || goneProps.length) {
       await core.knex.transaction(async (trx) => {
         await core.owners.insertMany(trx, upserts);
         await core.owners.deleteKeys(trx, gone);
+        await core.props.deleteKeys(trx, goneProps);
       });
     }
   }
 
   const byOwner = await core.owners.totalsByOwner();
+  // Dead property bytes count for the resource's owner (the area's owner without a record) and in the share.
+  const areaOwner = new Map(areas.map((a) => [a.key, a.ownerId]));
+  const propsByOwner = new Map<number, number>();
+  const propsByArea = new Map<string, number>();
+  for (const p of await core.props.bytesByAreaAndOwner()) {
+    const owner = p.ownerId ?? areaOwner.get(p.area);
+    if (owner !== undefined) propsByOwner.set(owner, (propsByOwner.get(owner) ?? 0) + p.bytes);
+    propsByArea.set(p.area, (propsByArea.get(p.area) ?? 0) + p.bytes);
+  }
+  const withProps = (t: { bytes: number; files: number }, propBytes = 0) => ({ bytes: t.bytes + propBytes, files: t.files });
   const targets: Array<{ scope: 'user' | 'share'; subjectId: number; after: { bytes: number; files: number } }> = [];
-  for (const u of await core.dir.users()) targets.push({ scope: 'user', subjectId: u.id, after: byOwner.get(u.id) ?? { bytes: 0, files: 0 } });
-  for (const s of shares) targets.push({ scope: 'share', subjectId: s.id, after: await core.owners.areaTotals(`shares/${s.name}`) });
+  for (const u of await core.dir.users()) targets.push({ scope: 'user', subjectId: u.id, after: withProps(byOwner.get(u.id) ?? { bytes: 0, files: 0 }, propsByOwner.get(u.id)) });
+  for (const s of shares) {
+    const area = `shares/${s.name}`;
+    targets.push({ scope: 'share', subjectId: s.id, after: withProps(await core.owners.areaTotals(area), propsByArea.get(area)) });
+  }
   await core.knex.transaction(async (trx) => {
     for (const t of targets) {
       const row = await trx('storage_usage').select('bytes', 'files').where({ scope: t.scope, subject_id: t.subjectId }).first();

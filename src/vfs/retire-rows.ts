@@ -25,6 +25,17 @@ async function totalsByOwner(trx: Knex.Transaction, where: Record<string, unknow
   return new Map(rows.map((r) => [Number(r.owner_id), { bytes: Number(r.bytes ?? 0), files: Number(r.files) }]));
 }
 
+/** Dead property bytes per owner of their resource (files and folders), for the rows `where` picks. */
+async function propertyBytesByOwner(trx: Knex.Transaction, where: Record<string, unknown>): Promise<Map<number, number>> {
+  const rows: Array<{ owner_id: number; bytes: number | string | null }> = await trx('dead_properties as p')
+    .join('file_owners as o', 'o.key_hash', 'p.key_hash')
+    .select('o.owner_id')
+    .sum({ bytes: 'p.bytes' })
+    .where(Object.fromEntries(Object.entries(where).map(([k, v]) => [`o.${k}`, v])))
+    .groupBy('o.owner_id');
+  return new Map(rows.map((r) => [Number(r.owner_id), Number(r.bytes ?? 0)]));
+}
+
 /**
  * Hands the user's shares to `toUserId` (validated: an existing, different user), each audited
  * as a `share.update`. Without a recipient, owning any share is a CONFLICT naming them: a share
@@ -71,12 +82,13 @@ export async function reassignElsewhere(core: VfsCore, trx: Knex.Transaction, ac
   const out: Reassignment[] = [];
   for (const { area } of areas) {
     const totals = (await totalsByOwner(trx, { owner_id: userId, area })).get(userId) ?? { files: 0, bytes: 0 };
+    const propBytes = (await propertyBytesByOwner(trx, { owner_id: userId, area })).get(userId) ?? 0;
     const heir = await heirOf(trx, area);
     const rows = trx('file_owners').where({ owner_id: userId, area });
     if (heir.userId === null) await rows.delete();
     else {
       await rows.update({ owner_id: heir.userId });
-      await core.ledger.applyUsage(trx, [{ scope: 'user', subjectId: heir.userId, ...totals }]);
+      await core.ledger.applyUsage(trx, [{ scope: 'user', subjectId: heir.userId, files: totals.files, bytes: totals.bytes + propBytes }]);
     }
     out.push({ area: heir.path, toUserId: heir.userId, ...totals });
     await auditFile(core, actor, 'file.reassign', heir.path, { fromUserId: userId, toUserId: heir.userId, ...totals }, trx);
@@ -86,12 +98,17 @@ export async function reassignElsewhere(core: VfsCore, trx: Knex.Transaction, ac
 
 /**
  * Drops every record of the home area (owners, dead properties); bytes recorded there for
- * anyone but the user leave those owners' usage. Returns the user's own files and bytes there.
+ * anyone but the user (file and property bytes) leave those owners' usage. Returns the user's own files and bytes there.
  */
 export async function dropHomeRows(core: VfsCore, trx: Knex.Transaction, userId: number, homeArea: string): Promise<Totals> {
   const byOwner = await totalsByOwner(trx, { area: homeArea });
   const others = [...byOwner].filter(([owner]) => owner !== userId);
-  await core.ledger.applyUsage(trx, others.map(([subjectId, t]) => ({ scope: 'user' as const, subjectId, bytes: -t.bytes, files: -t.files })));
+  const propBytes = await propertyBytesByOwner(trx, { area: homeArea });
+  for (const [owner] of propBytes) if (owner !== userId && !byOwner.has(owner)) others.push([owner, { files: 0, bytes: 0 }]);
+  await core.ledger.applyUsage(
+    trx,
+    others.map(([subjectId, t]) => ({ scope: 'user' as const, subjectId, bytes: -(t.bytes + (propBytes.get(subjectId) ?? 0)), files: -t.files })),
+  );
   await trx('file_owners').where('area', homeArea).delete();
   await trx('dead_properties').where('area', homeArea).delete();
   return byOwner.get(userId) ?? { files: 0, bytes: 0 };

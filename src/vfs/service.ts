@@ -4,14 +4,14 @@ import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { LocalBackend, RawStat } from './backends/local.js';
-import { auditFile, locate, requireArea, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
+import { asNamedBy, auditFile, clientNamed, locate, requireArea, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
 import { StorageDirectory, type StorageUser } from './directory.js';
 import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, resolveLocation, type AreaLocation, type Location } from './namespace.js';
 import { InstanceRegistry } from './instances.js';
 import { OwnerRepo } from './owners.js';
 import { joinPath, validateName } from './path.js';
 import { PropertyRepo } from './properties.js';
-import { QuotaLedger } from './quota.js';
+import { QuotaLedger, type UsageDelta } from './quota.js';
 import { reconcileStorage, type ReconcileReport } from './reconcile.js';
 import { RetiredHomes } from './backends/retired-homes.js';
 import { HomeRetirement } from './retire.js';
@@ -111,8 +111,10 @@ export class VfsService implements Vfs {
   }
 
   async stat(actor: Actor, path: string): Promise<EntryStat> {
-    const loc = await locate(this.core, actor, path);
-    return this.statAt(loc);
+    return asNamedBy(actor, async () => {
+      const loc = await locate(this.core, actor, path);
+      return this.statAt(loc);
+    });
   }
 
   private async statAt(loc: Location): Promise<EntryStat> {
@@ -130,6 +132,14 @@ export class VfsService implements Vfs {
   }
 
   async *listInBatches(actor: Actor, path: string): AsyncGenerator<EntryStat[]> {
+    try {
+      yield* this.batchesOf(actor, path);
+    } catch (err) {
+      throw clientNamed(err, actor.principal);
+    }
+  }
+
+  private async *batchesOf(actor: Actor, path: string): AsyncGenerator<EntryStat[]> {
     const loc = await locate(this.core, actor, path);
     if (loc.kind === 'virtual') {
       yield loc.path === '/' ? await this.listRoot(actor) : await this.listHomes();
@@ -167,54 +177,68 @@ export class VfsService implements Vfs {
   }
 
   async openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }> {
-    if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
-      throw new VfsError('VALIDATION', 'invalid byte range');
-    }
-    const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
-    const { stat: raw, stream } = await this.core.backend.openRead(loc.key, range);
-    const rec = await this.core.owners.get(loc.key);
-    return { stat: toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc)), stream };
+    return asNamedBy(actor, async () => {
+      if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
+        throw new VfsError('VALIDATION', 'invalid byte range');
+      }
+      const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
+      const { stat: raw, stream } = await this.core.backend.openRead(loc.key, range);
+      const rec = await this.core.owners.get(loc.key);
+      return { stat: toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc)), stream };
+    });
   }
 
   async openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile> {
-    const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
-    const opened = await this.core.backend.openWhole(loc.key, inlineUpTo);
-    const { ownerId: _unused, ...stat } = toEntry(loc.path, opened.stat, null);
-    return opened.data ? { stat, data: opened.data } : { stat, send: opened.send };
+    return asNamedBy(actor, async () => {
+      const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
+      const opened = await this.core.backend.openWhole(loc.key, inlineUpTo);
+      const { ownerId: _unused, ...stat } = toEntry(loc.path, opened.stat, null);
+      return opened.data ? { stat, data: opened.data } : { stat, send: opened.send };
+    });
   }
 
   async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
-    const loc = await locate(this.core, actor, path);
-    return writeFile(this.core, actor, requireArea(loc, 'written'), source, options);
+    return asNamedBy(actor, async () => {
+      const loc = await locate(this.core, actor, path);
+      return writeFile(this.core, actor, requireArea(loc, 'written'), source, options);
+    });
   }
 
   async mkdir(actor: Actor, path: string): Promise<EntryStat> {
-    const loc = requireInside(await locate(this.core, actor, path), 'created');
-    await requireParentDir(this.core, loc);
-    if (await this.core.backend.tryStat(loc.key)) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
-    assertCanCreate(loc);
-    const ownerId = defaultOwner(loc, actor.principal);
-    return this.core.knex.transaction(async (trx) => {
-      const raw = await this.core.backend.mkdir(loc.key);
-      await this.core.owners.upsert(trx, { key: loc.key, ownerId, isDir: true, size: 0, sha256: null });
-      await auditFile(this.core, actor, 'file.mkdir', loc.path, { key: loc.key }, trx);
-      return toEntry(loc.path, raw, ownerId);
+    return asNamedBy(actor, async () => {
+      const loc = requireInside(await locate(this.core, actor, path), 'created');
+      await requireParentDir(this.core, loc);
+      if (await this.core.backend.tryStat(loc.key)) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
+      assertCanCreate(loc);
+      const ownerId = defaultOwner(loc, actor.principal);
+      return this.core.knex.transaction(async (trx) => {
+        const raw = await this.core.backend.mkdir(loc.key);
+        await this.core.owners.upsert(trx, { key: loc.key, ownerId, isDir: true, size: 0, sha256: null });
+        await auditFile(this.core, actor, 'file.mkdir', loc.path, { key: loc.key }, trx);
+        return toEntry(loc.path, raw, ownerId);
+      });
     });
   }
 
   async remove(actor: Actor, path: string): Promise<void> {
-    const loc = requireArea(await locate(this.core, actor, path), 'deleted');
-    await removeEntry(this.core, actor, loc);
+    return asNamedBy(actor, async () => {
+      const loc = requireArea(await locate(this.core, actor, path), 'deleted');
+      await removeEntry(this.core, actor, loc);
+    });
   }
 
   async move(actor: Actor, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }> {
-    const [src, dst] = await this.twoAreas(actor, from, to, 'moved');
-    return moveEntry(this.core, actor, src, dst, options.overwrite);
+    return asNamedBy(actor, async () => {
+      const [src, dst] = await this.twoAreas(actor, from, to, 'moved');
+      return moveEntry(this.core, actor, src, dst, options.overwrite);
+    });
   }
 
   async copy(actor: Actor, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }> {
-    const [src, dst] = await this.twoAreas(actor, from, to, 'copied');
-    return copyEntry(this.core, actor, src, dst, options);
+    return asNamedBy(actor, async () => {
+      const [src, dst] = await this.twoAreas(actor, from, to, 'copied');
+      return copyEntry(this.core, actor, src, dst, options);
+    });
   }
 
   private async twoAreas(actor: Actor, from: string, to: string, what: string): Promise<[AreaLocation, AreaLocation]> {
@@ -224,10 +248,12 @@ export class VfsService implements Vfs {
   }
 
   async setMtime(actor: Actor, path: string, mtimeMs: number): Promise<void> {
-    const loc = requireInside(await locate(this.core, actor, path), 'changed');
-    if (!Number.isFinite(mtimeMs) || mtimeMs < 0) throw new VfsError('VALIDATION', 'invalid modification time');
-    await this.assertModifiable(actor, loc);
-    await this.core.backend.setMtime(loc.key, mtimeMs);
+    return asNamedBy(actor, async () => {
+      const loc = requireInside(await locate(this.core, actor, path), 'changed');
+      if (!Number.isFinite(mtimeMs) || mtimeMs < 0) throw new VfsError('VALIDATION', 'invalid modification time');
+      await this.assertModifiable(actor, loc);
+      await this.core.backend.setMtime(loc.key, mtimeMs);
+    });
   }
 
   private async assertModifiable(actor: Actor, loc: AreaLocation): Promise<void> {
@@ -237,9 +263,11 @@ export class VfsService implements Vfs {
   }
 
   async assertWritable(actor: Actor, path: string): Promise<void> {
-    const loc = requireArea(await locate(this.core, actor, path), 'changed');
-    if (loc.isAreaRoot || !(await this.core.backend.tryStat(loc.key))) assertCanCreate(loc);
-    else await this.assertModifiable(actor, loc);
+    return asNamedBy(actor, async () => {
+      const loc = requireArea(await locate(this.core, actor, path), 'changed');
+      if (loc.isAreaRoot || !(await this.core.backend.tryStat(loc.key))) assertCanCreate(loc);
+      else await this.assertModifiable(actor, loc);
+    });
   }
 
   async quota(actor: Actor, path: string): Promise<QuotaInfo> {
@@ -256,23 +284,39 @@ export class VfsService implements Vfs {
   }
 
   async getProperties(actor: Actor, path: string): Promise<DeadProperty[]> {
-    const loc = await locate(this.core, actor, path);
-    if (loc.kind === 'virtual') return [];
-    await this.core.backend.stat(loc.key);
-    return this.core.props.get(loc.key);
+    return asNamedBy(actor, async () => {
+      const loc = await locate(this.core, actor, path);
+      if (loc.kind === 'virtual') return [];
+      await this.core.backend.stat(loc.key);
+      return this.core.props.get(loc.key);
+    });
   }
 
   async listChildProperties(actor: Actor, path: string): Promise<Map<string, DeadProperty[]>> {
-    const loc = await locate(this.core, actor, path);
-    if (loc.kind === 'virtual') return new Map();
-    return this.core.props.children(loc.key);
+    return asNamedBy(actor, async () => {
+      const loc = await locate(this.core, actor, path);
+      if (loc.kind === 'virtual') return new Map();
+      return this.core.props.children(loc.key);
+    });
   }
 
   async patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void> {
-    const loc = requireArea(await locate(this.core, actor, path), 'changed');
-    if (loc.isAreaRoot) assertCanCreate(loc);
-    else await this.assertModifiable(actor, loc);
-    await this.core.props.patch(loc.key, patch);
+    return asNamedBy(actor, async () => {
+      const loc = requireArea(await locate(this.core, actor, path), 'changed');
+      if (loc.isAreaRoot) assertCanCreate(loc);
+      else await this.assertModifiable(actor, loc);
+      await this.core.knex.transaction(async (trx) => {
+        // Property bytes are the resource owner's, like its content: locked, checked and counted as a write would be.
+        const ownerId = loc.isAreaRoot ? fallbackOwner(loc) : ((await this.core.owners.get(loc.key, trx))?.ownerId ?? fallbackOwner(loc));
+        const subject = subjectOf(loc, ownerId);
+        await this.core.ledger.lockSubject(trx, subject);
+        const growth = await this.core.props.patch(trx, loc.key, patch);
+        await this.core.ledger.assertGrowthFits(trx, subject, growth);
+        const deltas: UsageDelta[] = [{ scope: 'user', subjectId: ownerId, bytes: growth, files: 0 }];
+        if (loc.share) deltas.push({ scope: 'share', subjectId: loc.share.id, bytes: growth, files: 0 });
+        await this.core.ledger.applyUsage(trx, deltas);
+      });
+    });
   }
 
   /** Recomputes ownership and usage from disk (scheduled job); returns the drift it fixed. */

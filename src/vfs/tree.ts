@@ -1,13 +1,12 @@
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
 import { auditFile, requireInside, requireParentDir, subjectOf, type VfsCore } from './core.js';
-import { assertCanCreate, assertCanModify, defaultOwner, type AreaLocation } from './namespace.js';
+import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
 import { isSameOrBelow } from './path.js';
 import type { UsageDelta } from './quota.js';
 import type { Actor } from './types.js';
 
-/** Usage deltas that take `recs` away from their owners (and from the share of `loc`). */
 /** What deleting a subtree gives back: each owner's bytes and files, and the share's total. */
 function removalDeltas(loc: AreaLocation, usage: Array<{ ownerId: number; bytes: number; files: number }>): UsageDelta[] {
   const deltas: UsageDelta[] = usage.map((u) => ({ scope: 'user', subjectId: u.ownerId, bytes: -u.bytes, files: -u.files }));
@@ -31,6 +30,7 @@ async function assertMayModifyTree(core: VfsCore, actor: Actor, loc: AreaLocatio
 async function removeInside(core: VfsCore, trx: Knex.Transaction, loc: AreaLocation): Promise<number> {
   // Summed per owner in the database: a folder of 10,000 files is a few rows, not 10,000 records and updates.
   const usage = await core.owners.subtreeUsage(loc.key, trx);
+  for (const p of await core.props.subtreeBytesByOwner(trx, loc.key)) usage.push({ ownerId: p.ownerId ?? fallbackOwner(loc), bytes: p.bytes, files: 0 });
   await core.backend.remove(loc.key);
   await core.owners.deleteSubtree(trx, loc.key);
   await core.props.deleteSubtree(trx, loc.key);
@@ -38,7 +38,7 @@ async function removeInside(core: VfsCore, trx: Knex.Transaction, loc: AreaLocat
   return usage.reduce((n, u) => n + u.bytes, 0);
 }
 
-/** Deletes a file or a whole tree (owners, usage and dead properties go with it). */
+/** Deletes a file or a whole tree (owners, usage and dead properties, with the bytes they were charged, go with it). */
 export async function removeEntry(core: VfsCore, actor: Actor, loc0: AreaLocation): Promise<void> {
   const loc = requireInside(loc0, 'deleted');
   await core.backend.stat(loc.key);
@@ -79,7 +79,9 @@ export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation
   const recs = await core.owners.subtree(from.key);
   const crossArea = from.areaKey !== to.areaKey;
   const ownerOf = (r: OwnerRecord) => (crossArea && to.homeUserId !== null ? to.homeUserId : r.ownerId);
-  const bytes = recs.reduce((n, r) => n + (r.isDir ? 0 : r.size), 0);
+  const fileBytes = recs.reduce((n, r) => n + (r.isDir ? 0 : r.size), 0);
+  const propBytes = await core.props.subtreeBytes(core.knex, from.key);
+  const bytes = fileBytes + [...propBytes.values()].reduce((a, b) => a + b, 0);
   let reservationId: string | undefined;
   if (crossArea && bytes > 0) {
     const ownerChanges = to.homeUserId !== null && recs.some((r) => r.ownerId !== to.homeUserId);
@@ -97,6 +99,14 @@ export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation
         if (r.isDir || ownerOf(r) === r.ownerId) continue;
         deltas.push({ scope: 'user', subjectId: r.ownerId, bytes: -r.size, files: -1 }, { scope: 'user', subjectId: ownerOf(r), bytes: r.size, files: 1 });
       }
+      // Properties stay their resource's owner's; one without an owner record was the area's fallback owner's.
+      const recByKey = new Map(recs.map((r) => [r.key, r]));
+      for (const [key, propSize] of propBytes) {
+        const rec = recByKey.get(key);
+        const before = rec?.ownerId ?? fallbackOwner(from);
+        const after = rec ? ownerOf(rec) : fallbackOwner(to);
+        if (before !== after) deltas.push({ scope: 'user', subjectId: before, bytes: -propSize, files: 0 }, { scope: 'user', subjectId: after, bytes: propSize, files: 0 });
+      }
       if (crossArea) {
         const files = recs.filter((r) => !r.isDir).length;
         if (from.share) deltas.push({ scope: 'share', subjectId: from.share.id, bytes: -bytes, files: -files });
@@ -113,7 +123,21 @@ export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation
   return { created: plan.created };
 }
 
-/** Copies a file or tree; the copy belongs to its creator (in a home: the home's user) and is charged to them. */
+/** Bytes a copy of `from` will write: the file, or every file of the tree (none for a folder at depth 0). */
+async function bytesToCopy(core: VfsCore, from: AreaLocation, srcType: 'file' | 'directory', depth: 0 | 'infinity'): Promise<number> {
+  if (srcType === 'file') return (await core.backend.stat(from.key)).size;
+  if (depth === 0) return 0;
+  let bytes = 0;
+  for await (const e of core.backend.walk(from.key)) if (e.stat.type === 'file') bytes += e.stat.size;
+  return bytes;
+}
+
+/**
+ * Copies a file or tree; the copy belongs to its creator (in a home: the home's user) and is
+ * charged to them. The destination's bytes are reserved BEFORE any byte is copied, so a copy
+ * that cannot fit is refused (QUOTA_EXCEEDED) without touching the disk; a source that grew
+ * meanwhile must still fit when the copy is done.
+ */
 export async function copyEntry(
   core: VfsCore,
   actor: Actor,
@@ -125,34 +149,41 @@ export async function copyEntry(
   const to = requireInside(to0, 'replaced');
   const plan = await planTransfer(core, actor, from, to, options.overwrite);
   const ownerId = defaultOwner(to, actor.principal);
-  const copied =
-    plan.srcType === 'file'
-      ? { ...(await core.backend.copyToTemp(from.key)), entries: [] as Array<{ rel: string; stat: { type: string; size: number } }> }
-      : { ...(await core.backend.copyTreeToTemp(from.key, options.depth)), size: 0 };
-  const files = plan.srcType === 'file' ? [{ rel: '', size: copied.size }] : copied.entries.filter((e) => e.stat.type === 'file').map((e) => ({ rel: e.rel, size: e.stat.size }));
-  const bytes = files.reduce((n, f) => n + f.size, 0);
-  let reservationId: string | undefined;
+  const subject = subjectOf(to, ownerId);
+  const depth0 = plan.srcType === 'directory' && options.depth === 0;
+  const propBytes = [...(await core.props.subtreeBytes(core.knex, from.key, depth0)).values()].reduce((a, b) => a + b, 0);
+  const expected = (await bytesToCopy(core, from, plan.srcType, options.depth)) + propBytes;
+  const reservationId = await core.ledger.reserve(subject, expected, { kind: 'write', targetKey: to.key });
+  let tempPath: string | undefined;
   try {
-    reservationId = await core.ledger.reserve(subjectOf(to, ownerId), bytes, { kind: 'write' });
+    const copied =
+      plan.srcType === 'file'
+        ? { ...(await core.backend.copyToTemp(from.key)), entries: [] as Array<{ rel: string; stat: { type: string; size: number } }> }
+        : { ...(await core.backend.copyTreeToTemp(from.key, options.depth)), size: 0 };
+    tempPath = copied.tempPath;
+    const files = plan.srcType === 'file' ? [{ rel: '', size: copied.size }] : copied.entries.filter((e) => e.stat.type === 'file').map((e) => ({ rel: e.rel, size: e.stat.size }));
+    const fileBytes = files.reduce((n, f) => n + f.size, 0);
+    const bytes = fileBytes + propBytes;
+    if (bytes > expected) await core.ledger.grow(reservationId, bytes);
     const srcRecs = new Map((await core.owners.subtree(from.key)).map((r) => [r.key.slice(from.key.length), r]));
     await core.knex.transaction(async (trx) => {
       if (!plan.created) await removeInside(core, trx, to);
       await core.backend.commitTemp(copied.tempPath, to.key);
-      const recs: OwnerRecord[] = [{ key: to.key, ownerId, isDir: plan.srcType === 'directory', size: plan.srcType === 'file' ? bytes : 0, sha256: srcRecs.get('')?.sha256 ?? null }];
+      const recs: OwnerRecord[] = [{ key: to.key, ownerId, isDir: plan.srcType === 'directory', size: plan.srcType === 'file' ? fileBytes : 0, sha256: srcRecs.get('')?.sha256 ?? null }];
       for (const e of copied.entries) {
         recs.push({ key: to.key + e.rel, ownerId, isDir: e.stat.type === 'directory', size: e.stat.type === 'file' ? e.stat.size : 0, sha256: srcRecs.get(e.rel)?.sha256 ?? null });
       }
       await core.owners.insertMany(trx, recs);
-      await core.props.transferSubtree(trx, from.key, to.key, 'copy', plan.srcType === 'directory' && options.depth === 0);
+      await core.props.transferSubtree(trx, from.key, to.key, 'copy', depth0);
       const deltas: UsageDelta[] = [{ scope: 'user', subjectId: ownerId, bytes, files: files.length }];
       if (to.share) deltas.push({ scope: 'share', subjectId: to.share.id, bytes, files: files.length });
       await core.ledger.applyUsage(trx, deltas);
-      await core.ledger.release(reservationId as string, trx);
+      await core.ledger.release(reservationId, trx);
       await auditFile(core, actor, 'file.copy', from.path, { to: to.path, fromKey: from.key, toKey: to.key, bytes }, trx);
     });
   } catch (err) {
-    await core.backend.discardTemp(copied.tempPath);
-    if (reservationId) await core.ledger.release(reservationId);
+    if (tempPath) await core.backend.discardTemp(tempPath);
+    await core.ledger.release(reservationId);
     throw err;
   }
   return { created: plan.created };

@@ -147,6 +147,10 @@ export interface Vfs {
    * properties may be absent from the map.
    */
   listChildProperties(actor: Actor, path: string): Promise<Map<string, DeadProperty[]>>;
-  /** Applies all of a patch or none of it. */
+  /**
+   * Applies all of a patch or none of it. Property bytes count in the resource owner's usage;
+   * QUOTA_EXCEEDED when they do not fit the quota or a property/resource size cap
+   * (`details.properties` names the properties at fault when it is a cap).
+   */
   patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void>;
 }

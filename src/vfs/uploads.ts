@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
 import { UploadParts } from './backends/upload-parts.js';
-import { locate, requireInside, subjectOf, type VfsCore } from './core.js';
+import { asNamedBy, locate, requireInside, subjectOf, type VfsCore } from './core.js';
 import { normalizePath, joinPath, validateName } from './path.js';
 import type { Actor, WriteResult } from './types.js';
 import { assertMayWriteFile, commitTemp } from './write.js';
@@ -87,65 +87,69 @@ export class UploadSessions {
 
   /** Checks permission, reserves quota for the announced size (deferred: 0 for now), stages an empty part. */
   async create(actor: Actor, id: string, input: { targetPath: string; size: number | null; metadata: Record<string, string | null> }): Promise<UploadSession> {
-    const loc = requireInside(await locate(this.core, actor, input.targetPath), 'written');
-    const plan = await assertMayWriteFile(this.core, actor, loc, true);
-    const createdAt = this.now();
-    const expiresAt = createdAt + this.expiryMs;
-    const reservationId = await this.core.ledger.reserve(subjectOf(loc, plan.ownerId), Math.max(0, (input.size ?? 0) - plan.credit), {
-      kind: 'tus',
-      uploadId: id,
-      expiresAt,
-    });
-    try {
-      await this.parts.create(id);
-      await this.core.knex('tus_uploads').insert({
-        id,
-        user_id: actor.principal.userId,
-        target_path: loc.path,
-        size: input.size,
-        metadata: JSON.stringify(input.metadata),
-        reservation_id: reservationId,
-        state: 'open',
-        sha256: null,
-        created_at: createdAt,
-        expires_at: expiresAt,
+    return asNamedBy(actor, async () => {
+      const loc = requireInside(await locate(this.core, actor, input.targetPath), 'written');
+      const plan = await assertMayWriteFile(this.core, actor, loc, true);
+      const createdAt = this.now();
+      const expiresAt = createdAt + this.expiryMs;
+      const reservationId = await this.core.ledger.reserve(subjectOf(loc, plan.ownerId), Math.max(0, (input.size ?? 0) - plan.credit), {
+        kind: 'tus',
+        uploadId: id,
+        expiresAt,
+        targetKey: loc.key,
       });
-    } catch (err) {
-      await this.parts.remove(id);
-      await this.core.ledger.release(reservationId);
-      throw err;
-    }
-    return this.get(actor, id);
+      try {
+        await this.parts.create(id);
+        await this.core.knex('tus_uploads').insert({
+          id,
+          user_id: actor.principal.userId,
+          target_path: loc.path,
+          size: input.size,
+          metadata: JSON.stringify(input.metadata),
+          reservation_id: reservationId,
+          state: 'open',
+          sha256: null,
+          created_at: createdAt,
+          expires_at: expiresAt,
+        });
+      } catch (err) {
+        await this.parts.remove(id);
+        await this.core.ledger.release(reservationId);
+        throw err;
+      }
+      return this.get(actor, id);
+    });
   }
 
   async get(actor: Actor, id: string): Promise<UploadSession> {
     return this.toSession(await this.row(actor, id));
   }
 
-  private async grow(row: UploadRow, total: number): Promise<void> {
+  /**
+   * Makes the upload's reservation cover `total` bytes; returns how many it covers now. With the
+   * length deferred it asks for a step ahead, as much of it as is available: the caller may
+   * write up to what this returns, and must ask again beyond it.
+   */
+  private async grow(row: UploadRow, total: number): Promise<number> {
     if (!row.reservation_id) throw new VfsError('CONFLICT', 'the upload has no quota reservation');
-    const current = Number((await this.core.knex('quota_reservations').select('bytes').where('id', row.reservation_id).first())?.bytes ?? 0);
-    if (total <= current) return;
-    const id = row.reservation_id;
-    await this.core.ledger.grow(id, row.size === null ? total + GROW_STEP : total).catch(async (err: unknown) => {
-      if (row.size !== null || !(err instanceof VfsError && err.code === 'QUOTA_EXCEEDED')) throw err;
-      await this.core.ledger.grow(id, total);
-    });
+    return this.core.ledger.growUpTo(row.reservation_id, total, row.size === null ? total + GROW_STEP : total);
   }
 
-  /** Appends a chunk at `offset`; returns the new offset. See UploadParts.append for checksum and failure rules. */
+  /**
+   * Appends a chunk at `offset`; returns the new offset. Every byte is covered by the upload's
+   * reservation before it is written (a deferred length grows it as the bytes come), so staged
+   * parts count against the quota until they are committed or expire. See UploadParts.append
+   * for checksum and failure rules.
+   */
   async append(actor: Actor, id: string, offset: number, source: Readable, checksum?: { algorithm: 'sha1' | 'sha256'; digest: Buffer }): Promise<number> {
     const row = await this.row(actor, id);
     if (row.state !== 'open') throw new VfsError('CONFLICT', 'the upload is already complete');
     if (Number(row.expires_at) <= this.now()) throw new VfsError('NOT_FOUND', 'the upload has expired');
     const size = row.size === null ? null : Number(row.size);
-    let allowed = 0;
+    let covered = 0;
     const guard = async (total: number) => {
       if (size !== null && total > size) throw new VfsError('PAYLOAD_TOO_LARGE', `the upload is ${size} bytes long`);
-      if (size === null && total > allowed) {
-        await this.grow(row, total);
-        allowed = total + GROW_STEP;
-      }
+      if (size === null && total > covered) covered = await this.grow(row, total);
     };
     return this.parts.append(id, offset, source, guard, checksum);
   }
@@ -160,19 +164,21 @@ export class UploadSessions {
 
   /** Commits a complete upload into the VFS (permission re-checked, uploader owns it, sha256 recorded). */
   async finish(actor: Actor, id: string): Promise<WriteResult> {
-    const row = await this.row(actor, id);
-    const session = await this.toSession(row);
-    if (row.state === 'finished') throw new VfsError('CONFLICT', 'the upload is already complete');
-    if (session.size === null || session.offset !== session.size) throw new VfsError('CONFLICT', 'the upload is not complete yet');
-    const loc = requireInside(await locate(this.core, actor, row.target_path), 'written');
-    await assertMayWriteFile(this.core, actor, loc, true);
-    const sha256 = await this.parts.finalize(id);
-    const result = await commitTemp(this.core, actor, loc, { tempPath: this.parts.pathOf(id), size: session.size, sha256 }, {
-      reservationId: row.reservation_id ?? undefined,
-      overwrite: true,
+    return asNamedBy(actor, async () => {
+      const row = await this.row(actor, id);
+      const session = await this.toSession(row);
+      if (row.state === 'finished') throw new VfsError('CONFLICT', 'the upload is already complete');
+      if (session.size === null || session.offset !== session.size) throw new VfsError('CONFLICT', 'the upload is not complete yet');
+      const loc = requireInside(await locate(this.core, actor, row.target_path), 'written');
+      await assertMayWriteFile(this.core, actor, loc, true);
+      const sha256 = await this.parts.finalize(id);
+      const result = await commitTemp(this.core, actor, loc, { tempPath: this.parts.pathOf(id), size: session.size, sha256 }, {
+        reservationId: row.reservation_id ?? undefined,
+        overwrite: true,
+      });
+      await this.core.knex('tus_uploads').where({ id }).update({ state: 'finished', sha256, reservation_id: null });
+      return result;
     });
-    await this.core.knex('tus_uploads').where({ id }).update({ state: 'finished', sha256, reservation_id: null });
-    return result;
   }
 
   /** Termination: the part, the reservation and the session go. */

@@ -100,7 +100,7 @@ export async function commitTemp(
           old = before ? await core.owners.get(loc.key, trx) : undefined;
           ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
           const replaced = old && !old.isDir ? old.size : 0;
-          await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId);
+          await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId, loc.key);
         },
       });
       await core.owners.upsert(trx, { key: loc.key, ownerId, isDir: false, size: temp.size, sha256: temp.sha256 });
@@ -138,12 +138,12 @@ export async function writeFile(core: VfsCore, actor: Actor, loc0: AreaLocation,
   let reservationId: string | undefined;
   let reserved = 0;
   if (!unreserved) {
-    reservationId = await core.ledger.reserve(subject, upfront, { kind: 'write' });
+    reservationId = await core.ledger.reserve(subject, upfront, { kind: 'write', targetKey: loc.key });
     reserved = upfront;
   }
   const reserveUpTo = async (bytes: number) => {
     if (reservationId) await core.ledger.grow(reservationId, bytes);
-    else reservationId = await core.ledger.reserve(subject, bytes, { kind: 'write' });
+    else reservationId = await core.ledger.reserve(subject, bytes, { kind: 'write', targetKey: loc.key });
     reserved = bytes;
   };
   const guard = async (total: number) => {

@@ -1,3 +1,4 @@
+import { isAppError, type AppError } from '../../../src/lib/errors.js';
 import type { DeadProperty, PropertyPatch } from '../../../src/vfs/index.js';
 import { checkWrite } from '../conditions.js';
 import type { DavContext } from '../context.js';
@@ -38,9 +39,22 @@ function parseWin32Time(el: XmlElement): number {
 }
 
 /**
+ * The set instructions a QUOTA_EXCEEDED from the VFS is about: the properties it names (a size
+ * cap), else every property being set (the owner's quota).
+ */
+function storageFailures(instructions: Instruction[], err: AppError): Instruction[] {
+  const named = (err.details as { properties?: Array<{ ns: string; name: string }> } | undefined)?.properties;
+  const sets = instructions.filter((i) => i.op === 'set');
+  if (!named) return sets;
+  return sets.filter((i) => named.some((p) => p.ns === i.el.ns && p.name === i.el.local));
+}
+
+/**
  * PROPPATCH (RFC 4918 §9.2): instructions apply in document order, all or none. Protected live
  * properties fail with 403 and everything else then reports 424 Failed Dependency. Dead
- * properties keep their exact namespace and value XML.
+ * properties keep their exact namespace and value XML. A property too large to keep (a size
+ * cap, or its owner's quota) is 507 Insufficient Storage in its propstat, "the server did not
+ * have sufficient space to record the property" (RFC 4918 §9.2.1), the rest 424.
  */
 export async function proppatch(ctx: DavContext): Promise<void> {
   const instructions = parseInstructions(await ctx.xmlBody());
@@ -64,19 +78,25 @@ export async function proppatch(ctx: DavContext): Promise<void> {
     }
   }
 
+  const noRoom = new Set<Instruction>();
   if (failed.size === 0) {
     const patch: PropertyPatch = { set: [], remove: [] };
     for (const f of final.values()) {
       if (f.set) patch.set.push(f.set);
       else patch.remove.push({ ns: f.ns, name: f.name });
     }
-    if (patch.set.length > 0 || patch.remove.length > 0) await vfs.patchProperties(actor, path, patch);
-    if (mtimeMs !== undefined) await vfs.setMtime(actor, path, mtimeMs);
+    try {
+      if (patch.set.length > 0 || patch.remove.length > 0) await vfs.patchProperties(actor, path, patch);
+    } catch (err) {
+      if (!(isAppError(err) && err.code === 'QUOTA_EXCEEDED')) throw err;
+      for (const ins of storageFailures(instructions, err)) noRoom.add(ins);
+    }
+    if (mtimeMs !== undefined && noRoom.size === 0) await vfs.setMtime(actor, path, mtimeMs);
   }
 
   const groups = new Map<number, string>();
   for (const ins of instructions) {
-    const status = failed.size === 0 ? 200 : failed.has(ins) ? 403 : 424;
+    const status = failed.size === 0 && noRoom.size === 0 ? 200 : failed.has(ins) ? 403 : noRoom.has(ins) ? 507 : 424;
     groups.set(status, (groups.get(status) ?? '') + propertyXml(ins.el.ns, ins.el.local, ''));
   }
   const writer = new MultistatusWriter(ctx.res);

@@ -34,12 +34,21 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
 /**
  * The ONE place where raw filesystem errors become VfsErrors (conventions §2.3). Errors that are
  * already AppErrors pass through; unknown errnos become INTERNAL (their text is never shown).
- * `where` is the virtual path or storage key the client knows, never the absolute disk path.
+ * `where` is a storage key (recorded in `details.storageKey`) or a description such as
+ * 'temporary file', never the absolute disk path.
  */
 export function classifyFsError(err: unknown, where: string): AppError {
   if (err instanceof AppError) return err;
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
   const code = errno ? ERRNO_CODES[errno] : undefined;
   if (!code) return new VfsError('INTERNAL', 'storage error', { cause: err, expose: false });
-  return new VfsError(code, `${MESSAGES[code] ?? 'storage error'}: ${where}`, { cause: err });
+  return new VfsError(code, `${MESSAGES[code] ?? 'storage error'}: ${where}`, { cause: err, details: { storageKey: where } });
+}
+
+/**
+ * A VfsError about a storage key: the message names the key and `details.storageKey` says so,
+ * for the VFS to show the path as its client named it (see clientNamed in core.ts).
+ */
+export function keyError(code: ErrorCode, message: string, key: string): VfsError {
+  return new VfsError(code, `${message}: ${key}`, { details: { storageKey: key } });
 }

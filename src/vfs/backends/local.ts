@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { VfsError } from '../../lib/errors.js';
-import { classifyFsError } from './errors.js';
+import { classifyFsError, keyError } from './errors.js';
 import { FsWorkerPool } from './fs-pool.js';
 import { errnoError, isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
@@ -175,7 +175,7 @@ export class LocalBackend {
     const outcome = await this.workers.readSmall(path.join(this.root, key), inlineUpTo);
     if (isErrno(outcome)) throw classifyFsError(errnoError(outcome.errno), key);
     const { stat: found, data } = outcome;
-    if (!found || found.type !== 'file') throw new VfsError(found ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
+    if (!found || found.type !== 'file') throw keyError(found ? 'IS_A_DIRECTORY' : 'NOT_FOUND', 'not a file', key);
     if (data) return { stat: found, data: Buffer.from(data.buffer, data.byteOffset, data.length) };
     const { handle, stat } = await this.openFile(key);
     return { stat, send: (out) => sendFile(handle, stat.size, out) };
@@ -194,7 +194,7 @@ export class LocalBackend {
     const st = rawStatOf(await handle.stat());
     if (!st || st.type !== 'file') {
       await handle.close();
-      throw new VfsError(st ? 'IS_A_DIRECTORY' : 'NOT_FOUND', `not a file: ${key}`);
+      throw keyError(st ? 'IS_A_DIRECTORY' : 'NOT_FOUND', 'not a file', key);
     }
     return { handle, stat: st };
   }
@@ -211,7 +211,7 @@ export class LocalBackend {
   async copyToTemp(key: string): Promise<{ tempPath: string; size: number }> {
     const abs = await this.confined(key);
     const st = await this.stat(key);
-    if (st.type !== 'file') throw new VfsError('IS_A_DIRECTORY', `not a file: ${key}`);
+    if (st.type !== 'file') throw keyError('IS_A_DIRECTORY', 'not a file', key);
     const tempPath = this.newTempPath();
     try {
       await fsp.copyFile(abs, tempPath, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);

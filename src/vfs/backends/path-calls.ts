@@ -5,7 +5,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VfsError } from '../../lib/errors.js';
-import { classifyFsError } from './errors.js';
+import { classifyFsError, keyError } from './errors.js';
 import { rawStatOf, type RawStat } from './raw-stat.js';
 
 /** Unlinks at once within one folder (the parallelism that keeps a big delete fast). */
@@ -31,7 +31,7 @@ export async function removeTree(target: string): Promise<void> {
 /** lstat of a resolved path as a RawStat; NOT_FOUND when absent or neither file nor folder (symlinks, devices). */
 export async function lstatRaw(abs: string, key: string): Promise<RawStat> {
   const raw = await lstatIfAny(abs, key);
-  if (!raw) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+  if (!raw) throw keyError('NOT_FOUND', 'no such file or folder', key);
   return raw;
 }
 
@@ -56,7 +56,7 @@ export async function assertRealFolder(folder: string, key: string): Promise<voi
   } catch (err) {
     throw classifyFsError(err, key);
   }
-  if (real !== folder) throw new VfsError('NOT_FOUND', `no such file or folder: ${key}`);
+  if (real !== folder) throw keyError('NOT_FOUND', 'no such file or folder', key);
 }
 
 /** What is at a resolved path (undefined when nothing, or neither file nor folder). */

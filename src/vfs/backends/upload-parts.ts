@@ -48,8 +48,8 @@ export class UploadParts {
 
   /**
    * Appends a chunk at `offset` (which must be the current size). With `checksum` the chunk is
-   * hashed and, on mismatch, cut off again (CHECKSUM_MISMATCH). A guard failure (quota) also
-   * discards the chunk; a source that just ends early keeps what arrived.
+   * hashed and, on mismatch, cut off again (CHECKSUM_MISMATCH). A guard failure (quota) or a
+   * full disk also discards the chunk; a source that just ends early keeps what arrived.
    */
   async append(id: string, offset: number, source: Readable, guard: ByteGuard, checksum?: { algorithm: 'sha1' | 'sha256'; digest: Buffer }): Promise<number> {
     const file = this.pathOf(id);
@@ -76,8 +76,10 @@ export class UploadParts {
         throw new VfsError('CHECKSUM_MISMATCH', `the chunk does not match its ${checksum.algorithm} checksum and was discarded`);
       }
     } catch (err) {
-      if (checksum || err instanceof VfsError) await fsp.truncate(file, offset).catch(() => undefined);
-      throw classifyFsError(err, `upload ${id}`);
+      const failure = classifyFsError(err, 'the upload');
+      // A full disk (ENOSPC) is refused like the quota: the chunk goes, the upload stays at `offset`.
+      if (checksum || err instanceof VfsError || failure.code === 'QUOTA_EXCEEDED') await fsp.truncate(file, offset).catch(() => undefined);
+      throw failure;
     }
     return offset + written;
   }
