@@ -16,7 +16,9 @@ import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
 import { CorsPolicy } from './lib/cors-policy.js';
 import { createLogger, type Logger } from './lib/log.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerLimits } from './http/server.js';
+import { connectionCapWithin, openFilesLimit } from './lib/fd-limit.js';
+import { installFdExhaustionGuard } from './lib/resource-guard.js';
 import { projectRoot } from './lib/paths.js';
 import { adminUi } from './ui/serve.js';
 import path from 'node:path';
@@ -174,7 +176,10 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       { prefix: '/dav', handler: dav },
     ],
     app.callback(),
+    httpLimits(config, logger),
+    logger.child({ component: 'http' }),
   );
+  let removeGuard: (() => void) | undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -192,6 +197,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     server,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
+        removeGuard ??= installFdExhaustionGuard(logger);
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
@@ -208,6 +214,19 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
         await hw.stop();
         await vfs.close();
         await db.close();
+        removeGuard?.();
       })()),
+  };
+}
+
+/** The HTTP server's caps and timeouts from the config, the total cap fitted under the descriptor limit. */
+function httpLimits(config: Config, logger: Logger): HttpServerLimits {
+  const fdLimit = openFilesLimit();
+  const total = connectionCapWithin(config.http.maxConnections, fdLimit);
+  if (total !== config.http.maxConnections) logger.info({ configured: config.http.maxConnections, cap: total, fdLimit }, 'http: connection cap lowered to fit the open-files limit');
+  return {
+    connections: { total, perAddress: config.trustProxy ? 0 : config.http.maxConnectionsPerAddress },
+    headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,
+    idleTimeoutMs: config.http.idleTimeoutSeconds * 1000,
   };
 }

@@ -3,17 +3,29 @@
  * <dataDir> [databaseUrl] [--stdin-write <username> <path> <expectedSize>]`). It prints
  * `NASD_PORT <port>` once listening. With --stdin-write it also streams its stdin into the VFS
  * as that user: the same VfsService.write path a WebDAV PUT takes (temp file + write reservation).
+ * The environment variable NASD_CHILD_CONFIG may hold JSON settings merged over the test defaults.
  */
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig, type ConfigInput } from '../../src/config/index.js';
 import { createNasd } from '../../src/main.js';
 import { ADMIN_PASSWORD } from './server.js';
 
 const args = process.argv.slice(2);
 const writeAt = args.indexOf('--stdin-write');
 const [dataDir, databaseUrl] = writeAt === -1 ? args : args.slice(0, writeAt);
+const extra = JSON.parse(process.env.NASD_CHILD_CONFIG ?? '{}') as ConfigInput;
 const config = loadConfig(
   {},
-  { host: '127.0.0.1', port: 0, dataDir, databaseUrl: databaseUrl || undefined, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' } },
+  {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    databaseUrl: databaseUrl || undefined,
+    logLevel: 'silent',
+    adminPassword: ADMIN_PASSWORD,
+    ...extra,
+    auth: { bcryptCost: 4, ...extra.auth },
+    hardware: { mode: 'simulated', ...extra.hardware },
+  },
 );
 const nasd = await createNasd(config);
 const address = await nasd.listen();

@@ -1,4 +1,5 @@
 import { PeriodicTask } from '../../lib/periodic.js';
+import { withTimeout } from '../../lib/timeout.js';
 import type { AuditLog } from '../../audit/index.js';
 import { HardwareError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
@@ -24,15 +25,6 @@ const FULL = 255;
 /** hwmon pwmN_enable: 1 = manual, 2 = the chip's own automatic control. */
 const MANUAL = 1;
 const AUTOMATIC = 2;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HardwareError('HW_UNAVAILABLE', `${what} timed out after ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Fan curves and the control loop. Each tick reads every curve's sensor and sets its fan's duty;
@@ -124,7 +116,8 @@ export class FanService {
     if (!this.originalMode.has(curve.fanId)) this.originalMode.set(curve.fanId, fan.mode);
     let reading: TempSensor;
     try {
-      reading = await withTimeout(this.backend.readSensor(curve.sensorId), this.options.readTimeoutMs, `reading ${curve.sensorId}`);
+      const ms = this.options.readTimeoutMs;
+      reading = await withTimeout(this.backend.readSensor(curve.sensorId), ms, () => new HardwareError('HW_UNAVAILABLE', `reading ${curve.sensorId} timed out after ${ms} ms`));
     } catch (err) {
       return this.goFull(curve.fanId, `sensor ${curve.sensorId} could not be read: ${(err as Error).message}`);
     }

@@ -1,5 +1,8 @@
 import type { FilesystemUsage, SystemBackend, SystemSample } from '../../../hardware/index.js';
 
+/** The parts of `systeminformation` the sampler calls. */
+export type SystemInformationModule = Pick<typeof import('systeminformation'), 'currentLoad' | 'mem' | 'fsStats' | 'networkStats' | 'fsSize'>;
+
 /** Filesystem types that are not storage (memory, overlays, images). */
 const VIRTUAL_FS = /^(tmpfs|devtmpfs|overlay|squashfs|ramfs|proc|sysfs|cgroup2?|efivarfs|autofs)$/;
 
@@ -11,13 +14,22 @@ const VIRTUAL_FS = /^(tmpfs|devtmpfs|overlay|squashfs|ramfs|proc|sysfs|cgroup2?|
 export class SystemInformationBackend implements SystemBackend {
   readonly kind = 'real' as const;
 
-  /** systeminformation is loaded on the first sample (about 3 MiB a process with simulated hardware never needs). */
-  private si: Promise<typeof import('systeminformation')> | undefined;
+  /**
+   * systeminformation is loaded on the first sample (about 3 MiB a process with simulated hardware
+   * never needs). A failed load (out of file descriptors, say) is forgotten, so the next sample retries it.
+   */
+  private si: Promise<SystemInformationModule> | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly load: () => Promise<SystemInformationModule> = () => import('systeminformation'),
+  ) {}
 
   async sample(): Promise<SystemSample> {
-    const si = await (this.si ??= import('systeminformation'));
+    const si = await (this.si ??= this.load().catch((err: unknown) => {
+      this.si = undefined;
+      throw err;
+    }));
     const [load, mem, fsStats, nets, fsList] = await Promise.all([si.currentLoad(), si.mem(), si.fsStats(), si.networkStats('*'), si.fsSize()]);
     const seen = new Set<string>();
     const filesystems: FilesystemUsage[] = [];

@@ -1,7 +1,12 @@
+import { HardwareError } from '../../lib/errors.js';
 import { PeriodicTask } from '../../lib/periodic.js';
+import { withTimeout } from '../../lib/timeout.js';
 import type { Logger } from '../../lib/log.js';
 import type { BackendKind, SystemBackend, SystemSample } from '../../../hardware/index.js';
 import { pointOf, RETENTION_MS, TelemetryStore, type Resolution, type TelemetryPoint } from './telemetry-store.js';
+
+/** How long one system sample may take (systeminformation's first CPU load call takes about 0.6 s). */
+const SAMPLE_TIMEOUT_MS = 10_000;
 
 /**
  * Samples the system on an interval into the database (raw, then rolled up to minute and hour
@@ -24,9 +29,13 @@ export class TelemetryService {
     return this.backend.kind;
   }
 
-  /** Takes one sample, stores it, rolls finished buckets up and prunes old rows. */
+  /**
+   * Takes one sample, stores it, rolls finished buckets up and prunes old rows. A sample that
+   * does not settle within SAMPLE_TIMEOUT_MS fails (a library call can lose its callback when
+   * the process runs out of file descriptors), so neither the loop nor a live request waits for good.
+   */
   async sampleNow(): Promise<SystemSample> {
-    const sample = await this.backend.sample();
+    const sample = await withTimeout(this.backend.sample(), SAMPLE_TIMEOUT_MS, () => new HardwareError('HW_UNAVAILABLE', `system sample timed out after ${SAMPLE_TIMEOUT_MS} ms`));
     this.latest = sample;
     await this.store.insertRaw(pointOf(sample));
     await this.store.rollUp(sample.at);
