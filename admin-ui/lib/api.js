@@ -16,6 +16,9 @@ export class ApiError extends Error {
 // JSON answer), so no page script, not even an injected one, can read it. The custom header also
 // forces a CORS preflight, which is what protects the cookie endpoints from cross-site requests.
 const SESSION_HEADER = { 'X-Nasd-Session': 'cookie' };
+// Not a credential: only remembers that a session cookie may exist, so a page load without one
+// does not start with a refresh that is bound to fail.
+const SIGNED_IN_HINT = 'nasd.signedIn';
 
 let accessToken = null;
 let refreshing = null;
@@ -29,6 +32,8 @@ export function onSessionChange(fn) {
 
 function setSession(tokens) {
   accessToken = tokens ? tokens.accessToken : null;
+  if (tokens) localStorage.setItem(SIGNED_IN_HINT, '1');
+  else localStorage.removeItem(SIGNED_IN_HINT);
   for (const fn of listeners) fn(tokens ? tokens.user : null);
 }
 
@@ -70,7 +75,10 @@ async function refreshNow() {
  * parallel refresh would present the old value, look like token theft and end the session.
  */
 export function resumeSession() {
-  if (!refreshing) refreshing = refreshNow().finally(() => { refreshing = null; });
+  if (!localStorage.getItem(SIGNED_IN_HINT)) return Promise.resolve(false);
+  // Tabs share the cookie too: where the Web Locks API exists (secure contexts), one tab at a time.
+  const run = navigator.locks ? () => navigator.locks.request('nasd-refresh', refreshNow) : refreshNow;
+  if (!refreshing) refreshing = run().finally(() => { refreshing = null; });
   return refreshing;
 }
 

@@ -88,6 +88,8 @@ export function createTusHandler(options: TusMountOptions): { handle: (req: http
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     res.setHeader('Tus-Checksum-Algorithm', 'sha1,sha256');
+    // So that an allowed origin can also read nasd's own answers (401, 400) below.
+    for (const [name, value] of Object.entries(options.cors.responseHeaders(req.headers.origin))) res.setHeader(name, value);
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined && !options.cors.allows(req.headers.origin)) {
       // A preflight from an origin the policy does not name: no CORS headers, so the browser refuses.
       res.writeHead(204, { 'Tus-Resumable': '1.0.0', Vary: 'Origin', 'Content-Length': '0' });
