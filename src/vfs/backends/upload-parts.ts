@@ -70,8 +70,23 @@ export class UploadParts {
         );
       },
     });
+    // Piped rather than handed to pipeline(): a failure here (quota, full disk) must not destroy
+    // the request with the raw error, which the tus server would answer as a 500 before this
+    // method's classified error reaches it; the rest of the body is drained instead.
+    const done = pipeline(counter, fs.createWriteStream(file, { flags: 'r+', start: offset, flush: true }));
+    const onError = (err: Error) => counter.destroy(err);
+    const onClose = () => {
+      if (!source.readableEnded) counter.destroy(Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }));
+    };
+    source.on('error', onError);
+    source.on('close', onClose);
+    source.pipe(counter);
     try {
-      await pipeline(source, counter, fs.createWriteStream(file, { flags: 'r+', start: offset, flush: true }));
+      await done.catch((err: unknown) => {
+        source.unpipe(counter);
+        if (!source.destroyed) source.resume();
+        throw err;
+      });
       if (checksum && hash && !hash.digest().equals(checksum.digest)) {
         throw new VfsError('CHECKSUM_MISMATCH', `the chunk does not match its ${checksum.algorithm} checksum and was discarded`);
       }
@@ -80,6 +95,9 @@ export class UploadParts {
       // A full disk (ENOSPC) is refused like the quota: the chunk goes, the upload stays at `offset`.
       if (checksum || err instanceof VfsError || failure.code === 'QUOTA_EXCEEDED') await fsp.truncate(file, offset).catch(() => undefined);
       throw failure;
+    } finally {
+      source.off('error', onError);
+      source.off('close', onClose);
     }
     return offset + written;
   }
