@@ -1,5 +1,7 @@
+import crypto from 'node:crypto';
 import type { AuditLog } from '../../audit/index.js';
 import { RateLimitedError } from '../../lib/errors.js';
+import type { PasswordHasher } from './passwords.js';
 import type { AttemptKeys, LoginThrottle, Reservation } from './throttle.js';
 import type { AuditContext } from './types.js';
 import { auditBase } from './users.js';
@@ -16,6 +18,10 @@ export interface Attempt {
 function keysOf(attempt: Attempt): AttemptKeys {
   return { account: attempt.account, address: attempt.ctx.address };
 }
+
+const MAX_KNOWN_HINTS = 10_000;
+/** How long this process remembers a successful (account, address) as a priority hint. */
+const KNOWN_HINT_MS = 24 * 3600 * 1000;
 
 /** A counted credential check in progress; settle it exactly once. */
 export interface CheckTicket {
@@ -40,15 +46,37 @@ export class CredentialGuard {
    */
   localFailures = 0;
 
+  /**
+   * (account, address) pairs that logged in through this process recently, keyed by an HMAC: a
+   * hint that lets their checks into the priority lane before the database is asked (the
+   * throttle's `known` rows stay the authority).
+   */
+  private readonly knownHint = new Map<string, number>();
+  private readonly hintKey = crypto.randomBytes(32);
+
   constructor(
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditLog,
+    private readonly hasher: PasswordHasher,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts the attempt before its check; throws RateLimitedError (audited) when throttled. */
+  /**
+   * Admits the check (RateLimitedError at once when too many are in progress), then counts the
+   * attempt before its check; throws RateLimitedError (audited) when throttled.
+   */
   async begin(attempt: Attempt): Promise<CheckTicket> {
-    const reservation = await this.refusingAudited(attempt, () => this.throttle.reserve(keysOf(attempt)));
-    return this.ticket(attempt, reservation);
+    const hint = this.hintOf(attempt);
+    const hinted = (this.knownHint.get(hint) ?? 0) > this.now();
+    // Load shedding is not audited: a flood must not turn into as many database writes.
+    const leave = this.hasher.admit(hinted);
+    try {
+      const reservation = await this.refusingAudited(attempt, () => this.throttle.reserve(keysOf(attempt)));
+      return this.ticket(attempt, reservation, hinted, hint, leave);
+    } catch (err) {
+      leave();
+      throw err;
+    }
   }
 
   /** For a credential already known to be right (cache): refused while throttled, nothing counted. */
@@ -56,16 +84,17 @@ export class CredentialGuard {
     await this.refusingAudited(attempt, () => this.throttle.assertAllowed(keysOf(attempt)));
   }
 
-  private ticket(attempt: Attempt, reservation: Reservation): CheckTicket {
+  private ticket(attempt: Attempt, reservation: Reservation, hinted: boolean, hint: string, leave: () => void): CheckTicket {
     let settled = false;
     const settle = () => {
       if (settled) throw new Error('a credential check was settled twice');
       settled = true;
+      leave();
     };
     const record = (outcome: 'success' | 'failure', ctx: AuditContext, details?: Record<string, unknown>) =>
       this.audit.record({ ...auditBase(ctx), action: attempt.action, outcome, target: attempt.account, ...(details ? { details } : {}) });
     return {
-      known: reservation.known,
+      known: reservation.known || hinted,
       failed: async (reason, ctx = attempt.ctx) => {
         settle();
         this.localFailures++;
@@ -74,6 +103,7 @@ export class CredentialGuard {
       succeeded: async (details, ctx = attempt.ctx) => {
         settle();
         await this.throttle.forgive(reservation);
+        if (attempt.ctx.address) this.rememberKnown(hint);
         await record('success', ctx, details);
       },
       cancel: async () => {
@@ -81,6 +111,20 @@ export class CredentialGuard {
         await this.throttle.release(reservation);
       },
     };
+  }
+
+  private hintOf(attempt: Attempt): string {
+    return crypto.createHmac('sha256', this.hintKey).update(attempt.account.toLowerCase()).update('\0').update(attempt.ctx.address ?? '').digest('base64url');
+  }
+
+  private rememberKnown(hint: string): void {
+    if (this.knownHint.size >= MAX_KNOWN_HINTS) {
+      const now = this.now();
+      for (const [k, until] of this.knownHint) if (until <= now) this.knownHint.delete(k);
+      if (this.knownHint.size >= MAX_KNOWN_HINTS) this.knownHint.delete(this.knownHint.keys().next().value as string);
+    }
+    this.knownHint.delete(hint);
+    this.knownHint.set(hint, this.now() + KNOWN_HINT_MS);
   }
 
   private async refusingAudited<T>(attempt: Attempt, work: () => Promise<T>): Promise<T> {

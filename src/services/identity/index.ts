@@ -83,7 +83,7 @@ export function createIdentity(deps: IdentityDeps): Identity {
     },
     now,
   );
-  const guard = new CredentialGuard(throttle, audit);
+  const guard = new CredentialGuard(throttle, audit, hasher, now);
   const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
   const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
   const users = new UsersService(knex, audit, hasher, refreshTokens, now);

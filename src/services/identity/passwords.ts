@@ -53,6 +53,11 @@ export class PasswordHasher {
     this.gate = new HashGate(limits.concurrency, limits.queueLength);
   }
 
+  /** Admits one whole credential check (see HashGate.admit); RateLimitedError when its lane is full. */
+  admit(priority: boolean): () => void {
+    return this.gate.admit(priority);
+  }
+
   /** Hashes a new password (an authenticated change: priority lane). */
   hash(password: string): Promise<string> {
     return this.gate.run(() => bcrypt.hash(password, this.cost), true);
