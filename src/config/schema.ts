@@ -35,10 +35,20 @@ export const configSchema = z
           .string()
           .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)')
           .optional(),
-        /** Failed logins allowed per account and per address in `loginWindowSeconds`. */
-        maxFailuresPerAccount: z.number().int().min(1).default(5),
+        /**
+         * Failed credential checks allowed in `loginWindowSeconds`: per account from one address, per
+         * address over all accounts, and per account from everywhere. The last two do not apply from an
+         * address where the account logged in within `knownAddressDays` (its owner is not locked out).
+         */
+        maxFailuresPerAccountAddress: z.number().int().min(1).default(5),
         maxFailuresPerAddress: z.number().int().min(1).default(20),
+        maxFailuresPerAccount: z.number().int().min(1).default(100),
         loginWindowSeconds: z.number().int().min(1).default(900),
+        knownAddressDays: z.number().int().min(0).max(365).default(30),
+        /** bcrypt checks run at once (each holds a libuv pool thread, which file I/O shares). */
+        hashConcurrency: z.number().int().min(1).max(64).default(2),
+        /** Checks that may wait per lane (known addresses / others); beyond it they get 429 + Retry-After. */
+        hashQueueLength: z.number().int().min(0).max(10_000).default(64),
         /** How long a verified Basic-auth credential is remembered (keyed hash), seconds. */
         basicCacheSeconds: z.number().int().min(0).max(3600).default(60),
       })

@@ -29,14 +29,31 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
     identity.users.get(principal.userId),
   );
 
-  router.route({ method: 'patch', path: '/me', summary: 'Change own display name or email', auth: 'user', body: profileBody, response: userView }, (ctx, { body, principal }) =>
-    identity.users.updateProfile(principal.userId, body, auditContext(ctx, principal)),
+  router.route(
+    { method: 'patch', path: '/me', summary: 'Change own display name or email (a new email needs the password or a code)', auth: 'user', body: profileBody, response: userView },
+    (ctx, { body, principal }) => {
+      const { password, code, ...patch } = body;
+      return identity.account.updateProfile(principal.userId, patch, { password, code }, auditContext(ctx, principal));
+    },
   );
 
   router.route(
-    { method: 'post', path: '/me/password', summary: 'Change own password (other sessions end)', auth: 'user', body: changePasswordBody, status: 204 },
+    {
+      method: 'post',
+      path: '/me/password',
+      summary: 'Change own password; by default other sessions end and app passwords are revoked (revokeOtherSessions, revokeAppPasswords)',
+      auth: 'user',
+      body: changePasswordBody,
+      status: 204,
+    },
     async (ctx, { body, principal }) => {
-      await identity.account.changePassword(principal.userId, body.currentPassword, body.newPassword, { ...auditContext(ctx, principal), sessionId: principal.sessionId });
+      await identity.account.changePassword(
+        principal.userId,
+        body.currentPassword,
+        body.newPassword,
+        { ...auditContext(ctx, principal), sessionId: principal.sessionId },
+        { revokeOtherSessions: body.revokeOtherSessions, revokeAppPasswords: body.revokeAppPasswords },
+      );
     },
   );
 
@@ -46,8 +63,15 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
   );
 
   router.route(
-    { method: 'post', path: '/me/totp/confirm', summary: 'Turn 2FA on with a code from the app; returns 10 recovery codes (shown once)', auth: 'user', body: totpConfirmBody, response: recoveryCodes },
-    async (ctx, { body, principal }) => ({ recoveryCodes: await identity.twoFactor.confirm(principal.userId, body.code, auditContext(ctx, principal)) }),
+    {
+      method: 'post',
+      path: '/me/totp/confirm',
+      summary: 'Turn 2FA on with a code from the app and the current password; returns 10 recovery codes (shown once)',
+      auth: 'user',
+      body: totpConfirmBody,
+      response: recoveryCodes,
+    },
+    async (ctx, { body, principal }) => ({ recoveryCodes: await identity.account.confirmTotp(principal.userId, body.code, body.password, auditContext(ctx, principal)) }),
   );
 
   router.route(
@@ -73,8 +97,16 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
   );
 
   router.route(
-    { method: 'post', path: '/me/app-passwords', summary: 'Create an app password for WebDAV/SMB (shown once)', auth: 'user', body: appPasswordBody, response: appPasswordCreated, status: 201 },
-    (ctx, { body, principal }) => identity.appPasswords.create(principal.userId, body.name, auditContext(ctx, principal)),
+    {
+      method: 'post',
+      path: '/me/app-passwords',
+      summary: 'Create an app password for WebDAV/SMB (shown once; needs the current password or a code)',
+      auth: 'user',
+      body: appPasswordBody,
+      response: appPasswordCreated,
+      status: 201,
+    },
+    (ctx, { body, principal }) => identity.account.createAppPassword(principal.userId, body.name, { password: body.password, code: body.code }, auditContext(ctx, principal)),
   );
 
   router.route(

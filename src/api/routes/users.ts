@@ -45,7 +45,7 @@ export function usersRoutes(router: ApiRouter, identity: Identity, accounts: Acc
   );
 
   router.route(
-    { method: 'post', path: '/users/:id/password', summary: "Reset a user's password (ends all their sessions)", auth: 'admin', params: numericId, body: resetPasswordBody, status: 204 },
+    { method: 'post', path: '/users/:id/password', summary: "Reset a user's password (ends all their sessions and revokes their app passwords)", auth: 'admin', params: numericId, body: resetPasswordBody, status: 204 },
     async (ctx, { params, body, principal }) => {
       await identity.users.setPassword(params.id, body.password, { ...auditContext(ctx, principal), action: 'user.password.reset' });
     },

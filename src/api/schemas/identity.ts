@@ -43,14 +43,30 @@ export const tokenPair = z.object({
   user: userView,
 });
 
-export const profileBody = z.object({ displayName: displayName.optional(), email: email.optional() }).strict();
+/** Re-authentication fields for sensitive changes: the current password, or a two-factor code when 2FA is on. */
+const proofFields = {
+  password: password.optional().describe('the current account password'),
+  code: z.string().min(1).max(64).optional().describe('a current TOTP code or an unused recovery code (2FA on)'),
+};
 
-export const changePasswordBody = z.object({ currentPassword: password, newPassword: password }).strict();
+export const profileBody = z
+  .object({ displayName: displayName.optional(), email: email.optional(), ...proofFields })
+  .strict()
+  .describe('A new email needs `password` (or `code`); the display name does not.');
+
+export const changePasswordBody = z
+  .object({
+    currentPassword: password,
+    newPassword: password,
+    revokeOtherSessions: z.boolean().default(true).describe('end every other session of the account (default true)'),
+    revokeAppPasswords: z.boolean().default(true).describe('revoke every app password, so WebDAV/SMB devices need new ones (default true)'),
+  })
+  .strict();
 
 export const totpEnrolment = z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeDataUrl: z.string() });
-export const totpConfirmBody = z.object({ code: z.string().min(1).max(64) }).strict();
+export const totpConfirmBody = z.object({ code: z.string().min(1).max(64), password: password.describe('the current account password') }).strict();
 /** Re-authentication for sensitive changes: the current password or a two-factor code. */
-export const proofBody = z.object({ password: password.optional(), code: z.string().min(1).max(64).optional() }).strict();
+export const proofBody = z.object(proofFields).strict();
 export const recoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
 export const recoveryStatus = z.object({ totpEnabled: z.boolean(), remaining: z.number().int() });
 
@@ -62,7 +78,10 @@ export const appPasswordView = z.object({
   lastUsedAddress: z.string().nullable(),
 });
 export const appPasswordCreated = appPasswordView.extend({ password: z.string() });
-export const appPasswordBody = z.object({ name: z.string().trim().min(1).max(64) }).strict();
+export const appPasswordBody = z
+  .object({ name: z.string().trim().min(1).max(64), ...proofFields })
+  .strict()
+  .describe('Needs `password` (or `code` when 2FA is on): a session token alone cannot mint a lasting credential.');
 
 export const sessionView = z.object({
   id: z.string(),

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import { UserModel } from '../../db/models/index.js';
 import { AppError, AuthError, ValidationError } from '../../lib/errors.js';
-import type { CredentialGuard } from './guard.js';
+import type { AppPasswords, AppPasswordView } from './app-passwords.js';
+import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TwoFactor } from './two-factor.js';
-import type { AuditContext } from './types.js';
+import type { AuditContext, UpdateProfileInput, UserView } from './types.js';
 import type { UsersService } from './users.js';
 
 /** Proof of identity for a sensitive change: the account password or a current second factor. */
@@ -14,10 +15,20 @@ export interface Proof {
   code?: string;
 }
 
+/** What a user may choose when changing their own password (both default to true). */
+export interface PasswordChangeOptions {
+  /** End every other session (refresh-token family) of the user. */
+  revokeOtherSessions?: boolean;
+  /** Revoke every app password (WebDAV/SMB devices must get new ones). */
+  revokeAppPasswords?: boolean;
+}
+
 /**
  * Self-service changes that need the caller to prove again who they are (a stolen access token
- * alone must not be enough): password change, turning 2FA off, new recovery codes. Wrong proofs
- * count toward the account's failed-login throttle and are audited.
+ * alone must not be enough): password change, creating an app password, turning 2FA on or off,
+ * new recovery codes, changing the email address. Every such request carries the proof itself
+ * (there is no "recently logged in" grace). Proofs are counted by the failed-login throttle before
+ * they are checked, and audited.
  */
 export class Account {
   constructor(
@@ -26,12 +37,37 @@ export class Account {
     private readonly guard: CredentialGuard,
     private readonly twoFactor: TwoFactor,
     private readonly users: UsersService,
+    private readonly appPasswords: AppPasswords,
   ) {}
 
-  /** Changes the caller's password; their other sessions end, the current one stays. */
-  async changePassword(userId: number, currentPassword: string, newPassword: string, ctx: AuditContext & { sessionId?: string }): Promise<void> {
+  /** Changes the caller's password; by default their other sessions and their app passwords end. */
+  async changePassword(
+    userId: number,
+    currentPassword: string,
+    newPassword: string,
+    ctx: AuditContext & { sessionId?: string },
+    options: PasswordChangeOptions = {},
+  ): Promise<void> {
     await this.reauth(userId, { password: currentPassword }, ctx);
-    await this.users.setPassword(userId, newPassword, { ...ctx, action: 'auth.password.change', keepSessionId: ctx.sessionId });
+    await this.users.setPassword(userId, newPassword, {
+      ...ctx,
+      action: 'auth.password.change',
+      keepSessionId: ctx.sessionId,
+      revokeSessions: options.revokeOtherSessions ?? true,
+      revokeAppPasswords: options.revokeAppPasswords ?? true,
+    });
+  }
+
+  /** Creates an app password once the proof is checked (a token alone cannot mint a lasting credential). */
+  async createAppPassword(userId: number, name: string, proof: Proof, ctx: AuditContext): Promise<AppPasswordView & { password: string }> {
+    await this.reauth(userId, proof, ctx);
+    return this.appPasswords.create(userId, name, ctx);
+  }
+
+  /** Turns 2FA on: the current password and a code from the pending secret. */
+  async confirmTotp(userId: number, code: string, password: string, ctx: AuditContext): Promise<string[]> {
+    await this.reauth(userId, { password }, ctx);
+    return this.twoFactor.confirm(userId, code, ctx);
   }
 
   async disableTotp(userId: number, proof: Proof, ctx: AuditContext): Promise<void> {
@@ -45,6 +81,18 @@ export class Account {
     return this.twoFactor.regenerateRecoveryCodes(userId, ctx);
   }
 
+  /** Own display name and email; a new email needs the proof, the display name does not. */
+  async updateProfile(userId: number, patch: UpdateProfileInput, proof: Proof, ctx: AuditContext): Promise<UserView> {
+    const current = await this.users.get(userId);
+    if (patch.email !== undefined && patch.email !== current.email) {
+      if (proof.password === undefined && proof.code === undefined) {
+        throw new ValidationError('changing the email needs the current password (or a two-factor code)', { details: { fields: [{ field: 'password' }] } });
+      }
+      await this.reauth(userId, proof, ctx);
+    }
+    return this.users.updateProfile(userId, patch, ctx);
+  }
+
   /** Checks the proof (throttled and audited as `auth.reauth`); FORBIDDEN when it is wrong. */
   private async reauth(userId: number, proof: Proof, ctx: AuditContext): Promise<UserModel> {
     if (proof.password === undefined && proof.code === undefined) {
@@ -52,16 +100,17 @@ export class Account {
     }
     const user = await UserModel.query(this.knex).findById(userId);
     if (!user) throw new AuthError('UNAUTHENTICATED', 'the account no longer exists');
-    const attempt = { action: 'auth.reauth', account: user.username, ctx };
-    await this.guard.assertAllowed(attempt);
-    let ok = false;
-    if (proof.password !== undefined) ok = await this.hasher.verify(proof.password, user.passwordHash);
-    else if (proof.code !== undefined) ok = (await this.twoFactor.consume(user, proof.code)) !== null;
+    const ticket = await this.guard.begin({ action: 'auth.reauth', account: user.username, ctx });
+    const ok = await judged(ticket, async () => {
+      // The caller holds a valid token: their check goes in the priority lane.
+      if (proof.password !== undefined) return this.hasher.verify(proof.password, user.passwordHash, { priority: true });
+      return (await this.twoFactor.consume(user, proof.code!)) !== null;
+    });
     if (!ok) {
-      await this.guard.failed(attempt, proof.password !== undefined ? 'bad_password' : 'bad_second_factor');
+      await ticket.failed(proof.password !== undefined ? 'bad_password' : 'bad_second_factor');
       throw new AuthError('FORBIDDEN', proof.password !== undefined ? 'the current password is wrong' : 'the two-factor code is not valid');
     }
-    await this.guard.succeeded(attempt);
+    await ticket.succeeded();
     return user;
   }
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
 import { AppPasswordModel, UserModel } from '../../db/models/index.js';
 import { AppError, ValidationError } from '../../lib/errors.js';
-import type { PasswordHasher } from './passwords.js';
+import type { CheckOptions, PasswordHasher } from './passwords.js';
 import { randomSymbols } from './secrets.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
@@ -97,12 +97,12 @@ export class AppPasswords {
   }
 
   /** The active app password of `userId` that `value` is, with its last use recorded; else undefined. */
-  async match(userId: number, value: string, address: string | undefined): Promise<AppPasswordView | undefined> {
+  async match(userId: number, value: string, address: string | undefined, options: CheckOptions = {}): Promise<AppPasswordView | undefined> {
     const secret = normalizeAppPassword(value);
     if (!SHAPE.test(secret)) return undefined;
     const candidates = await AppPasswordModel.query(this.knex).where({ user_id: userId, lookup_prefix: secret.slice(0, PREFIX_LENGTH) }).whereNull('revoked_at');
     for (const row of candidates) {
-      if (await this.hasher.verify(secret, row.passwordHash)) {
+      if (await this.hasher.verify(secret, row.passwordHash, options)) {
         const lastUsedAt = this.now();
         await AppPasswordModel.query(this.knex).patch({ lastUsedAt, lastUsedAddress: address?.slice(0, 64) ?? null }).where({ id: row.id });
         return { ...toView(row), lastUsedAt, lastUsedAddress: address ?? null };

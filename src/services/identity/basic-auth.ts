@@ -4,7 +4,7 @@ import { UserModel } from '../../db/models/index.js';
 import { AuthError } from '../../lib/errors.js';
 import type { Principal } from '../../vfs/index.js';
 import { looksLikeAppPassword, type AppPasswords } from './app-passwords.js';
-import type { CredentialGuard } from './guard.js';
+import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 
 /**
@@ -59,18 +59,35 @@ export class BasicAuth {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Identical checks in flight (same account, password and address) share one verification, so a
+   * client opening many connections at once with a cold cache costs one bcrypt and one attempt.
+   */
+  private readonly inFlight = new Map<string, Promise<Principal>>();
+
   readonly verify: BasicAuthVerifier = async (username, password, meta) => {
     const account = username.trim().toLowerCase();
-    const ctx = { actor: null, address: meta.address, protocol: meta.protocol };
-    const attempt = { action: 'auth.basic', account, ctx };
     const key = crypto.createHmac('sha256', this.cacheKey).update(account).update('\0').update(password).digest('base64url');
     const cached = this.cache.get(key);
     if (cached && this.trusted(cached)) return { ...cached.principal };
+    const flightKey = `${key}|${meta.address ?? ''}`;
+    let flight = this.inFlight.get(flightKey);
+    if (!flight) {
+      flight = this.check(key, account, password, meta).finally(() => this.inFlight.delete(flightKey));
+      this.inFlight.set(flightKey, flight);
+    }
+    return { ...(await flight) };
+  };
 
+  private async check(key: string, account: string, password: string, meta: Parameters<BasicAuthVerifier>[2]): Promise<Principal> {
+    const ctx = { actor: null, address: meta.address, protocol: meta.protocol };
+    const attempt = { action: 'auth.basic', account, ctx };
     const userWrites = UserModel.localWrites;
     const failures = this.guard.localFailures;
-    await this.guard.assertAllowed(attempt);
+    const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) {
+      // A credential verified before: not a guess, so checked against the throttle without counting.
+      await this.guard.assertAllowed(attempt);
       const user = await UserModel.query(this.knex).findById(cached.userId);
       if (user && !user.disabled && user.updatedAt === cached.generation) {
         Object.assign(cached, { principal: principalOf(user), checkedAt: this.now(), userWrites, failures });
@@ -79,32 +96,48 @@ export class BasicAuth {
     }
     this.cache.delete(key);
 
+    const ticket = await this.guard.begin(attempt);
+    const outcome = await judged(ticket, () => this.checkCredential(account, password, meta.address, ticket.known));
+    if (!('user' in outcome)) {
+      await ticket.failed(outcome.reason);
+      throw new AuthError('UNAUTHENTICATED', 'invalid username or password');
+    }
+    const { user, via, appPasswordId } = outcome;
+    await ticket.succeeded({ via, ...(appPasswordId ? { appPasswordId } : {}) }, { ...ctx, actor: { id: user.id, name: user.username } });
+    const now = this.now();
+    this.remember(key, { userId: user.id, generation: user.updatedAt, expiresAt: now + this.cacheSeconds * 1000, principal: principalOf(user), checkedAt: now, userWrites, failures });
+    return principalOf(user);
+  }
+
+  /** The user the credential proves, or why not (every refusal looks the same to the client). */
+  private async checkCredential(
+    account: string,
+    password: string,
+    address: string | undefined,
+    priority: boolean,
+  ): Promise<{ user: UserModel; via: 'app_password' | 'password'; appPasswordId?: number } | { reason: string }> {
     const user = await UserModel.query(this.knex).findOne({ username: account });
     if (!user) {
-      await this.hasher.burn(password);
-      return this.refuse(attempt, 'unknown_user');
+      await this.hasher.burn(password, { priority });
+      return { reason: 'unknown_user' };
     }
     let via: 'app_password' | 'password' | undefined;
     let appPasswordId: number | undefined;
     if (looksLikeAppPassword(password)) {
-      const match = await this.appPasswords.match(user.id, password, meta.address);
+      const match = await this.appPasswords.match(user.id, password, address, { priority });
       if (match) {
         via = 'app_password';
         appPasswordId = match.id;
       }
     }
-    if (!via && (await this.hasher.verify(password, user.passwordHash))) {
-      if (user.totpEnabled) return this.refuse(attempt, 'totp_enabled_needs_app_password');
+    if (!via && (await this.hasher.verify(password, user.passwordHash, { priority }))) {
+      if (user.totpEnabled) return { reason: 'totp_enabled_needs_app_password' };
       via = 'password';
     }
-    if (!via) return this.refuse(attempt, 'bad_password');
-    if (user.disabled) return this.refuse(attempt, 'disabled');
-
-    await this.guard.succeeded({ ...attempt, ctx: { ...ctx, actor: { id: user.id, name: user.username } } }, { via, ...(appPasswordId ? { appPasswordId } : {}) });
-    const now = this.now();
-    this.remember(key, { userId: user.id, generation: user.updatedAt, expiresAt: now + this.cacheSeconds * 1000, principal: principalOf(user), checkedAt: now, userWrites, failures });
-    return principalOf(user);
-  };
+    if (!via) return { reason: 'bad_password' };
+    if (user.disabled) return { reason: 'disabled' };
+    return { user, via, ...(appPasswordId ? { appPasswordId } : {}) };
+  }
 
   /** A live entry confirmed by the database moments ago, with no local user change or failure since. */
   private trusted(entry: CacheEntry): boolean {
@@ -115,11 +148,6 @@ export class BasicAuth {
       entry.userWrites === UserModel.localWrites &&
       entry.failures === this.guard.localFailures
     );
-  }
-
-  private async refuse(attempt: Parameters<CredentialGuard['failed']>[0], reason: string): Promise<never> {
-    await this.guard.failed(attempt, reason);
-    throw new AuthError('UNAUTHENTICATED', 'invalid username or password');
   }
 
   private remember(key: string, entry: CacheEntry): void {

@@ -8,7 +8,7 @@ import { AppPasswords } from './app-passwords.js';
 import { BasicAuth, type BasicAuthVerifier } from './basic-auth.js';
 import { ensureInitialAdmin, type FirstRunResult } from './first-run.js';
 import { CredentialGuard } from './guard.js';
-import { PasswordHasher } from './passwords.js';
+import { PasswordHasher, type HasherStats } from './passwords.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { Sessions, type TokenPrincipal } from './sessions.js';
 import { LoginThrottle } from './throttle.js';
@@ -16,7 +16,8 @@ import { loadTotpKey, TotpSecretCipher } from './totp-cipher.js';
 import { TwoFactor } from './two-factor.js';
 import { UsersService } from './users.js';
 
-export type { Proof } from './account.js';
+export type { PasswordChangeOptions, Proof } from './account.js';
+export type { HasherStats } from './passwords.js';
 export type { AppPasswordView } from './app-passwords.js';
 export type { BasicAuthVerifier } from './basic-auth.js';
 export type { FirstRunResult } from './first-run.js';
@@ -45,6 +46,8 @@ export interface Identity {
   verifyAccessToken(token: string): Promise<TokenPrincipal>;
   /** For WebDAV and SMB Basic auth (account password with 2FA off, or an app password). */
   verifyBasic: BasicAuthVerifier;
+  /** Password-hashing load: running and waiting checks, merged and shed ones (for tests and metrics). */
+  hashingStats(): HasherStats;
   /** First start: creates `admin` when there are no users. */
   ensureInitialAdmin(): Promise<FirstRunResult | undefined>;
   /** Housekeeping for the scheduler: drops long-expired refresh tokens and ended throttle windows. */
@@ -68,13 +71,19 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const { knex, audit, config } = deps;
   const now = deps.now ?? Date.now;
   const auth = config.auth;
-  const hasher = new PasswordHasher(auth.bcryptCost);
+  const hasher = new PasswordHasher(auth.bcryptCost, { concurrency: auth.hashConcurrency, queueLength: auth.hashQueueLength });
   const throttle = new LoginThrottle(
     knex,
-    { maxFailuresPerAccount: auth.maxFailuresPerAccount, maxFailuresPerAddress: auth.maxFailuresPerAddress, windowSeconds: auth.loginWindowSeconds },
+    {
+      maxFailuresPerAccountAddress: auth.maxFailuresPerAccountAddress,
+      maxFailuresPerAddress: auth.maxFailuresPerAddress,
+      maxFailuresPerAccount: auth.maxFailuresPerAccount,
+      windowSeconds: auth.loginWindowSeconds,
+      knownAddressSeconds: auth.knownAddressDays * 86_400,
+    },
     now,
   );
-  const guard = new CredentialGuard(throttle, audit);
+  const guard = new CredentialGuard(throttle, audit, hasher, now);
   const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
   const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
   const users = new UsersService(knex, audit, hasher, refreshTokens, now);
@@ -82,7 +91,7 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now);
   const appPasswords = new AppPasswords(knex, audit, hasher, now);
   const sessions = new Sessions(knex, audit, hasher, guard, twoFactor, accessTokens, refreshTokens);
-  const account = new Account(knex, hasher, guard, twoFactor, users);
+  const account = new Account(knex, hasher, guard, twoFactor, users, appPasswords);
   const basic = new BasicAuth(knex, hasher, guard, appPasswords, auth.basicCacheSeconds, now);
   return {
     users,
@@ -92,6 +101,7 @@ export function createIdentity(deps: IdentityDeps): Identity {
     appPasswords,
     verifyAccessToken: (token) => sessions.verifyAccessToken(token),
     verifyBasic: basic.verify,
+    hashingStats: () => hasher.stats(),
     ensureInitialAdmin: () => ensureInitialAdmin(users, config.dataDir, config.adminPassword),
     prune: async () => ({ refreshTokens: await refreshTokens.prune(), throttleWindows: await throttle.prune() }),
   };

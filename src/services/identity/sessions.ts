@@ -3,7 +3,7 @@ import { UserModel } from '../../db/models/index.js';
 import type { Knex } from 'knex';
 import { AppError, AuthError } from '../../lib/errors.js';
 import type { AccessTokens } from './access-tokens.js';
-import type { CredentialGuard } from './guard.js';
+import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 import type { ClientMeta, RefreshTokens, SessionInfo } from './refresh-tokens.js';
 import type { TwoFactor } from './two-factor.js';
@@ -51,39 +51,47 @@ export class Sessions {
     private readonly refreshTokens: RefreshTokens,
   ) {}
 
+  /**
+   * Password login. The attempt is counted before the password is checked; a wrong password, an
+   * unknown user and a disabled account get the same answer, and a second factor is asked for
+   * only once the password and the account are known good (that half-login counts as a failed
+   * attempt until the login completes, which forgives it).
+   */
   async login(input: LoginInput, ctx: AuditContext): Promise<TokenPair> {
     const account = input.username.trim().toLowerCase();
     const attempt = { action: 'auth.login', account, ctx: { ...ctx, actor: null } };
-    await this.guard.assertAllowed(attempt);
-    const user = await UserModel.query(this.knex).findOne({ username: account });
-    if (!user) {
-      await this.hasher.burn(input.password);
-      await this.guard.failed(attempt, 'unknown_user');
+    const ticket = await this.guard.begin(attempt);
+    const checked = await judged<{ user: UserModel } | { reason: string }>(ticket, async () => {
+      const user = await UserModel.query(this.knex).findOne({ username: account });
+      if (!user) {
+        await this.hasher.burn(input.password, { priority: ticket.known });
+        return { reason: 'unknown_user' };
+      }
+      if (!(await this.hasher.verify(input.password, user.passwordHash, { priority: ticket.known }))) return { reason: 'bad_password' };
+      if (user.disabled) return { reason: 'disabled' };
+      return { user };
+    });
+    if (!('user' in checked)) {
+      await ticket.failed(checked.reason);
       throw new AuthError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
-    if (!(await this.hasher.verify(input.password, user.passwordHash))) {
-      await this.guard.failed(attempt, 'bad_password');
-      throw new AuthError('UNAUTHENTICATED', BAD_CREDENTIALS);
-    }
-    if (user.disabled) {
-      await this.guard.failed(attempt, 'disabled');
-      throw new AuthError('UNAUTHENTICATED', 'this account is disabled');
-    }
+    const { user } = checked;
     const actorCtx = { ...ctx, actor: { id: user.id, name: user.username } };
     let secondFactor: string | undefined;
     if (user.totpEnabled) {
       if (!input.totp) {
+        await ticket.failed('second_factor_missing', actorCtx);
         throw new AuthError('UNAUTHENTICATED', 'a two-factor code is required', { details: { totpRequired: true } });
       }
-      const used = await this.twoFactor.consume(user, input.totp);
+      const used = await judged(ticket, () => this.twoFactor.consume(user, input.totp!));
       if (!used) {
-        await this.guard.failed({ ...attempt, ctx: actorCtx }, 'bad_second_factor');
+        await ticket.failed('bad_second_factor', actorCtx);
         throw new AuthError('UNAUTHENTICATED', 'the two-factor code is not valid or was already used', { details: { totpRequired: true } });
       }
       secondFactor = used;
     }
-    const { token, familyId } = await this.refreshTokens.issue(user.id, ctx);
-    await this.guard.succeeded({ ...attempt, ctx: actorCtx }, { sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) });
+    const { token, familyId } = await judged(ticket, () => this.refreshTokens.issue(user.id, ctx));
+    await ticket.succeeded({ sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) }, actorCtx);
     return this.pair(user, familyId, token);
   }
 

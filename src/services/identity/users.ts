@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
-import { UserModel } from '../../db/models/index.js';
+import { AppPasswordModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
 import { assertPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
@@ -144,18 +144,29 @@ export class UsersService {
   }
 
   /**
-   * Sets a new password and ends sessions: all of them on an admin reset, all but `keepSessionId`
-   * when users change their own. Cached Basic-auth checks end with the generation bump.
+   * Sets a new password. An admin reset ends all the user's sessions and revokes their app
+   * passwords; users changing their own choose (`revokeSessions` keeps `keepSessionId`,
+   * `revokeAppPasswords`). Cached Basic-auth checks end with the generation bump.
    */
-  async setPassword(id: number, password: string, ctx: AuditContext & { action: 'user.password.reset' | 'auth.password.change'; keepSessionId?: string }): Promise<void> {
+  async setPassword(
+    id: number,
+    password: string,
+    ctx: AuditContext & { action: 'user.password.reset' | 'auth.password.change'; keepSessionId?: string; revokeSessions?: boolean; revokeAppPasswords?: boolean },
+  ): Promise<void> {
     assertPasswordPolicy(password);
+    const reset = ctx.action === 'user.password.reset';
     const passwordHash = await this.hasher.hash(password);
     await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       const now = this.now();
       await UserModel.query(trx).patchAndFetchById(id, { passwordHash, passwordChangedAt: now, updatedAt: nextGeneration(current.updatedAt, now) });
-      const revoked = await this.refreshTokens.revokeAllForUser(id, ctx.keepSessionId, trx);
-      await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked: revoked } }, trx);
+      const sessionsRevoked = reset || ctx.revokeSessions !== false ? await this.refreshTokens.revokeAllForUser(id, reset ? undefined : ctx.keepSessionId, trx) : 0;
+      const appPasswordsRevoked =
+        reset || ctx.revokeAppPasswords !== false ? await AppPasswordModel.query(trx).patch({ revokedAt: now }).where({ user_id: id }).whereNull('revoked_at') : 0;
+      await this.audit.record(
+        { ...auditBase(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked, appPasswordsRevoked } },
+        trx,
+      );
     });
   }
 

@@ -35,7 +35,7 @@ describeEachDb('identity: app passwords and Basic auth', (kind) => {
   });
 
   it('creates an app password shown once, lists it with its last use, and it works for Basic auth only', async () => {
-    const created = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: kim.token, body: { name: 'Windows laptop' } });
+    const created = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: kim.token, body: { name: 'Windows laptop', password: kim.password } });
     expect(created.status).to.equal(201);
     expect(created.body.password).to.match(/^[a-z1-9]{6}(-[a-z1-9]{6}){3}$/);
     expect(created.body).to.include({ name: 'Windows laptop', lastUsedAt: null });
@@ -68,7 +68,7 @@ describeEachDb('identity: app passwords and Basic auth', (kind) => {
   });
 
   it('stops a revoked app password at once, even when cached', async () => {
-    const created = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: kim.token, body: { name: 'phone' } });
+    const created = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: kim.token, body: { name: 'phone', password: kim.password } });
     await verify('kim', created.body.password);
     await verify('kim', created.body.password); // now served from the cache
     expect((await api(srv.baseUrl, 'DELETE', `/api/me/app-passwords/${created.body.id}`, { token: kim.token })).status).to.equal(204);

@@ -174,7 +174,7 @@ describeEachDb('identity: login, tokens, logout', (kind) => {
   });
 
   it('does not accept API login with the access token user\u2019s app password', async () => {
-    const created = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: bob.token, body: { name: 'laptop' } });
+    const created = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: bob.token, body: { name: 'laptop', password: bob.password } });
     expect(created.status).to.equal(201);
     const res = await api(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'bob', password: created.body.password } });
     expect(res.status).to.equal(401);

@@ -18,7 +18,7 @@ describeEachDb('identity: TOTP secrets encrypted at rest', (kind) => {
   let adminToken: string;
 
   before(async function () {
-    srv = await startTestServer(this, kind, { auth: { maxFailuresPerAccount: 50, maxFailuresPerAddress: 200 } });
+    srv = await startTestServer(this, kind, { auth: { maxFailuresPerAccountAddress: 50, maxFailuresPerAddress: 200 } });
     adminToken = (await loginAdmin(srv)).accessToken;
   });
   after(async () => srv?.close());
@@ -35,7 +35,7 @@ describeEachDb('identity: TOTP secrets encrypted at rest', (kind) => {
     const user = await createUser(srv, adminToken, { username });
     const enrol = await api(srv.baseUrl, 'POST', '/api/me/totp', { token: user.token });
     expect(enrol.status).to.equal(201);
-    const confirm = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: user.token, body: { code: await codeAt(enrol.body.secret, -1) } });
+    const confirm = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: user.token, body: { code: await codeAt(enrol.body.secret, -1), password: user.password } });
     expect(confirm.status).to.equal(200);
     return { user, secret: enrol.body.secret, recovery: confirm.body.recoveryCodes };
   }
@@ -47,7 +47,7 @@ describeEachDb('identity: TOTP secrets encrypted at rest', (kind) => {
     const pending = await storedSecret(user.id);
     expect(pending).to.match(/^v1:/);
     expect(pending).to.not.contain(secret);
-    const confirm = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: user.token, body: { code: await codeAt(secret, 0) } });
+    const confirm = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: user.token, body: { code: await codeAt(secret, 0), password: user.password } });
     expect(confirm.status).to.equal(200);
     expect(await storedSecret(user.id)).to.equal(pending);
     expect((await loginWith(user, await codeAt(secret, 1))).status).to.equal(200);
@@ -109,7 +109,7 @@ describeEachDb('identity: TOTP secrets encrypted at rest', (kind) => {
     const user = await createUser(srv, adminToken, { username: 'pending' });
     const enrol = await api(srv.baseUrl, 'POST', '/api/me/totp', { token: user.token });
     await setStored(user.id, 'v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA');
-    const res = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: user.token, body: { code: await codeAt(enrol.body.secret, 0) } });
+    const res = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: user.token, body: { code: await codeAt(enrol.body.secret, 0), password: user.password } });
     expect(res.status).to.equal(409);
     expect(res.body.error.message).to.match(/start enrolment again/);
     expect((await api(srv.baseUrl, 'GET', '/api/me', { token: user.token })).body.totpEnabled).to.equal(false);

@@ -23,7 +23,7 @@ describeEachDb('identity: TOTP and recovery codes', (kind) => {
   let recovery: string[];
 
   before(async function () {
-    srv = await startTestServer(this, kind, { auth: { maxFailuresPerAccount: 50, maxFailuresPerAddress: 200 } });
+    srv = await startTestServer(this, kind, { auth: { maxFailuresPerAccountAddress: 50, maxFailuresPerAddress: 200 } });
     adminToken = (await loginAdmin(srv)).accessToken;
     jo = await createUser(srv, adminToken, { username: 'jo' });
   });
@@ -46,9 +46,9 @@ describeEachDb('identity: TOTP and recovery codes', (kind) => {
 
   it('refuses a wrong confirmation code and enables 2FA with a right one', async () => {
     const wrongCode = await notCurrent(secret);
-    const wrong = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: jo.token, body: { code: wrongCode } });
+    const wrong = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: jo.token, body: { code: wrongCode, password: jo.password } });
     expect(wrong.status).to.equal(400);
-    const ok = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: jo.token, body: { code: await codeAt(secret, 0) } });
+    const ok = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: jo.token, body: { code: await codeAt(secret, 0), password: jo.password } });
     expect(ok.status).to.equal(200);
     recovery = ok.body.recoveryCodes;
     expect(recovery).to.have.length(10);
@@ -121,7 +121,7 @@ describeEachDb('identity: TOTP and recovery codes', (kind) => {
 
   it('lets an admin reset a user\u2019s 2FA', async () => {
     const enrol = await api(srv.baseUrl, 'POST', '/api/me/totp', { token: jo.token });
-    await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: jo.token, body: { code: await codeAt(enrol.body.secret, 0) } });
+    await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: jo.token, body: { code: await codeAt(enrol.body.secret, 0), password: jo.password } });
     expect((await loginWith()).status).to.equal(401);
     expect((await api(srv.baseUrl, 'DELETE', `/api/users/${jo.id}/totp`, { token: adminToken })).status).to.equal(204);
     const session = await login(srv.baseUrl, 'jo', jo.password);

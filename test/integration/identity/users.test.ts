@@ -95,7 +95,7 @@ describeEachDb('identity: users API', (kind) => {
   });
 
   it('lets users edit only their display name and email', async () => {
-    const ok = await call('PATCH', '/api/me', carol.token, { displayName: 'Carol C', email: 'carol@example.org' });
+    const ok = await call('PATCH', '/api/me', carol.token, { displayName: 'Carol C', email: 'carol@example.org', password: carol.password });
     expect(ok.status).to.equal(200);
     expect(ok.body).to.include({ displayName: 'Carol C', email: 'carol@example.org', role: 'user', quotaBytes: 5000 });
     for (const body of [{ role: 'admin' }, { quotaBytes: null }, { disabled: false }, { username: 'root2' }, { displayName: 'x', role: 'admin' }]) {
