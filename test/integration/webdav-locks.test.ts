@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/db/index.js';
-import { ancestorKeys, KnexDavLockStore, type NewDavLock } from '../../src/services/dav-locks.js';
+import { ancestorKeys, KnexDavLockStore, type NewDavLock } from '../../src/vfs/index.js';
 import { createPgDatabase, describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
