@@ -40,7 +40,10 @@ type Db = Knex | Knex.Transaction;
  * Every protocol honours them: the VFS checks them before each change (see lock-guard.ts).
  */
 export interface DavLockStore {
-  /** Creates a lock, or throws VfsError LOCKED (details.hrefs = conflicting lock roots) on a conflict. */
+  /**
+   * Creates a lock, or throws VfsError LOCKED (details.hrefs = conflicting lock roots) on a
+   * conflict, QUOTA_EXCEEDED when the user holds MAX_LOCKS_PER_USER already.
+   */
   create(lock: NewDavLock): Promise<DavLock>;
   /** Restarts a lock's timeout; null when the token is unknown or expired. */
   refresh(token: string, timeoutSeconds: number): Promise<DavLock | null>;
@@ -70,6 +73,11 @@ interface LockRow {
 const TABLE = 'webdav_locks';
 /** Advisory lock id serialising lock creation across PostgreSQL connections and processes. */
 const PG_ADVISORY_ID = 0x6e617364;
+/**
+ * Active locks one user may hold. Shared locks on one resource have no natural bound, and every
+ * write to it reads all of them: a client needs a few per open file, not thousands.
+ */
+export const MAX_LOCKS_PER_USER = 1000;
 
 /** Strict ancestors of a storage key, nearest last (`/a/b/c` → `/`, `/a`, `/a/b`). */
 export function ancestorKeys(key: string): string[] {
@@ -129,6 +137,7 @@ export class KnexDavLockStore implements DavLockStore {
   constructor(
     private readonly knex: Knex,
     private readonly now: () => number = Date.now,
+    private readonly maxPerUser = MAX_LOCKS_PER_USER,
   ) {}
 
   async create(lock: NewDavLock): Promise<DavLock> {
@@ -136,6 +145,10 @@ export class KnexDavLockStore implements DavLockStore {
       if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [PG_ADVISORY_ID]);
       const now = this.now();
       await trx(TABLE).where('expires_at', '<=', now).delete();
+      const held = await trx(TABLE).where('principal_id', lock.principalId).count({ n: '*' }).first();
+      if (Number(held?.n ?? 0) >= this.maxPerUser) {
+        throw new VfsError('QUOTA_EXCEEDED', `you hold ${this.maxPerUser} WebDAV locks, the most one user may; unlock some or let them expire`);
+      }
       const existing = await this.query(trx, lock.key, { members: lock.depth === 'infinity' }, now);
       const conflicting = existing.filter((l) => lock.scope === 'exclusive' || l.scope === 'exclusive');
       if (conflicting.length > 0) {

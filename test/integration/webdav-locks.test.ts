@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/db/index.js';
-import { up as cleanUpLocks } from '../../migrations/20261202002000_webdav_lock_cleanup.js';
+import { dropStaleLocks as cleanUpLocks } from '../../migrations/20261202002000_webdav_lock_cleanup.js';
 import { ancestorKeys, blockingLocks, KnexDavLockStore, type Actor, type DavLock, type NewDavLock } from '../../src/vfs/index.js';
 import { createPgDatabase, describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -140,6 +140,19 @@ describeEachDb('webdav lock store', (kind) => {
     now += 61_000;
     await store.removeWithin('shares/s');
     expect(await db.knex('webdav_locks')).to.deep.equal([]);
+  });
+
+  it('refuses a user more than the cap of active locks, counting only live ones and only theirs', async () => {
+    const capped = new KnexDavLockStore(db.knex, () => now, 2);
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 5 }));
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 5, timeoutSeconds: 1 }));
+    let err: unknown;
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 5 })).catch((e: unknown) => (err = e));
+    expect(err).to.have.property('code', 'QUOTA_EXCEEDED');
+    expect((err as Error).message).to.equal('you hold 2 WebDAV locks, the most one user may; unlock some or let them expire');
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 6 }));
+    now += 2000;
+    await capped.create(lock('shares/s/c2', { principalId: 5 }));
   });
 
   it('migrates old locks: those of deleted users go, none outlives the one-hour cap', async () => {
