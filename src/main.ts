@@ -28,7 +28,6 @@ import { filesRoutes } from './api/routes/files.js';
 import { LocalBackend, ShareService, UploadSessions, VfsService } from './vfs/index.js';
 import { createTusHandler } from '../protocols/tus/index.js';
 import { createWebdavHandler } from '../protocols/webdav/index.js';
-import { KnexDavLockStore } from './services/dav-locks.js';
 import { createHardware } from '../hardware/index.js';
 import { createHardwareServices, SystemInformationBackend, type HardwareServices } from './services/hardware/index.js';
 import { hardwareRoutes } from './api/routes/hardware.js';
@@ -123,8 +122,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const meApi = router('', 'me');
   meRoutes(meApi, identity);
   const usersApi = router('', 'users');
-  const davLocks = new KnexDavLockStore(db.knex);
-  usersRoutes(usersApi, identity, new Accounts(identity.users, vfs.retirement, davLocks));
+  usersRoutes(usersApi, identity, new Accounts(identity.users, vfs.retirement));
   const auditApi = router('', 'audit');
   auditRoutes(auditApi, audit);
   const sharesApi = router('/shares', 'shares');
@@ -165,7 +163,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const tus = createTusHandler({ sessions: uploads, verifyBearer: identity.verifyAccessToken, logger, path: '/api/uploads', trustProxy: config.trustProxy, cors });
   const dav = createWebdavHandler({
     vfs,
-    locks: davLocks,
+    locks: vfs.locks,
     verify: identity.verifyBasic,
     logger: logger.child({ protocol: 'webdav' }),
     trustProxy: config.trustProxy,

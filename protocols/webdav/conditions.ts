@@ -1,10 +1,9 @@
 import { isAppError, VfsError } from '../../src/lib/errors.js';
-import type { DavLock } from '../../src/services/dav-locks.js';
-import type { EntryStat } from '../../src/vfs/index.js';
+import { blockingLocks, coversKey as covers, type DavLock, type EntryStat } from '../../src/vfs/index.js';
 import type { DavContext } from './context.js';
 import { DavError } from './errors.js';
 import { formatEtag } from './live-props.js';
-import { evaluateIfHeader, submittedTokens, type IfResourceState } from './if-header.js';
+import { evaluateIfHeader, type IfResourceState } from './if-header.js';
 
 /** One resource a write touches and how far its locks reach. */
 export interface WriteTarget {
@@ -28,11 +27,6 @@ export async function statOrNull(ctx: DavContext, path: string): Promise<EntrySt
     if (isAppError(err) && (err.code === 'NOT_FOUND' || err.code === 'PARENT_MISSING' || err.code === 'NOT_A_DIRECTORY')) return null;
     throw err;
   }
-}
-
-/** A lock applies to a resource itself when it sits on it, or above it with depth infinity. */
-function covers(lock: DavLock, key: string): boolean {
-  return lock.key === key || (lock.depth === 'infinity' && key.startsWith(lock.key.endsWith('/') ? lock.key : `${lock.key}/`));
 }
 
 /** The lock root as the current user addresses it (paths mirror keys below the common ancestor). */
@@ -76,20 +70,12 @@ async function locksOf(ctx: DavContext, targets: WriteTarget[]): Promise<TargetL
 
 /**
  * Lock enforcement (RFC 4918 §7): every lock that applies to a target must be one the actor
- * holds and submitted in the If header, else VfsError LOCKED (→ 423 with the lock roots in
- * DAV:lock-token-submitted). Shared locks on one resource: holding any one of them suffices.
+ * holds and submitted in the If header (the VFS's rule, blockingLocks), else VfsError LOCKED
+ * (→ 423 with the lock roots in DAV:lock-token-submitted). The VFS checks again before the
+ * change; this check answers first, with hrefs a WebDAV client understands.
  */
-function enforceLocks(ctx: DavContext, all: TargetLocks[], submitted: Set<string>): void {
-  const blocked: string[] = [];
-  for (const { target, key, locks } of all) {
-    const byKey = new Map<string, DavLock[]>();
-    for (const l of locks) byKey.set(l.key, [...(byKey.get(l.key) ?? []), l]);
-    for (const group of byKey.values()) {
-      if (!group.some((l) => submitted.has(l.token) && l.principalId === ctx.actor.principal.userId)) {
-        blocked.push(ctx.href(lockRootPath(group[0], target.path, key), false));
-      }
-    }
-  }
+function enforceLocks(ctx: DavContext, all: TargetLocks[]): void {
+  const blocked = all.flatMap(({ target, key, locks }) => blockingLocks(locks, ctx.actor).map((l) => ctx.href(lockRootPath(l, target.path, key), false)));
   if (blocked.length > 0) throw new VfsError('LOCKED', 'the resource is locked', { details: { hrefs: blocked } });
 }
 
@@ -123,5 +109,5 @@ export async function checkWrite(ctx: DavContext, targets: WriteTarget[]): Promi
     }
     await checkIfHeader(ctx, state);
   }
-  enforceLocks(ctx, all, submittedTokens(header));
+  enforceLocks(ctx, all);
 }

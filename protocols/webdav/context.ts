@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../src/lib/log.js';
-import type { DavLockStore } from '../../src/services/dav-locks.js';
-import type { Actor, Vfs } from '../../src/vfs/index.js';
+import type { Actor, DavLockStore, Vfs } from '../../src/vfs/index.js';
 import { header, readSmallBody } from './body.js';
 import { DavError } from './errors.js';
 import { parseIfHeader, type IfHeader } from './if-header.js';

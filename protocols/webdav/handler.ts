@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthError, isAppError, isClientAbort } from '../../src/lib/errors.js';
 import { SERVED_FILE_HEADERS } from '../../src/lib/served-content.js';
 import type { Logger } from '../../src/lib/log.js';
-import type { DavLockStore } from '../../src/services/dav-locks.js';
 import type { BasicAuthVerifier } from '../../src/services/identity/index.js';
-import type { Actor, Vfs } from '../../src/vfs/index.js';
+import type { Actor, DavLockStore, Vfs } from '../../src/vfs/index.js';
 import { DavContext, type DavDeps } from './context.js';
 import { davErrorResponse, type DavOperation } from './errors.js';
+import { submittedTokens } from './if-header.js';
 import { copyMove } from './methods/copy-move.js';
 import { del } from './methods/delete.js';
 import { getHead } from './methods/get-head.js';
@@ -29,7 +29,12 @@ export interface WebdavOptions {
   prefix?: string;
   /** Largest XML body (default 1 MiB). */
   maxXmlBytes?: number;
-  /** Lock timeouts: default and cap, seconds (default 1 h and 7 days). */
+  /**
+   * Lock timeouts: default and cap, seconds (both 1 h by default). Clients refresh the locks
+   * they keep (macOS's webdavfs asks for 600 s; Windows and Office refresh while a file is
+   * open), so the cap only bounds how long a lock left by a client that went away blocks
+   * others. `Timeout: Infinite` gets the cap.
+   */
   defaultLockSeconds?: number;
   maxLockSeconds?: number;
   /** Take the client address from X-Forwarded-For (behind nginx). */
@@ -102,7 +107,7 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
     prefix: opts.prefix ?? '/dav',
     maxXmlBytes: opts.maxXmlBytes ?? 1024 * 1024,
     defaultLockSeconds: opts.defaultLockSeconds ?? 3600,
-    maxLockSeconds: opts.maxLockSeconds ?? 7 * 86_400,
+    maxLockSeconds: opts.maxLockSeconds ?? 3600,
   };
   const trustProxy = opts.trustProxy ?? false;
 
@@ -152,7 +157,10 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
       const address = clientAddress(req, trustProxy);
       const actor = await authenticate(req, address);
       const target = decodeTarget(req.url ?? '/', deps.prefix);
-      await entry.run(new DavContext(req, res, deps, actor, target));
+      const ctx = new DavContext(req, res, deps, actor, target);
+      // The VFS enforces locks for every protocol; a WebDAV client proves it holds one by its token.
+      if (req.headers.if !== undefined) actor.lockTokens = submittedTokens(ctx.ifHeader());
+      await entry.run(ctx);
     } catch (err) {
       try {
         fail(req, res, err, entry?.op ?? 'other');

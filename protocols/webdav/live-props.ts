@@ -1,6 +1,5 @@
 import mime from 'mime-types';
-import type { DavLock } from '../../src/services/dav-locks.js';
-import type { EntryStat, QuotaInfo } from '../../src/vfs/index.js';
+import type { DavLock, EntryStat, QuotaInfo } from '../../src/vfs/index.js';
 import { escapeXml } from './xml.js';
 
 /** Live properties nasd computes (RFC 4918 §15 and RFC 4331 §3–4), all in the DAV: namespace. */

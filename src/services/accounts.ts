@@ -1,5 +1,4 @@
 import type { Actor, PendingRetirement, Reassignment, RetireOptions, HomeRetirement } from '../vfs/index.js';
-import type { DavLockStore } from './dav-locks.js';
 import type { AuditContext, UsersService } from './identity/index.js';
 
 /** What became of a deleted user's storage. */
@@ -23,8 +22,6 @@ export class Accounts {
   constructor(
     private readonly users: UsersService,
     private readonly retirement: HomeRetirement,
-    /** WebDAV locks on the old home would otherwise block a new user of the same name until they expire. */
-    private readonly davLocks: Pick<DavLockStore, 'removeWithin'>,
   ) {}
 
   /**
@@ -33,10 +30,9 @@ export class Accounts {
    * identity side, `actor` the storage side (both the same caller).
    */
   async remove(id: number, ctx: AuditContext, actor: Actor, options: RetireOptions = {}): Promise<DeletionReport> {
-    const state: { pending?: PendingRetirement; username?: string } = {};
+    const state: { pending?: PendingRetirement } = {};
     try {
       await this.users.remove(id, ctx, async (trx, user) => {
-        state.username = user.username;
         state.pending = await this.retirement.prepare(trx, actor, user, options);
       });
     } catch (err) {
@@ -45,7 +41,6 @@ export class Accounts {
     }
     const pending = state.pending as PendingRetirement;
     await this.retirement.complete(pending);
-    await this.davLocks.removeWithin(`homes/${state.username}`);
     return { retiredTo: pending.retiredTo, transferredShares: pending.transferredShares, reassigned: pending.reassigned };
   }
 }

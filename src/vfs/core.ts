@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
 import type { LocalBackend, RawStat } from './backends/local.js';
 import type { StorageDirectory } from './directory.js';
+import type { DavLockStore } from './locks.js';
 import { parentKey } from './keys.js';
 import { resolveLocation, type AreaLocation, type Location } from './namespace.js';
 import type { OwnerRepo } from './owners.js';
@@ -19,6 +20,8 @@ export interface VfsCore {
   owners: OwnerRepo;
   props: PropertyRepo;
   ledger: QuotaLedger;
+  /** WebDAV locks, checked before every change whatever the protocol (lock-guard.ts). */
+  locks: DavLockStore;
   audit: AuditLog;
   /**
    * Homes each actor has already been audited entering as an administrator. An Actor object is

@@ -89,9 +89,9 @@ export class StorageDirectory {
   }
 
   /** Usernames of the given user ids, in one query (owners shown in a listing). */
-  async usernames(ids: number[]): Promise<Map<number, string>> {
+  async usernames(ids: number[], db: Knex | Knex.Transaction = this.knex): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
-    const rows: Array<{ id: number; username: string }> = await this.knex('users').select('id', 'username').whereIn('id', ids);
+    const rows: Array<{ id: number; username: string }> = await db('users').select('id', 'username').whereIn('id', ids);
     return new Map(rows.map((r) => [Number(r.id), r.username]));
   }
 

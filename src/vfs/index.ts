@@ -20,4 +20,5 @@ export type { Share, ShareAccess, StorageUser } from './directory.js';
 export type { ReconcileReport, UsageDrift } from './reconcile.js';
 export { ShareService, SHARE_NAME, type AclEntry, type ShareInput, type SharePatch, type ShareView } from './shares.js';
 export { UploadSessions, type UploadSession } from './uploads.js';
+export { ancestorKeys, blockingLocks, coversKey, KnexDavLockStore, type AffectingOptions, type DavLock, type DavLockStore, type NewDavLock } from './locks.js';
 export type { HomeRetirement, PendingRetirement, Reassignment, RetireOptions } from './retire.js';

@@ -29,7 +29,7 @@ export interface RetireOptions {
  * The storage side of deleting a user. `prepare` runs inside the transaction that deletes the
  * user row: it transfers or refuses their shares, gives files they own in shares to each
  * share's owner (with the usage), drops every storage row of theirs (home records, usage,
- * reservations, ACL entries, tus sessions) and, last, stages the home folder out of `homes/`.
+ * reservations, ACL entries, tus sessions, WebDAV locks) and, last, stages the home folder out of `homes/`.
  * After the commit `complete` moves it to `.nasd/retired-homes/`; if the transaction failed,
  * `abort` puts it back. A crash in between is repaired by `recover` (run by every process's
  * reclaim): a staged home of a dead process goes back when its user still exists, else on to
@@ -63,6 +63,9 @@ export class HomeRetirement {
     const reassigned = await reassignElsewhere(this.core, trx, actor, user.id, homeArea);
     const own = await dropHomeRows(this.core, trx, user.id, homeArea);
     const uploadIds = await dropUserRows(trx, user.id);
+    // WebDAV locks: theirs anywhere (they would block others until expiry), and any in their home.
+    await this.core.locks.removeHeldBy(user.id, trx);
+    await this.core.locks.removeWithin(homeArea, trx);
     const home: StagedHome = { username: user.username, userId: user.id, at, instanceId: this.disk.instanceId };
     const retiredTo = (await this.core.backend.tryStat(homeArea)) ? this.disk.retiredPath(home) : null;
     await auditFile(this.core, actor, 'home.retire', `/homes/${user.username}`, { userId: user.id, retiredTo, ...own, uploadsCancelled: uploadIds.length }, trx);

@@ -8,6 +8,8 @@ import { asNamedBy, auditFile, clientNamed, locate, requireArea, requireInside, 
 import { StorageDirectory, type StorageUser } from './directory.js';
 import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, resolveLocation, type AreaLocation, type Location } from './namespace.js';
 import { InstanceRegistry } from './instances.js';
+import { assertMayLockAt, assertUnlocked } from './lock-guard.js';
+import { KnexDavLockStore, type DavLockStore } from './locks.js';
 import { OwnerRepo } from './owners.js';
 import { joinPath, validateName } from './path.js';
 import { PropertyRepo } from './properties.js';
@@ -52,12 +54,15 @@ export class VfsService implements Vfs {
   readonly instance: InstanceRegistry;
   /** The storage side of deleting a user (their home retired, their rows dropped or reassigned). */
   readonly retirement: HomeRetirement;
+  /** WebDAV locks: created and listed by the WebDAV edge, enforced here for every protocol. */
+  readonly locks: DavLockStore;
   private readonly logger?: Logger;
 
   constructor(deps: { knex: Knex; backend: LocalBackend; onCommitted?: VfsCore['onCommitted']; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
     const { knex, backend, audit } = deps;
     this.instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs });
     this.logger = deps.logger;
+    this.locks = new KnexDavLockStore(knex);
     this.core = {
       knex,
       backend,
@@ -66,6 +71,7 @@ export class VfsService implements Vfs {
       owners: new OwnerRepo(knex),
       props: new PropertyRepo(knex),
       ledger: new QuotaLedger(knex, () => backend.freeBytes(), backend.instanceId),
+      locks: this.locks,
       adminVisits: new WeakMap(),
       onCommitted: deps.onCommitted,
     };
@@ -210,6 +216,7 @@ export class VfsService implements Vfs {
       await requireParentDir(this.core, loc);
       if (await this.core.backend.tryStat(loc.key)) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
       assertCanCreate(loc);
+      await assertUnlocked(this.core, actor, loc, { parent: true });
       const ownerId = defaultOwner(loc, actor.principal);
       return this.core.knex.transaction(async (trx) => {
         const raw = await this.core.backend.mkdir(loc.key);
@@ -252,6 +259,7 @@ export class VfsService implements Vfs {
       const loc = requireInside(await locate(this.core, actor, path), 'changed');
       if (!Number.isFinite(mtimeMs) || mtimeMs < 0) throw new VfsError('VALIDATION', 'invalid modification time');
       await this.assertModifiable(actor, loc);
+      await assertUnlocked(this.core, actor, loc);
       await this.core.backend.setMtime(loc.key, mtimeMs);
     });
   }
@@ -268,6 +276,10 @@ export class VfsService implements Vfs {
       if (loc.isAreaRoot || !(await this.core.backend.tryStat(loc.key))) assertCanCreate(loc);
       else await this.assertModifiable(actor, loc);
     });
+  }
+
+  async assertMayLock(actor: Actor, path: string, depth: '0' | 'infinity'): Promise<void> {
+    await assertMayLockAt(this.core, actor, requireArea(await locate(this.core, actor, path), 'locked'), depth);
   }
 
   async quota(actor: Actor, path: string): Promise<QuotaInfo> {
@@ -305,6 +317,7 @@ export class VfsService implements Vfs {
       const loc = requireArea(await locate(this.core, actor, path), 'changed');
       if (loc.isAreaRoot) assertCanCreate(loc);
       else await this.assertModifiable(actor, loc);
+      await assertUnlocked(this.core, actor, loc);
       await this.core.knex.transaction(async (trx) => {
         // Property bytes are the resource owner's, like its content: locked, checked and counted as a write would be.
         const ownerId = loc.isAreaRoot ? fallbackOwner(loc) : ((await this.core.owners.get(loc.key, trx))?.ownerId ?? fallbackOwner(loc));

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
 import { auditFile, requireInside, requireParentDir, subjectOf, type VfsCore } from './core.js';
+import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
 import { isSameOrBelow } from './path.js';
@@ -38,13 +39,15 @@ async function removeInside(core: VfsCore, trx: Knex.Transaction, loc: AreaLocat
   return usage.reduce((n, u) => n + u.bytes, 0);
 }
 
-/** Deletes a file or a whole tree (owners, usage and dead properties, with the bytes they were charged, go with it). */
+/** Deletes a file or a whole tree (owners, usage, dead properties with the bytes they were charged, and WebDAV locks go with it). */
 export async function removeEntry(core: VfsCore, actor: Actor, loc0: AreaLocation): Promise<void> {
   const loc = requireInside(loc0, 'deleted');
   await core.backend.stat(loc.key);
   await assertMayModifyTree(core, actor, loc);
+  await assertUnlocked(core, actor, loc, { members: true, parent: true });
   await core.knex.transaction(async (trx) => {
     const bytes = await removeInside(core, trx, loc);
+    await core.locks.removeWithin(loc.key, trx);
     await auditFile(core, actor, 'file.delete', loc.path, { key: loc.key, bytes }, trx);
   });
 }
@@ -67,15 +70,20 @@ async function planTransfer(core: VfsCore, actor: Actor, from: AreaLocation, to:
     if (isSameOrBelow(from.key, to.key)) throw new VfsError('CONFLICT', 'cannot overwrite a folder that contains the source');
     await assertMayModifyTree(core, actor, to);
   }
+  await assertUnlocked(core, actor, to, { parent: true, members: dest !== undefined });
   return { created: !dest, srcType: src.type };
 }
 
-/** Moves a file or tree; owners follow (into a home they become the home's user), as do usage and properties. */
+/**
+ * Moves a file or tree; owners follow (into a home they become the home's user), as do usage and
+ * properties. WebDAV locks stay with paths (RFC 4918 §7.7): those on the source tree go.
+ */
 export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation, to0: AreaLocation, overwrite: boolean): Promise<{ created: boolean }> {
   const from = requireInside(from0, 'moved');
   const to = requireInside(to0, 'replaced');
   const plan = await planTransfer(core, actor, from, to, overwrite);
   await assertMayModifyTree(core, actor, from);
+  await assertUnlocked(core, actor, from, { members: true, parent: true });
   const recs = await core.owners.subtree(from.key);
   const crossArea = from.areaKey !== to.areaKey;
   const ownerOf = (r: OwnerRecord) => (crossArea && to.homeUserId !== null ? to.homeUserId : r.ownerId);
@@ -92,6 +100,7 @@ export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation
     await core.knex.transaction(async (trx) => {
       if (!plan.created) await removeInside(core, trx, to);
       await core.backend.rename(from.key, to.key);
+      await core.locks.removeWithin(from.key, trx);
       await core.owners.moveSubtree(trx, from.key, to.key, ownerOf);
       await core.props.transferSubtree(trx, from.key, to.key, 'move');
       const deltas: UsageDelta[] = [];

@@ -20,6 +20,12 @@ export interface Actor {
   principal: Principal;
   protocol: VfsProtocol;
   address?: string;
+  /**
+   * WebDAV lock tokens the client submitted (its If header). A change to a locked resource needs
+   * one of the actor's own locks on it, by token; protocols that cannot send tokens leave this out
+   * and are refused (LOCKED) wherever a lock applies.
+   */
+  lockTokens?: ReadonlySet<string>;
 }
 
 /**
@@ -134,6 +140,13 @@ export interface Vfs {
   setMtime(actor: Actor, path: string, mtimeMs: number): Promise<void>;
   /** Throws FORBIDDEN unless the actor could create or change something at `path`. */
   assertWritable(actor: Actor, path: string): Promise<void>;
+  /**
+   * Throws FORBIDDEN unless the actor may take a WebDAV lock on the existing `path`. A lock stops
+   * everybody else from changing what it covers, so it needs the right to change all of it: the
+   * entry (its owner or `full` access), with depth infinity everything below it too; an area root
+   * only its home's user, or in a share `full` access (its owner, an administrator, a full ACL).
+   */
+  assertMayLock(actor: Actor, path: string, depth: '0' | 'infinity'): Promise<void>;
   quota(actor: Actor, path: string): Promise<QuotaInfo>;
   /**
    * A stable key for the storage location behind a virtual path, the same for every user who

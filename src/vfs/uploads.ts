@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
 import { UploadParts } from './backends/upload-parts.js';
 import { asNamedBy, locate, requireInside, subjectOf, type VfsCore } from './core.js';
+import { assertUnlocked } from './lock-guard.js';
 import { normalizePath, joinPath, validateName } from './path.js';
 import type { Actor, WriteResult } from './types.js';
 import { assertMayWriteFile, commitTemp } from './write.js';
@@ -85,11 +86,13 @@ export class UploadSessions {
     return joinPath(normalizePath(folder || '/home').path, validateName(filename));
   }
 
-  /** Checks permission, reserves quota for the announced size (deferred: 0 for now), stages an empty part. */
+  /** Checks permission and WebDAV locks, reserves quota for the announced size (deferred: 0 for now), stages an empty part. */
   async create(actor: Actor, id: string, input: { targetPath: string; size: number | null; metadata: Record<string, string | null> }): Promise<UploadSession> {
     return asNamedBy(actor, async () => {
       const loc = requireInside(await locate(this.core, actor, input.targetPath), 'written');
       const plan = await assertMayWriteFile(this.core, actor, loc, true);
+      // Refused before any byte is sent; the commit checks again (commitTemp).
+      await assertUnlocked(this.core, actor, loc, { parent: !plan.exists });
       const createdAt = this.now();
       const expiresAt = createdAt + this.expiryMs;
       const reservationId = await this.core.ledger.reserve(subjectOf(loc, plan.ownerId), Math.max(0, (input.size ?? 0) - plan.credit), {
@@ -170,7 +173,9 @@ export class UploadSessions {
       if (row.state === 'finished') throw new VfsError('CONFLICT', 'the upload is already complete');
       if (session.size === null || session.offset !== session.size) throw new VfsError('CONFLICT', 'the upload is not complete yet');
       const loc = requireInside(await locate(this.core, actor, row.target_path), 'written');
-      await assertMayWriteFile(this.core, actor, loc, true);
+      const plan = await assertMayWriteFile(this.core, actor, loc, true);
+      // Before the part is finalized, so a locked target keeps the upload whole for a retry.
+      await assertUnlocked(this.core, actor, loc, { parent: !plan.exists });
       const sha256 = await this.parts.finalize(id);
       const result = await commitTemp(this.core, actor, loc, { tempPath: this.parts.pathOf(id), size: session.size, sha256 }, {
         reservationId: row.reservation_id ?? undefined,

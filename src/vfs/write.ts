@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
 import type { RawStat, TempFile } from './backends/local.js';
 import { auditFile, requireInside, subjectOf, toEntry, type VfsCore } from './core.js';
+import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
 import type { UsageDelta } from './quota.js';
@@ -70,7 +71,9 @@ function commitDeltas(loc: AreaLocation, ownerId: number, size: number, old: Own
 /**
  * Moves a finished temp file into the namespace in ONE transaction with its bookkeeping:
  * rename (or no-clobber link when overwrite is false), owner record, usage deltas (old owner
- * credited, new owner charged, share counters), reservation released, audit event.
+ * credited, new owner charged, share counters), reservation released, audit event. A WebDAV
+ * lock on the file, a depth-infinity one above it, or (for a new file) one on its folder that
+ * the actor does not hold refuses the commit (LOCKED), whatever the protocol.
  * The transaction first locks the usage rows of the place (home user / share), so commits to
  * one file run one after the other and the size credited is the one really replaced; growth
  * beyond the reservation must still fit the quota (QUOTA_EXCEEDED otherwise).
@@ -97,6 +100,8 @@ export async function commitTemp(
         check: async (existing) => {
           before = existing;
           if (before?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
+          // At the commit, not when the upload began: a lock taken meanwhile counts.
+          await assertUnlocked(core, actor, loc, { parent: !before }, trx);
           old = before ? await core.owners.get(loc.key, trx) : undefined;
           ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
           const replaced = old && !old.isDir ? old.size : 0;

@@ -238,6 +238,11 @@ export class MemoryVfs implements Vfs {
     this.locate(actor, path, true);
   }
 
+  /** No lock policy here, and locks are neither enforced nor dropped with their resource: that is VfsService's, tested on it. */
+  async assertMayLock(actor: Actor, path: string): Promise<void> {
+    this.locate(actor, path, true);
+  }
+
   async quota(actor: Actor, _path?: string): Promise<QuotaInfo> {
     const limit = this.options.quotas?.[actor.principal.userId] ?? null;
     let used = 0;

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Accounts } from '../../src/services/accounts.js';
-import { KnexDavLockStore } from '../../src/services/dav-locks.js';
 import { createUser, loginAdmin, type CreatedUser } from '../helpers/auth.js';
 import { describeEachDb } from '../helpers/db.js';
 import { actorOf, createShare, seed, snapshot } from '../helpers/files.js';
@@ -182,7 +181,7 @@ describeEachDb('deleting a user retires their storage', (kind) => {
           throw new Error('the database went away');
         }),
     };
-    const accounts = new Accounts(failingUsers as never, srv.nasd.vfs.retirement, new KnexDavLockStore(knex()));
+    const accounts = new Accounts(failingUsers as never, srv.nasd.vfs.retirement);
     let failure: unknown;
     await accounts.remove(dave.id, { actor: null, protocol: 'api' }, actorOf({ id: adminId, username: 'admin' }, true)).catch((err: unknown) => (failure = err));
     expect((failure as Error).message).to.equal('the database went away');

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/db/index.js';
-import { ancestorKeys, KnexDavLockStore, type NewDavLock } from '../../src/services/dav-locks.js';
+import { dropStaleLocks as cleanUpLocks } from '../../migrations/20261202002000_webdav_lock_cleanup.js';
+import { ancestorKeys, blockingLocks, KnexDavLockStore, type Actor, type DavLock, type NewDavLock } from '../../src/vfs/index.js';
 import { createPgDatabase, describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
@@ -12,6 +13,26 @@ describe('webdav lock keys', () => {
   it('lists strict ancestors of a storage key', () => {
     expect(ancestorKeys('homes/alice/a/b')).to.deep.equal(['homes', 'homes/alice', 'homes/alice/a']);
     expect(ancestorKeys('homes')).to.deep.equal([]);
+  });
+});
+
+describe('webdav lock holding', () => {
+  const held = (key: string, token: string, principalId: number, scope: 'exclusive' | 'shared' = 'exclusive'): DavLock => ({
+    token, key, rootPath: `/${key}`, depth: '0', scope, ownerXml: '', principalId, timeoutSeconds: 60, expiresAtMs: 0,
+  });
+  const actor = (userId: number, tokens?: string[]): Actor => ({
+    principal: { userId, username: `u${userId}`, isAdmin: false }, protocol: 'webdav', ...(tokens ? { lockTokens: new Set(tokens) } : {}),
+  });
+
+  it('blocks unless the actor submitted the token of one of its own locks on each locked resource', () => {
+    const locks = [held('k/a', 't1', 1), held('k/b', 't2', 1)];
+    expect(blockingLocks(locks, actor(1)).map((l) => l.token)).to.deep.equal(['t1', 't2']);
+    expect(blockingLocks(locks, actor(1, ['t1'])).map((l) => l.token)).to.deep.equal(['t2']);
+    expect(blockingLocks(locks, actor(1, ['t1', 't2']))).to.deep.equal([]);
+    // Somebody else's token, even when known, does not make a lock yours.
+    expect(blockingLocks(locks, actor(2, ['t1', 't2'])).map((l) => l.token)).to.deep.equal(['t1', 't2']);
+    const shared = [held('k/s', 's1', 1, 'shared'), held('k/s', 's2', 2, 'shared')];
+    expect(blockingLocks(shared, actor(2, ['s2']))).to.deep.equal([]);
   });
 });
 
@@ -108,6 +129,45 @@ describeEachDb('webdav lock store', (kind) => {
     await store.removeWithin('homes/a/e');
     const left = await db.knex('webdav_locks').select('lock_key');
     expect(left.map((r: { lock_key: string }) => r.lock_key)).to.deep.equal(['homes/a/ee']);
+  });
+
+  it('removes every lock of one holder, and the whole subtree whether expired or not', async () => {
+    await store.create(lock('homes/a/x', { principalId: 7 }));
+    await store.create(lock('shares/s/y', { principalId: 7 }));
+    await store.create(lock('shares/s/z', { principalId: 8 }));
+    await store.removeHeldBy(7);
+    expect((await db.knex('webdav_locks').select('lock_key')).map((r: { lock_key: string }) => r.lock_key)).to.deep.equal(['shares/s/z']);
+    now += 61_000;
+    await store.removeWithin('shares/s');
+    expect(await db.knex('webdav_locks')).to.deep.equal([]);
+  });
+
+  it('refuses a user more than the cap of active locks, counting only live ones and only theirs', async () => {
+    const capped = new KnexDavLockStore(db.knex, () => now, 2);
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 5 }));
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 5, timeoutSeconds: 1 }));
+    let err: unknown;
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 5 })).catch((e: unknown) => (err = e));
+    expect(err).to.have.property('code', 'QUOTA_EXCEEDED');
+    expect((err as Error).message).to.equal('you hold 2 WebDAV locks, the most one user may; unlock some or let them expire');
+    await capped.create(lock('shares/s/c1', { scope: 'shared', principalId: 6 }));
+    now += 2000;
+    await capped.create(lock('shares/s/c2', { principalId: 5 }));
+  });
+
+  it('migrates old locks: those of deleted users go, none outlives the one-hour cap', async () => {
+    const t = Date.now();
+    const [{ id }] = await db.knex('users').insert({ username: `lock-mig-${kind}`, password_hash: 'x', password_changed_at: t, created_at: t, updated_at: t }).returning('id');
+    const row = (token: string, principal: number, expires: number) => ({
+      token, lock_key: `homes/m/${token}`, root_path: '/m', depth: '0', scope: 'exclusive', owner_xml: '', principal_id: principal, timeout_seconds: 604800, expires_at: expires, created_at: t,
+    });
+    await db.knex('webdav_locks').insert([row('orphan', 999_999, t + 604_800_000), row('long', Number(id), t + 604_800_000), row('short', Number(id), t + 60_000)]);
+    await cleanUpLocks(db.knex);
+    const left = await db.knex('webdav_locks').select('token', 'expires_at').orderBy('token');
+    expect(left.map((r: { token: string }) => r.token)).to.deep.equal(['long', 'short']);
+    expect(Number(left[0].expires_at)).to.be.within(t + 3_599_000, Date.now() + 3_600_000);
+    expect(Number(left[1].expires_at)).to.equal(t + 60_000);
+    await db.knex('users').where({ id: Number(id) }).delete();
   });
 
   it('survives a new store on the same database (another process)', async () => {

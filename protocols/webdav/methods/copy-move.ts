@@ -23,7 +23,7 @@ function destination(ctx: DavContext): string {
  * COPY and MOVE (RFC 4918 §9.8, §9.9): Destination must be on this server under the mount
  * (else 502); Overwrite F with an existing destination is 412; Depth 0 copies a collection
  * without members, MOVE is always infinity. Locks stay with URLs: a MOVE drops the source's
- * locks, and locks at the destination keep covering what lands there (RFC 4918 §7.7).
+ * locks (in the VFS), and locks at the destination keep covering what lands there (RFC 4918 §7.7).
  * 201 when the destination was created, 204 when replaced.
  */
 export async function copyMove(ctx: DavContext, move: boolean): Promise<void> {
@@ -43,10 +43,8 @@ export async function copyMove(ctx: DavContext, move: boolean): Promise<void> {
   targets.push({ path: to, stat: dest, members: dest !== null, parent: true });
   await checkWrite(ctx, targets);
 
-  const fromKey = move ? await vfs.storageKey(actor, from) : '';
   const result = move
     ? await vfs.move(actor, from, to, { overwrite })
     : await vfs.copy(actor, from, to, { overwrite, depth: depth === '0' ? 0 : 'infinity' });
-  if (move) await ctx.deps.locks.removeWithin(fromKey);
   ctx.empty(result.created ? 201 : 204);
 }

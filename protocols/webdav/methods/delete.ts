@@ -5,7 +5,7 @@ import { DavError } from '../errors.js';
 
 /**
  * DELETE (RFC 4918 §9.6): removes a file or a whole tree (Depth must be infinity for a
- * collection). Every lock inside the tree must be submitted; locks on it go with it.
+ * collection). Every lock inside the tree must be submitted; the VFS drops the locks on it.
  */
 export async function del(ctx: DavContext): Promise<void> {
   const { vfs, actor } = ctx;
@@ -15,8 +15,6 @@ export async function del(ctx: DavContext): Promise<void> {
   const pre = httpPrecondition(ctx.req, stat, false);
   if (pre !== null) throw new DavError(pre, 'precondition failed');
   await checkWrite(ctx, [{ path, stat, members: true, parent: true }]);
-  const key = await vfs.storageKey(actor, path);
   await vfs.remove(actor, path);
-  await ctx.deps.locks.removeWithin(key);
   ctx.empty(204);
 }

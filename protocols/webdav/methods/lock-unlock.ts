@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { DavLock } from '../../../src/services/dav-locks.js';
+import type { DavLock } from '../../../src/vfs/index.js';
 import { header } from '../body.js';
 import { checkIfHeader, checkWrite, statOrNull } from '../conditions.js';
 import type { DavContext } from '../context.js';
@@ -58,7 +58,9 @@ async function refresh(ctx: DavContext, timeout: number): Promise<void> {
 
 /**
  * LOCK (RFC 4918 §9.10): creates an exclusive or shared write lock of depth 0 or infinity, or
- * refreshes one (empty body + If). An unmapped URL gets an empty file (201). Conflicts → 423.
+ * refreshes one (empty body + If). An unmapped URL gets an empty file (201). Conflicts → 423;
+ * locking what the user may not change for everybody (a share root without full access,
+ * another user's files) → 403 (Vfs.assertMayLock). Timeouts are capped (DavDeps.maxLockSeconds).
  */
 export async function lock(ctx: DavContext): Promise<void> {
   const body = await ctx.xmlBody();
@@ -69,8 +71,9 @@ export async function lock(ctx: DavContext): Promise<void> {
   const { vfs, actor } = ctx;
   const path = ctx.target.path;
   const stat = await statOrNull(ctx, path);
+  const lockDepth = stat?.type === 'directory' ? depth : '0';
   if (stat) {
-    await vfs.assertWritable(actor, path);
+    await vfs.assertMayLock(actor, path, lockDepth);
     await checkIfHeader(ctx);
   } else {
     await checkWrite(ctx, [{ path, stat: null, parent: true }]);
@@ -80,7 +83,7 @@ export async function lock(ctx: DavContext): Promise<void> {
   const created = await ctx.deps.locks.create({
     key,
     rootPath: path,
-    depth: stat?.type === 'directory' ? depth : '0',
+    depth: lockDepth,
     scope: info.scope,
     ownerXml: info.ownerXml,
     principalId: actor.principal.userId,

@@ -1,5 +1,4 @@
-import type { DavLock } from '../../../src/services/dav-locks.js';
-import type { DeadProperty, EntryStat, QuotaInfo } from '../../../src/vfs/index.js';
+import type { DavLock, DeadProperty, EntryStat, QuotaInfo } from '../../../src/vfs/index.js';
 import { lockRootPath } from '../conditions.js';
 import type { DavContext } from '../context.js';
 import { DavError } from '../errors.js';

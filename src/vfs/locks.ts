@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
+import type { Actor } from './types.js';
 
 /** An active WebDAV write lock (RFC 4918 §6). */
 export interface DavLock {
@@ -29,22 +30,31 @@ export interface AffectingOptions {
   parent?: boolean;
 }
 
+/** A knex instance or a transaction: lock reads and removals may join the caller's transaction. */
+type Db = Knex | Knex.Transaction;
+
 /**
  * Where WebDAV locks live: in the database, so they survive restarts and hold across several
  * nasd processes. Keys are storage keys, `/`-separated, where a member's key is its
  * collection's key + `/` + its name. Expired locks are never returned and are purged lazily.
+ * Every protocol honours them: the VFS checks them before each change (see lock-guard.ts).
  */
 export interface DavLockStore {
-  /** Creates a lock, or throws VfsError LOCKED (details.hrefs = conflicting lock roots) on a conflict. */
+  /**
+   * Creates a lock, or throws VfsError LOCKED (details.hrefs = conflicting lock roots) on a
+   * conflict, QUOTA_EXCEEDED when the user holds MAX_LOCKS_PER_USER already.
+   */
   create(lock: NewDavLock): Promise<DavLock>;
   /** Restarts a lock's timeout; null when the token is unknown or expired. */
   refresh(token: string, timeoutSeconds: number): Promise<DavLock | null>;
   /** Removes a lock; false when it did not exist. */
   remove(token: string): Promise<boolean>;
   /** Active locks that apply to `key` (see AffectingOptions), in one query. */
-  affecting(key: string, options?: AffectingOptions): Promise<DavLock[]>;
-  /** Removes the locks on `key` and everything below it (after DELETE or MOVE). */
-  removeWithin(key: string): Promise<void>;
+  affecting(key: string, options?: AffectingOptions, db?: Db): Promise<DavLock[]>;
+  /** Removes the locks on `key` and everything below it (the resource was deleted or moved). */
+  removeWithin(key: string, db?: Db): Promise<void>;
+  /** Removes every lock a user holds (the user is being deleted). */
+  removeHeldBy(principalId: number, db?: Db): Promise<void>;
 }
 
 interface LockRow {
@@ -63,6 +73,11 @@ interface LockRow {
 const TABLE = 'webdav_locks';
 /** Advisory lock id serialising lock creation across PostgreSQL connections and processes. */
 const PG_ADVISORY_ID = 0x6e617364;
+/**
+ * Active locks one user may hold. Shared locks on one resource have no natural bound, and every
+ * write to it reads all of them: a client needs a few per open file, not thousands.
+ */
+export const MAX_LOCKS_PER_USER = 1000;
 
 /** Strict ancestors of a storage key, nearest last (`/a/b/c` → `/`, `/a`, `/a/b`). */
 export function ancestorKeys(key: string): string[] {
@@ -85,6 +100,24 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** A lock applies to a resource itself when it sits on it, or above it with depth infinity. */
+export function coversKey(lock: DavLock, key: string): boolean {
+  return lock.key === key || (lock.depth === 'infinity' && key.startsWith(memberPrefix(lock.key)));
+}
+
+/**
+ * Of the locks that apply to a change, those that stop `actor` (RFC 4918 §7): one per locked
+ * resource on which the actor holds none. A lock is held when the client submitted its token
+ * (Actor.lockTokens) and it is the actor's own; of several shared locks on one resource,
+ * holding any one suffices.
+ */
+export function blockingLocks(locks: readonly DavLock[], actor: Actor): DavLock[] {
+  const byKey = new Map<string, DavLock[]>();
+  for (const l of locks) byKey.set(l.key, [...(byKey.get(l.key) ?? []), l]);
+  const held = (l: DavLock) => actor.lockTokens?.has(l.token) === true && l.principalId === actor.principal.userId;
+  return [...byKey.values()].filter((group) => !group.some(held)).map((group) => group[0]);
+}
+
 function toLock(r: LockRow): DavLock {
   return {
     token: r.token,
@@ -104,6 +137,7 @@ export class KnexDavLockStore implements DavLockStore {
   constructor(
     private readonly knex: Knex,
     private readonly now: () => number = Date.now,
+    private readonly maxPerUser = MAX_LOCKS_PER_USER,
   ) {}
 
   async create(lock: NewDavLock): Promise<DavLock> {
@@ -111,6 +145,10 @@ export class KnexDavLockStore implements DavLockStore {
       if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [PG_ADVISORY_ID]);
       const now = this.now();
       await trx(TABLE).where('expires_at', '<=', now).delete();
+      const held = await trx(TABLE).where('principal_id', lock.principalId).count({ n: '*' }).first();
+      if (Number(held?.n ?? 0) >= this.maxPerUser) {
+        throw new VfsError('QUOTA_EXCEEDED', `you hold ${this.maxPerUser} WebDAV locks, the most one user may; unlock some or let them expire`);
+      }
       const existing = await this.query(trx, lock.key, { members: lock.depth === 'infinity' }, now);
       const conflicting = existing.filter((l) => lock.scope === 'exclusive' || l.scope === 'exclusive');
       if (conflicting.length > 0) {
@@ -148,18 +186,25 @@ export class KnexDavLockStore implements DavLockStore {
     return (await this.knex(TABLE).where({ token }).delete()) > 0;
   }
 
-  affecting(key: string, options: AffectingOptions = {}): Promise<DavLock[]> {
-    return this.query(this.knex, key, options, this.now());
+  affecting(key: string, options: AffectingOptions = {}, db: Db = this.knex): Promise<DavLock[]> {
+    return this.query(db, key, options, this.now());
   }
 
-  async removeWithin(key: string): Promise<void> {
-    const locks = await this.query(this.knex, key, { members: true }, this.now());
+  async removeWithin(key: string, db: Db = this.knex): Promise<void> {
     const prefix = memberPrefix(key);
-    const tokens = locks.filter((l) => l.key === key || l.key.startsWith(prefix)).map((l) => l.token);
-    if (tokens.length > 0) await this.knex(TABLE).whereIn('token', tokens).delete();
+    const rows: Array<{ token: string; lock_key: string }> = await db(TABLE)
+      .select('token', 'lock_key')
+      .where('lock_key', key)
+      .orWhereRaw('lock_key like ? escape ?', [`${escapeLike(prefix)}%`, '\\']);
+    const tokens = rows.filter((r) => r.lock_key === key || r.lock_key.startsWith(prefix)).map((r) => r.token);
+    if (tokens.length > 0) await db(TABLE).whereIn('token', tokens).delete();
   }
 
-  private async query(db: Knex | Knex.Transaction, key: string, options: AffectingOptions, now: number): Promise<DavLock[]> {
+  async removeHeldBy(principalId: number, db: Db = this.knex): Promise<void> {
+    await db(TABLE).where('principal_id', principalId).delete();
+  }
+
+  private async query(db: Db, key: string, options: AffectingOptions, now: number): Promise<DavLock[]> {
     const ancestors = ancestorKeys(key);
     const parent = options.parent ? parentKey(key) : undefined;
     const prefix = memberPrefix(key);
