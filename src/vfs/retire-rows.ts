@@ -98,7 +98,8 @@ export async function reassignElsewhere(core: VfsCore, trx: Knex.Transaction, ac
 
 /**
  * Drops every record of the home area (owners, dead properties); bytes recorded there for
- * anyone but the user (file and property bytes) leave those owners' usage. Returns the user's own files and bytes there.
+ * anyone but the user (file and property bytes) leave those owners' usage. Returns the user's
+ * own files and bytes there.
  */
 export async function dropHomeRows(core: VfsCore, trx: Knex.Transaction, userId: number, homeArea: string): Promise<Totals> {
   const byOwner = await totalsByOwner(trx, { area: homeArea });

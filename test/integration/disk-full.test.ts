@@ -52,8 +52,11 @@ describeEachDb('disk full (real 40 MiB tmpfs)', (kind) => {
   });
   after(async () => {
     await srv?.close();
-    if (mounted) execFileSync('umount', [mountDir.dir]);
-    mountDir.remove();
+    try {
+      if (mounted) execFileSync('umount', [mountDir.dir], { stdio: 'pipe' });
+    } finally {
+      mountDir.remove();
+    }
   });
   afterEach(() => fs.rmSync(filler(), { force: true }));
 

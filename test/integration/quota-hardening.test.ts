@@ -192,6 +192,24 @@ describeEachDb('quota hardening', (kind) => {
     expect((await srv.nasd.vfs.userUsage(over.id)).bytes).to.equal(base);
   });
 
+  it('hands the property bytes of a deleted user\'s share files to the share owner', async () => {
+    const owner = await createUser(srv, adminToken, { username: 'sowner' });
+    const leaver = await createUser(srv, adminToken, { username: 'leaver' });
+    const share = await api(srv.baseUrl, 'POST', '/api/shares', { token: adminToken, body: { name: 'kept', ownerId: owner.id } });
+    expect(share.status, JSON.stringify(share.body)).to.equal(201);
+    expect((await api(srv.baseUrl, 'PUT', `/api/shares/${share.body.id}/acl`, { token: adminToken, body: { entries: [{ userId: leaver.id, access: 'write' }] } })).status).to.equal(200);
+    expect((await as(leaver, 'PUT', '/dav/kept/left.txt', { body: 'abc' })).status).to.equal(201);
+    const set = await as(leaver, 'PROPPATCH', '/dav/kept/left.txt', { body: proppatchBody([['a', 'v'.repeat(1000)]]) });
+    expect(statusOf(set.text, 'a')).to.equal('200');
+    const charged = (await srv.nasd.vfs.userUsage(leaver.id)).bytes;
+    expect(charged).to.be.greaterThan(1000);
+    const ownerBefore = (await srv.nasd.vfs.userUsage(owner.id)).bytes;
+    expect((await api(srv.baseUrl, 'DELETE', `/api/users/${leaver.id}`, { token: adminToken })).status).to.equal(204);
+    expect((await srv.nasd.vfs.userUsage(owner.id)).bytes).to.equal(ownerBefore + charged);
+    const report = await srv.nasd.vfs.reconcile();
+    expect(report.usage.filter((u) => u.subjectId === owner.id)).to.deep.equal([]);
+  });
+
   it('names paths in error messages as the client did, never by storage key', async () => {
     const missing = await as(five, 'PROPPATCH', '/dav/home/nope/x.txt', {
       body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><x xmlns="urn:t">1</x></D:prop></D:set></D:propertyupdate>',
