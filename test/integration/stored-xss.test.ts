@@ -90,7 +90,9 @@ describeEachDb('stored XSS: files opened from /dav in the admin\'s signed-in bro
     await ui.route('**/api/me', (route) => (refused++ < 2 ? route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":{"code":"UNAUTHENTICATED","message":"expired"}}' }) : route.continue()));
     try {
       const names = await ui.evaluate(async () => {
-        const { api } = await import('/ui/lib/api.js');
+        // A URL in the page, not a module of this repository: tsc must not try to resolve it.
+        const moduleUrl = '/ui/lib/api.js';
+        const { api } = await import(moduleUrl);
         return Promise.all([api('GET', '/api/me'), api('GET', '/api/me')].map((p) => p.then((u: { username: string }) => u.username)));
       });
       expect(names).to.deep.equal(['admin', 'admin']);
