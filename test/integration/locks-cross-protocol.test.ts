@@ -93,6 +93,23 @@ describeEachDb('webdav locks across protocols', (kind) => {
       expect((await as(bob, 'PUT', '/dav/team/after-root-locks.txt', { body: 'x' })).status).to.equal(201);
     });
 
+    it('re-checks the right to lock on refresh: a user whose access was lowered cannot keep a share-root lock', async () => {
+      const dave = await createUser(srv, adminToken, { username: `dave-${kind}` });
+      const acl = (access: string) =>
+        api(srv.baseUrl, 'PUT', `/api/shares/${teamId}/acl`, {
+          token: adminToken,
+          body: { entries: [{ userId: alice.id, access: 'write' }, { userId: bob.id, access: 'full' }, { userId: dave.id, access }] },
+        });
+      expect((await acl('full')).status).to.equal(200);
+      const token = await lock(dave, '/dav/team/', { Depth: 'infinity' });
+      expect((await as(dave, 'LOCK', '/dav/team/', { headers: { If: `(<${token}>)` } })).status).to.equal(200);
+      expect((await acl('write')).status).to.equal(200);
+      const refresh = await as(dave, 'LOCK', '/dav/team/', { headers: { If: `(<${token}>)` } });
+      expect(refresh.status).to.equal(403);
+      expect((await as(dave, 'UNLOCK', '/dav/team/', { headers: { 'Lock-Token': `<${token}>` } })).status).to.equal(204);
+      expect((await acl('none')).status).to.equal(200);
+    });
+
     it('lets a write user lock their own file and folder below the root, not a folder holding other users\u2019 files', async () => {
       await put(alice, '/dav/team/alice-own.txt', 'a');
       const fileToken = await lock(alice, '/dav/team/alice-own.txt');

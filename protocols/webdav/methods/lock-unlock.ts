@@ -50,6 +50,8 @@ async function refresh(ctx: DavContext, timeout: number): Promise<void> {
   const lock = (await ctx.deps.locks.affecting(key)).find((l) => tokens.has(l.token));
   if (!lock) throw new DavError(412, 'no submitted lock token applies to this resource', 'lock-token-matches-request-uri');
   if (lock.principalId !== ctx.actor.principal.userId) throw new DavError(403, 'the lock belongs to another user');
+  // A refresh is a new grant: a user whose access was lowered cannot keep a lock they may no longer take.
+  await ctx.vfs.assertMayLock(ctx.actor, lock.rootPath, lock.depth);
   await checkIfHeader(ctx);
   const refreshed = await ctx.deps.locks.refresh(lock.token, timeout);
   if (!refreshed) throw new DavError(412, 'the lock expired');
