@@ -14,7 +14,7 @@ const actor = (ctx: ApiContext, p: ApiPrincipal) => ({ userId: p.userId, usernam
  */
 export function alertsRoutes(router: ApiRouter, alerts: Alerts, audit: AuditLog): void {
   router.route(
-    { method: 'get', path: '', summary: 'Alerts the caller may see, newest first (state open|closed, limit, offset)', auth: 'user', query: alertQuery },
+    { method: 'get', path: '/', summary: 'Alerts the caller may see, newest first (state open|closed, limit, offset)', auth: 'user', query: alertQuery },
     async (_ctx, { query, principal }) => ({ ...(await alerts.service.list(principal, query)), limit: query.limit, offset: query.offset }),
   );
   router.route(

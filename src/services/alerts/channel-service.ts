@@ -5,7 +5,7 @@ import type { Notifier } from './notifier.js';
 import type { AlertSeverity, RuleFamily } from './rules.js';
 
 /** A channel as the API shows it: secrets replaced by which ones are set, plus its last delivery. */
-export type ChannelView = Channel & { secretsSet: (keyof ChannelSecrets)[]; lastDelivery: Delivery | null };
+export type ChannelView = Channel & { secretsSet: (keyof ChannelSecrets)[]; secretsUnreadable: boolean; lastDelivery: Delivery | null };
 
 interface CommonInput {
   name: string;
@@ -122,7 +122,7 @@ export class ChannelService {
     const current = await this.editable(id);
     const clash = await this.store.byName(input.name);
     if (clash && clash.id !== id) throw new AppError('ALREADY_EXISTS', `a channel named "${input.name}" exists`);
-    await this.store.update(id, this.build(input, current.kind === input.kind ? current.secrets : undefined));
+    await this.store.update(id, this.build(input, current.kind === input.kind && !current.secretsUnreadable ? current.secrets : undefined));
     return view(await this.load(id), null);
   }
 
@@ -148,7 +148,7 @@ export class ChannelService {
 }
 
 function view(c: ChannelWithSecrets, lastDelivery: Delivery | null): ChannelView {
-  const { secrets, ...rest } = c;
+  const { secrets, secretsUnreadable: _u, ...rest } = c;
   const secretsSet = (Object.keys(secrets) as (keyof ChannelSecrets)[]).filter((k) => secrets[k]);
-  return { ...rest, secretsSet, lastDelivery } as ChannelView;
+  return { ...rest, secretsSet, secretsUnreadable: c.secretsUnreadable, lastDelivery } as ChannelView;
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { SecretBox } from '../identity/index.js';
+import { SecretUnreadableError, type SecretBox } from '../identity/index.js';
 import type { AlertSeverity, RuleFamily } from './rules.js';
 
 export type WebhookFormat = 'json' | 'ntfy' | 'gotify';
@@ -35,7 +35,8 @@ interface ChannelBase {
 }
 
 export type Channel = ChannelBase & ({ kind: 'email'; settings: EmailSettings } | { kind: 'webhook'; settings: WebhookSettings });
-export type ChannelWithSecrets = Channel & { secrets: ChannelSecrets };
+/** `secretsUnreadable`: the stored secrets do not decrypt (another key, a tampered or moved value). */
+export type ChannelWithSecrets = Channel & { secrets: ChannelSecrets; secretsUnreadable: boolean };
 export type NewChannel = Omit<Channel, 'id' | 'createdAt'> & { secrets: ChannelSecrets };
 
 interface ChannelRow {
@@ -75,11 +76,21 @@ export class ChannelStore {
     const base = {
       id: r.id, name: r.name, source: r.source, minSeverity: r.min_severity,
       families: r.families ? (JSON.parse(r.families) as RuleFamily[]) : null, enabled: Boolean(r.enabled), createdAt: Number(r.created_at),
-      secrets: r.secrets ? (JSON.parse(this.box.open(r.secrets, context(r.id))) as ChannelSecrets) : {},
+      ...this.openSecrets(r),
     };
     return r.kind === 'email'
       ? { ...base, kind: 'email', settings: JSON.parse(r.settings) as EmailSettings }
       : { ...base, kind: 'webhook', settings: JSON.parse(r.settings) as WebhookSettings };
+  }
+
+  private openSecrets(r: ChannelRow): { secrets: ChannelSecrets; secretsUnreadable: boolean } {
+    if (!r.secrets) return { secrets: {}, secretsUnreadable: false };
+    try {
+      return { secrets: JSON.parse(this.box.open(r.secrets, context(r.id))) as ChannelSecrets, secretsUnreadable: false };
+    } catch (err) {
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      return { secrets: {}, secretsUnreadable: true };
+    }
   }
 
   async list(): Promise<ChannelWithSecrets[]> {

@@ -47,7 +47,11 @@ export class Notifier {
 
   /** Sends to one channel (also "send test"), records the outcome and tells the health listener. */
   async deliver(channel: ChannelWithSecrets, notice: Notice): Promise<DeliveryResult> {
-    const result = channel.kind === 'email' ? await this.sendMail(channel, notice) : await sendWebhook(channel.settings, channel.secrets, notice, this.policy);
+    const result: DeliveryResult = channel.secretsUnreadable
+      ? { ok: false, attempts: 0, error: 'the channel\u2019s stored secrets cannot be decrypted (another NASD_TOTP_KEY?): set them again' }
+      : channel.kind === 'email'
+        ? await this.sendMail(channel, notice)
+        : await sendWebhook(channel.settings, channel.secrets, notice, this.policy);
     const alertId = notice.alerts.length === 1 ? notice.alerts[0].id : null;
     const delivery: Omit<Delivery, 'id'> = { channelId: channel.id, alertId, event: notice.event, at: this.now(), outcome: result.ok ? 'success' : 'failure', attempts: result.attempts, error: result.error };
     await this.channels.recordDelivery(delivery);
