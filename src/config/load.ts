@@ -103,7 +103,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigInput = {}):
   if (!result.success) {
     const issue = result.error.issues[0];
     const setting = issue.path.join('.') || '(root)';
-    const envName = ENV_SETTINGS.find(([, keys]) => keys.join('.') === setting)?.[0];
+    const envName = ENV_SETTINGS.find(([, keys]) => setting === keys.join('.') || setting.startsWith(`${keys.join('.')}.`))?.[0];
     throw new ConfigError(envName ? `${setting} (${envName})` : setting, issue.message);
   }
   const cfg = result.data;

@@ -165,6 +165,19 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd critical: Samba did not reload its configuration', 'nasd critical: Resolved: Samba did not reload its configuration']);
   });
 
+  it('a disk whose grown defects grow fast becomes failing: one critical mail; its static count had only warned', async () => {
+    mark();
+    await call('POST', '/api/hardware/simulation', { smartAttribute: { device: 'sde', attribute: 'scsi.grown_defects', value: 5 } });
+    expect((await call('POST', '/api/smart/scan')).status).to.equal(200);
+    await evaluate(2);
+    expect((await openAlerts()).filter((a) => a.key === 'sde').map((a) => a.ruleId)).to.deep.equal(['smart.warning']);
+    await call('POST', '/api/hardware/simulation', { smartAttribute: { device: 'sde', attribute: 'scsi.grown_defects', value: 15 } });
+    await evaluate(2);
+    expect((await openAlerts()).filter((a) => a.key === 'sde').map((a) => a.ruleId)).to.deep.equal(['smart.failing']);
+    expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd warning: Disk sde shows SMART warnings', 'nasd critical: Disk sde is failing']);
+    expect(newMails()[1].raw).to.include('15 grown defects, up 10 in 7 days');
+  });
+
   describe('quota', () => {
     let alice: CreatedUser;
     let bob: CreatedUser;
@@ -301,5 +314,40 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     expect((await api(srv.baseUrl, 'GET', `/api/alerts/${raidAlert.id}`, { token: user })).status).to.equal(404);
     expect((await api(srv.baseUrl, 'POST', `/api/alerts/${raidAlert.id}/ack`, { token: user })).status).to.equal(404);
     expect((await api(srv.baseUrl, 'GET', '/api/alerts', { token: user })).body.items).to.deep.equal([]);
+  });
+});
+
+describeEachDb('alerts: damping of a flapping condition', (kind) => {
+  let srv: TestServer;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  before(async function () {
+    smtp = await startSmtpServer({ user: SMTP_USER, pass: SMTP_PASS });
+    srv = await startTestServer(this, kind, {
+      hardware: { simulatedClock: 'manual', fanIntervalSeconds: 0, telemetryIntervalSeconds: 0 },
+      alerts: {
+        evaluateIntervalSeconds: 0, clearAfterSeconds: 1,
+        smtpUrl: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASS)}@127.0.0.1:${smtp.port}`, smtpFrom: 'nasd@example.test', email: ['owner@example.test'],
+      },
+    });
+  });
+  after(async () => {
+    await srv?.close();
+    await smtp?.close();
+  });
+
+  it('a condition that comes back before the clear delay stays one open alert: one mail on open, one when it stays gone', async () => {
+    const alerts = srv.nasd.alerts.reporter;
+    await alerts.raise('smb.config_refused', 'smb.conf', { error: 'Unknown parameter' });
+    for (let i = 0; i < 3; i++) {
+      await alerts.clear('smb.config_refused', 'smb.conf');
+      await alerts.raise('smb.config_refused', 'smb.conf', { error: 'Unknown parameter' });
+    }
+    await alerts.clear('smb.config_refused', 'smb.conf');
+    const rows = await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused' });
+    expect(rows.map((r: { state: string }) => r.state)).to.deep.equal(['open']);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await alerts.clear('smb.config_refused', 'smb.conf');
+    expect((await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused' })).map((r: { state: string }) => r.state)).to.deep.equal(['closed']);
+    expect(smtp.mails.map((m) => m.subject)).to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
   });
 });

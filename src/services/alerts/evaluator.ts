@@ -15,7 +15,7 @@ export interface EvaluationSources {
 
 /** How fresh readings must be for one cycle. */
 export interface EvaluationOptions {
-  /** SMART results younger than this are reused (smartctl per disk per cycle would be heavy). */
+  /** SMART results younger than this are reused (smartctl per disk per cycle would be heavy); 0 reads every time. */
   smartMaxAgeMs: number;
 }
 
@@ -90,7 +90,7 @@ export class AlertEvaluator {
     const warning: Active = new Map();
     const hot: Active = new Map();
     const gone: Active = new Map();
-    const disks = await smart.cached(this.options.smartMaxAgeMs);
+    const disks = this.options.smartMaxAgeMs > 0 ? await smart.cached(this.options.smartMaxAgeMs) : (await smart.list()).disks;
     const present = new Set(disks.map((d) => d.device));
     for (const d of disks) {
       this.knownDisks.set(d.device, d.serial);
