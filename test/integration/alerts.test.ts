@@ -178,6 +178,15 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     expect(newMails()[1].raw).to.include('15 grown defects, up 10 in 7 days');
   });
 
+  it('a failed self-test opens one critical alert for that disk', async () => {
+    mark();
+    expect((await call('POST', '/api/smart/disks/sdd/self-test', { kind: 'short' })).status).to.equal(202);
+    await call('POST', '/api/hardware/simulation', { advanceSeconds: 180 });
+    await evaluate(2);
+    expect((await openAlerts()).filter((a) => a.ruleId === 'smart.selftest_failed').map((a) => a.key)).to.deep.equal(['sdd']);
+    expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd critical: A SMART self-test failed on sdd']);
+  });
+
   describe('quota', () => {
     let alice: CreatedUser;
     let bob: CreatedUser;

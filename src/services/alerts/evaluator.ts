@@ -101,7 +101,8 @@ export class AlertEvaluator {
       if (d.temperatureC !== null && d.temperatureC >= limit) hot.set(d.device, { details: { temperatureC: d.temperatureC, limitC: limit } });
     }
     for (const [device, serial] of this.knownDisks) if (!present.has(device)) gone.set(device, { details: { serial: serial ?? 'unknown' } });
-    await this.apply({ 'smart.failing': failing, 'smart.warning': warning, 'smart.temperature': hot, 'smart.disappeared': gone });
+    const selfTest: Active = new Map(smart.failedSelfTests().map((device) => [device, { details: {} }]));
+    await this.apply({ 'smart.selftest_failed': selfTest, 'smart.failing': failing, 'smart.warning': warning, 'smart.temperature': hot, 'smart.disappeared': gone });
   }
 
   private async fans(fans: FanService): Promise<void> {

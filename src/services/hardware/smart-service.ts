@@ -43,7 +43,7 @@ export type SmartDiskDetail = SmartDiskSummary & Pick<SmartDisk, 'capacityBytes'
  * warns again, and failing findings can never be silenced.
  */
 export class SmartService {
-  private latest: { at: number; disks: SmartDiskSummary[] } | null = null;
+  private latest: { at: number; disks: SmartDiskSummary[]; failedSelfTests: string[] } | null = null;
 
   constructor(
     private readonly backend: SmartBackend,
@@ -94,8 +94,12 @@ export class SmartService {
   /** Every disk, read now. */
   async list(): Promise<{ backend: BackendKind; disks: SmartDiskSummary[] }> {
     const disks: SmartDiskSummary[] = [];
-    for (const d of await this.backend.listDisks()) disks.push(this.summary(await this.present(d)));
-    this.latest = { at: this.now(), disks };
+    const failedSelfTests: string[] = [];
+    for (const d of await this.backend.listDisks()) {
+      disks.push(this.summary(await this.present(d)));
+      if (d.selfTests[0]?.passed === false) failedSelfTests.push(d.device);
+    }
+    this.latest = { at: this.now(), disks, failedSelfTests };
     return { backend: this.backend.kind, disks };
   }
 
@@ -103,6 +107,11 @@ export class SmartService {
   async cached(maxAgeMs: number): Promise<SmartDiskSummary[]> {
     if (this.latest && this.now() - this.latest.at <= maxAgeMs) return this.latest.disks;
     return (await this.list()).disks;
+  }
+
+  /** Disks whose latest self-test failed, as of the last list. */
+  failedSelfTests(): string[] {
+    return this.latest?.failedSelfTests ?? [];
   }
 
   async get(device: string): Promise<SmartDiskDetail & { backend: BackendKind }> {
