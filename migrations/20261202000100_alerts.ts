@@ -24,6 +24,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['state', 'rule_id', 'key']);
     t.index(['user_id', 'state']);
   });
+  // At most one open alert per rule and subject, even with several processes evaluating at once
+  // (a partial unique index: SQLite and PostgreSQL both have them).
+  await knex.raw("create unique index alerts_one_open on alerts (rule_id, key) where state = 'open'");
   await knex.schema.createTable('alert_rule_snoozes', (t) => {
     t.string('rule_id', 64).primary();
     t.bigInteger('until').notNullable();

@@ -157,6 +157,15 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     await srv.nasd.alerts.reporter.clear('fans.failsafe', 'sim.pwm9');
   });
 
+  it('opens one alert and sends one mail when several reporters raise the same condition at once', async () => {
+    mark();
+    const raises = Array.from({ length: 5 }, () => srv.nasd.alerts.reporter.raise('smb.config_refused', 'smb.conf', { error: 'Unknown parameter' }));
+    await Promise.all(raises);
+    expect(await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused', state: 'open' })).to.have.length(1);
+    expect(newMails()).to.have.length(1);
+    await srv.nasd.alerts.reporter.clear('smb.config_refused', 'smb.conf');
+  });
+
   it('takes reports from other parts (SMB) through raise/clear: one mail on open, one on close', async () => {
     mark();
     await srv.nasd.alerts.reporter.raise('smb.reload_failed', 'smbd', { error: 'smbcontrol: no such process' });

@@ -149,6 +149,11 @@ export class ChannelStore {
     }));
   }
 
+  /** Deletes deliveries older than `before`; returns how many went. */
+  async pruneDeliveries(before: number): Promise<number> {
+    return this.knex('alert_deliveries').where('at', '<', before).delete();
+  }
+
   /** The latest delivery of each channel (to show whether it works). */
   async lastDeliveries(): Promise<Map<number, Delivery>> {
     const out = new Map<number, Delivery>();

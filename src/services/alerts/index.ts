@@ -20,6 +20,9 @@ export { RULES, SEVERITIES, FAMILIES, type AlertRule, type AlertSeverity, type R
 export { SIGNATURE_HEADER, SIGNATURE_TIME_HEADER, signBody } from './channels/webhook.js';
 export { WEBHOOK_SCHEMA } from './channels/message.js';
 
+/** Closed alerts and delivery outcomes are kept this long. */
+const HISTORY_DAYS = 365;
+
 /** Settings of the alerting system (from config.alerts). */
 export interface AlertsSettings extends AlertTiming {
   evaluateEveryMs: number;
@@ -68,7 +71,8 @@ export function createAlerts(deps: AlertsDeps): Alerts {
   const { settings } = deps;
   const channelStore = new ChannelStore(deps.knex, deps.box);
   const notifier = new Notifier(channelStore, settings.retry, logger, now);
-  const service = new AlertService(new AlertStore(deps.knex), notifier, settings, logger, settings.pageUrl, now);
+  const alertStore = new AlertStore(deps.knex);
+  const service = new AlertService(alertStore, notifier, settings, logger, settings.pageUrl, now);
   notifier.watchHealth((channel, result) =>
     result.ok ? service.clear('alerts.channel_failing', channel.name) : service.raise('alerts.channel_failing', channel.name, { channelId: channel.id, error: result.error ?? 'unknown', attempts: result.attempts }),
   );
@@ -78,7 +82,14 @@ export function createAlerts(deps: AlertsDeps): Alerts {
   const jobs = new JobFailureTracker(service, settings.jobFailuresInARow, logger);
   deps.audit.observe(security.observe);
   let running: Promise<string[]> | undefined;
-  const evaluate = () => (running ??= evaluator.evaluate().finally(() => (running = undefined)));
+  const evaluate = () =>
+    (running ??= (async () => {
+      const unreadable = await evaluator.evaluate();
+      const cutoff = now() - HISTORY_DAYS * 86_400_000;
+      await alertStore.pruneClosed(cutoff);
+      await channelStore.pruneDeliveries(cutoff);
+      return unreadable;
+    })().finally(() => (running = undefined)));
   const loop = new PeriodicTask(evaluate, logger, 'alerts: evaluation failed');
   return {
     service,

@@ -59,9 +59,10 @@ export class AlertService implements AlertReporter {
       await this.store.update(open.id, { lastSeenAt: now, details, clearingSince: null });
       return;
     }
-    const alert = await this.store.insert({
+    const alert = await this.store.insertOpen({
       ruleId, key, severity: rule.severity, state: 'open', title: titleOf(rule, key), details, userId: options.userId ?? null, openedAt: now, lastSeenAt: now,
     });
+    if (!alert) return; // another process opened it a moment ago and notifies
     this.logger.info({ rule: ruleId, key, severity: rule.severity }, 'alert opened');
     await this.notify(rule, alert, 'opened');
   }

@@ -59,6 +59,12 @@ export interface AlertListQuery {
   offset: number;
 }
 
+/** PostgreSQL 23505 or SQLite's UNIQUE constraint failure. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 /** The alerts tables: rows in, records out. No rules here. */
 export class AlertStore {
   constructor(private readonly knex: Knex) {}
@@ -73,14 +79,20 @@ export class AlertStore {
     return rows.map(toRecord);
   }
 
-  async insert(a: Omit<AlertRecord, 'id' | 'clearingSince' | 'closedAt' | 'ackedAt' | 'ackedBy' | 'remindedAt'>): Promise<AlertRecord> {
-    const [row] = await this.knex<AlertRow>('alerts')
-      .insert({
-        rule_id: a.ruleId, key: a.key, severity: a.severity, state: a.state, title: a.title, details: JSON.stringify(a.details),
-        user_id: a.userId, opened_at: a.openedAt, last_seen_at: a.lastSeenAt,
-      })
-      .returning('*');
-    return toRecord(row as AlertRow);
+  /** Inserts an open alert; undefined when one is already open for the rule and key (the unique index said so). */
+  async insertOpen(a: Omit<AlertRecord, 'id' | 'clearingSince' | 'closedAt' | 'ackedAt' | 'ackedBy' | 'remindedAt'>): Promise<AlertRecord | undefined> {
+    try {
+      const [row] = await this.knex<AlertRow>('alerts')
+        .insert({
+          rule_id: a.ruleId, key: a.key, severity: a.severity, state: a.state, title: a.title, details: JSON.stringify(a.details),
+          user_id: a.userId, opened_at: a.openedAt, last_seen_at: a.lastSeenAt,
+        })
+        .returning('*');
+      return toRecord(row as AlertRow);
+    } catch (err) {
+      if (isUniqueViolation(err)) return undefined;
+      throw err;
+    }
   }
 
   async update(id: number, patch: Partial<Pick<AlertRecord, 'state' | 'details' | 'lastSeenAt' | 'clearingSince' | 'closedAt' | 'ackedAt' | 'ackedBy' | 'remindedAt'>>): Promise<void> {
@@ -94,6 +106,11 @@ export class AlertStore {
     if (patch.ackedBy !== undefined) row.acked_by = patch.ackedBy;
     if (patch.remindedAt !== undefined) row.reminded_at = patch.remindedAt;
     await this.knex('alerts').where({ id }).update(row);
+  }
+
+  /** Deletes closed alerts that closed before `before`; returns how many went. */
+  async pruneClosed(before: number): Promise<number> {
+    return this.knex('alerts').where('state', 'closed').andWhere('closed_at', '<', before).delete();
   }
 
   async get(id: number): Promise<AlertRecord | undefined> {
