@@ -265,6 +265,21 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     expect((await call('POST', `/api/alerts/${alert.id}/ack`)).body).to.deep.include({ state: 'closed' });
   });
 
+  it('a reused refresh token raises one critical alert; 2FA disabled for an admin raises a warning', async () => {
+    mark();
+    const victim = await createUser(srv, admin, { username: 'victim' });
+    expect((await api(srv.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: victim.refreshToken } })).status).to.equal(200);
+    expect((await api(srv.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: victim.refreshToken } })).status).to.equal(401);
+    await srv.nasd.alerts.idle();
+    expect((await openAlerts()).filter((a) => a.ruleId === 'security.refresh_reuse').map((a) => a.key)).to.deep.equal(['victim']);
+    expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd critical: A stolen session token was used for victim']);
+
+    await srv.nasd.audit.record({ action: 'auth.totp.disable', outcome: 'success', actor: { id: null, name: 'admin' }, target: 'admin' });
+    await srv.nasd.audit.record({ action: 'auth.totp.disable', outcome: 'success', actor: { id: null, name: 'victim' }, target: 'victim' });
+    await srv.nasd.alerts.idle();
+    expect((await openAlerts()).filter((a) => a.ruleId === 'security.admin_2fa_disabled').map((a) => a.key), 'admins only').to.deep.equal(['admin']);
+  });
+
   it('keeps channel secrets encrypted at rest and never shows them; the environment channel is read-only', async () => {
     const list = await call('GET', '/api/alerts/channels');
     const text = JSON.stringify(list.body);
