@@ -163,7 +163,8 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     await Promise.all(raises);
     expect(await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused', state: 'open' })).to.have.length(1);
     expect(newMails()).to.have.length(1);
-    await srv.nasd.alerts.reporter.clear('smb.config_refused', 'smb.conf');
+    await Promise.all(Array.from({ length: 5 }, () => srv.nasd.alerts.reporter.clear('smb.config_refused', 'smb.conf')));
+    expect(newMails().map((m) => m.subject), 'one resolved notice').to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
   });
 
   it('takes reports from other parts (SMB) through raise/clear: one mail on open, one on close', async () => {
@@ -327,6 +328,7 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
       expect(res.body.error.message, JSON.stringify(body)).to.match(message);
     }
     expect((await call('POST', '/api/alerts/channels', { kind: 'webhook', name: 'raid hook', url: 'http://127.0.0.1/' })).status).to.equal(409);
+    expect((await call('POST', '/api/alerts/channels', { kind: 'webhook', name: 'e-mail (environment)', url: 'http://127.0.0.1/' })).body.error.message).to.match(/reserved/);
     expect((await call('GET', '/api/alerts/abc')).status).to.equal(400);
     expect((await call('GET', '/api/alerts/999999')).status).to.equal(404);
     expect((await call('POST', '/api/alerts/channels/999999/test')).status).to.equal(404);
@@ -350,7 +352,7 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
   });
 });
 
-describeEachDb('alerts: damping of a flapping condition', (kind) => {
+describeEachDb('alerts: damping, scrub mismatches and fan failsafe', (kind) => {
   let srv: TestServer;
   let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   before(async function () {
@@ -382,5 +384,28 @@ describeEachDb('alerts: damping of a flapping condition', (kind) => {
     await alerts.clear('smb.config_refused', 'smb.conf');
     expect((await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused' })).map((r: { state: string }) => r.state)).to.deep.equal(['closed']);
     expect(smtp.mails.map((m) => m.subject)).to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
+  });
+
+  it('a scrub that finds mismatches opens a warning for the array', async () => {
+    const admin = (await loginAdmin(srv)).accessToken;
+    expect((await api(srv.baseUrl, 'POST', '/api/raid/arrays/md0/scrub', { token: admin })).status).to.equal(202);
+    await api(srv.baseUrl, 'POST', '/api/hardware/simulation', { token: admin, body: { advanceSeconds: 70 } });
+    await srv.nasd.alerts.evaluate();
+    const open = (await api(srv.baseUrl, 'GET', '/api/alerts/?state=open', { token: admin })).body.items;
+    expect(open.find((a: { ruleId: string }) => a.ruleId === 'raid.mismatches')).to.deep.include({ key: 'md0', severity: 'warning' });
+  });
+
+  it('a fan whose sensor fails goes to failsafe and opens one critical alert', async () => {
+    const admin = (await loginAdmin(srv)).accessToken;
+    const curve = { sensorId: 'sim.temp1', points: [{ tempC: 30, duty: 30 }, { tempC: 60, duty: 100 }] };
+    expect((await api(srv.baseUrl, 'PUT', '/api/fans/sim.pwm1/curve', { token: admin, body: curve })).status).to.equal(200);
+    await api(srv.baseUrl, 'POST', '/api/hardware/simulation', { token: admin, body: { sensorFault: { sensor: 'sim.temp1', fault: 'error' } } });
+    await api(srv.baseUrl, 'POST', '/api/hardware/simulation', { token: admin, body: { advanceSeconds: 10 } });
+    const before = smtp.mails.length;
+    await srv.nasd.alerts.evaluate();
+    await srv.nasd.alerts.evaluate();
+    const open = (await api(srv.baseUrl, 'GET', '/api/alerts/?state=open', { token: admin })).body.items;
+    expect(open.filter((a: { ruleId: string }) => a.ruleId === 'fans.failsafe').map((a: { key: string }) => a.key)).to.deep.equal(['sim.pwm1']);
+    expect(smtp.mails.slice(before).map((m) => m.subject)).to.deep.equal(['nasd critical: Fan sim.pwm1 is in failsafe']);
   });
 });

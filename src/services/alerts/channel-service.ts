@@ -114,12 +114,14 @@ export class ChannelService {
   }
 
   async create(input: ChannelInput): Promise<ChannelView> {
+    assertNotReserved(input.name);
     if (await this.store.byName(input.name)) throw new AppError('ALREADY_EXISTS', `a channel named "${input.name}" exists`);
     return view(await this.store.insert({ ...this.build(input), source: 'api' }, this.now()), null);
   }
 
   async replace(id: number, input: ChannelInput): Promise<ChannelView> {
     const current = await this.editable(id);
+    assertNotReserved(input.name);
     const clash = await this.store.byName(input.name);
     if (clash && clash.id !== id) throw new AppError('ALREADY_EXISTS', `a channel named "${input.name}" exists`);
     await this.store.update(id, this.build(input, current.kind === input.kind && !current.secretsUnreadable ? current.secrets : undefined));
@@ -145,6 +147,10 @@ export class ChannelService {
       alerts: [{ id: null, ruleId: 'alerts.test', family: 'alerts', severity: 'info', key: channel.name, title: `Test notification for channel ${channel.name}`, whatToDo: 'Nothing: this checks that notifications arrive.', state: 'open', openedAt: now, closedAt: null, details: {} }],
     });
   }
+}
+
+function assertNotReserved(name: string): void {
+  if (name === ENV_CHANNEL_NAME) throw new ValidationError(`name: "${ENV_CHANNEL_NAME}" is reserved for the channel the environment defines`);
 }
 
 function view(c: ChannelWithSecrets, lastDelivery: Delivery | null): ChannelView {

@@ -81,7 +81,7 @@ export class AlertService implements AlertReporter {
   }
 
   private async close(rule: AlertRule, alert: AlertRecord, now: number): Promise<void> {
-    await this.store.update(alert.id, { state: 'closed', closedAt: now });
+    if (!(await this.store.closeIfOpen(alert.id, now))) return;
     this.logger.info({ rule: rule.id, key: alert.key }, 'alert closed');
     if (rule.notifyOnClose) await this.notify(rule, { ...alert, state: 'closed', closedAt: now }, 'resolved');
   }
@@ -109,10 +109,11 @@ export class AlertService implements AlertReporter {
     const due = (await this.store.openOf(ADMIN_RULES)).filter(
       (a) => a.severity === 'critical' && a.ackedAt === null && !snoozed.has(a.ruleId) && now - (a.remindedAt ?? a.openedAt) >= this.timing.reminderEveryMs,
     );
-    if (due.length === 0) return 0;
-    for (const a of due) await this.store.update(a.id, { remindedAt: now });
-    await this.notifier.broadcast({ event: 'reminder', alerts: due.map((a) => noticeOf(this.rule(a.ruleId), a)), pageUrl: this.pageUrl, sentAt: now });
-    return due.length;
+    const claimed: AlertRecord[] = [];
+    for (const a of due) if (await this.store.claimReminder(a.id, a.remindedAt, now)) claimed.push(a);
+    if (claimed.length === 0) return 0;
+    await this.notifier.broadcast({ event: 'reminder', alerts: claimed.map((a) => noticeOf(this.rule(a.ruleId), a)), pageUrl: this.pageUrl, sentAt: now });
+    return claimed.length;
   }
 
   private async visible(id: number, viewer: AlertViewer): Promise<AlertRecord> {

@@ -108,6 +108,19 @@ export class AlertStore {
     await this.knex('alerts').where({ id }).update(row);
   }
 
+  /** Closes an open alert; false when it was no longer open (another process closed it first). */
+  async closeIfOpen(id: number, at: number): Promise<boolean> {
+    return (await this.knex('alerts').where({ id, state: 'open' }).update({ state: 'closed', closed_at: at })) === 1;
+  }
+
+  /** Marks a reminder as sent unless another process did since `previous` was read; true when this caller sends it. */
+  async claimReminder(id: number, previous: number | null, at: number): Promise<boolean> {
+    const q = this.knex('alerts').where({ id, state: 'open' });
+    if (previous === null) q.whereNull('reminded_at');
+    else q.where('reminded_at', previous);
+    return (await q.update({ reminded_at: at })) === 1;
+  }
+
   /** Deletes closed alerts that closed before `before`; returns how many went. */
   async pruneClosed(before: number): Promise<number> {
     return this.knex('alerts').where('state', 'closed').andWhere('closed_at', '<', before).delete();
