@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { createUser, loginAdmin, type CreatedUser } from '../helpers/auth.js';
 import { describeEachDb } from '../helpers/db.js';
@@ -165,6 +167,22 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     expect(newMails()).to.have.length(1);
     await Promise.all(Array.from({ length: 5 }, () => srv.nasd.alerts.reporter.clear('smb.config_refused', 'smb.conf')));
     expect(newMails().map((m) => m.subject), 'one resolved notice').to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
+  });
+
+  it('a job that fails 3 times in a row opens a warning; its next success clears it', async () => {
+    mark();
+    for (let i = 0; i < 2; i++) srv.nasd.alerts.jobFinished('smart.scan', 'failed');
+    srv.nasd.alerts.jobFinished('uploads.cleanup', 'failed');
+    await srv.nasd.alerts.idle();
+    expect((await openAlerts()).filter((a) => a.ruleId === 'scheduler.job_failing')).to.deep.equal([]);
+    srv.nasd.alerts.jobFinished('smart.scan', 'failed');
+    srv.nasd.alerts.jobFinished('smart.scan', 'failed');
+    await srv.nasd.alerts.idle();
+    expect((await openAlerts()).filter((a) => a.ruleId === 'scheduler.job_failing').map((a) => a.key)).to.deep.equal(['smart.scan']);
+    srv.nasd.alerts.jobFinished('smart.scan', 'ok');
+    await srv.nasd.alerts.idle();
+    expect((await openAlerts()).filter((a) => a.ruleId === 'scheduler.job_failing')).to.deep.equal([]);
+    expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd warning: Job smart.scan failed several times in a row']);
   });
 
   it('takes reports from other parts (SMB) through raise/clear: one mail on open, one on close', async () => {
@@ -359,8 +377,9 @@ describeEachDb('alerts: damping, scrub mismatches and fan failsafe', (kind) => {
     smtp = await startSmtpServer({ user: SMTP_USER, pass: SMTP_PASS });
     srv = await startTestServer(this, kind, {
       hardware: { simulatedClock: 'manual', fanIntervalSeconds: 0, telemetryIntervalSeconds: 0 },
+      scheduler: { processEveryMs: 200 },
       alerts: {
-        evaluateIntervalSeconds: 0, clearAfterSeconds: 1,
+        evaluateIntervalSeconds: 0, clearAfterSeconds: 1, reconcileDriftBytes: 100,
         smtpUrl: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASS)}@127.0.0.1:${smtp.port}`, smtpFrom: 'nasd@example.test', email: ['owner@example.test'],
       },
     });
@@ -384,6 +403,26 @@ describeEachDb('alerts: damping, scrub mismatches and fan failsafe', (kind) => {
     await alerts.clear('smb.config_refused', 'smb.conf');
     expect((await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused' })).map((r: { state: string }) => r.state)).to.deep.equal(['closed']);
     expect(smtp.mails.map((m) => m.subject)).to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
+  });
+
+  it('a reconcile run that finds usage drift beyond the threshold opens a warning', async () => {
+    const admin = (await loginAdmin(srv)).accessToken;
+    const home = path.join(srv.nasd.config.storageRoot, 'homes', 'admin');
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(path.join(home, 'written-behind-nasd.bin'), Buffer.alloc(5000, 1));
+    const run = await api(srv.baseUrl, 'POST', '/api/jobs/storage.reconcile/run', { token: admin });
+    expect(run.status).to.equal(202);
+    const until = Date.now() + 15_000;
+    let status = '';
+    while (status !== 'ok' && status !== 'failed') {
+      if (Date.now() > until) throw new Error('the reconcile run did not finish');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await api(srv.baseUrl, 'GET', `/api/jobs/executions/${run.body.executionId}`, { token: admin })).body.status;
+    }
+    expect(status).to.equal('ok');
+    const open = (await api(srv.baseUrl, 'GET', '/api/alerts/?state=open', { token: admin })).body.items;
+    const drift = open.find((a: { ruleId: string }) => a.ruleId === 'storage.reconcile_drift');
+    expect(drift.details).to.deep.include({ driftBytes: 5000, added: 1 });
   });
 
   it('a scrub that finds mismatches opens a warning for the array', async () => {
