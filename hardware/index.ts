@@ -15,7 +15,7 @@ import type { BackendKind, Hardware, HardwareArea, HardwareOptions, HardwareSimu
 export type * from './types.js';
 export { POWER_PROFILES, currentProfile, profileSettings } from './power/profiles.js';
 export { dutyToPwm, nextDuty, pwmToDuty, type CurveState, type FanCurve } from './fans/curve.js';
-export { applyAcknowledgements, verdictOf, SMART_THRESHOLDS, type SmartAcknowledgement } from './smart/verdict.js';
+export { applyAcknowledgements, escalateGrowth, verdictOf, GROWTH_TRACKED, SMART_THRESHOLDS, type SmartAcknowledgement } from './smart/verdict.js';
 
 export interface HardwareDeps {
   /** Runs smartctl and mdadm; tests pass a fake. Defaults to src/lib/exec.ts. */

@@ -40,6 +40,9 @@ import { httpMetrics, metricsRoutes } from './api/routes/metrics.js';
 import { jobsRoutes } from './api/routes/jobs.js';
 import { managedJobs, openScheduler, type Scheduler } from './scheduler/index.js';
 import { auditRetentionJob } from './services/audit-retention.js';
+import { createAlerts, type Alerts } from './services/alerts/index.js';
+import { alertsRoutes } from './api/routes/alerts.js';
+import { loadTotpKey, SecretBox } from './services/identity/index.js';
 
 /** A running (or ready to listen) nasd: everything main.ts built, for the CLI and the tests. */
 export interface Nasd {
@@ -55,6 +58,8 @@ export interface Nasd {
   readonly uploads: UploadSessions;
   /** RAID, SMART, power, fans, telemetry, metrics; `hardware.simulator` drives simulated backends. */
   readonly hardware: HardwareServices;
+  /** Alerts and notifications; `alerts.reporter` is where SMB and other parts report conditions. */
+  readonly alerts: Alerts;
   /** Managed jobs (reconcile, upload cleanup, retention, SMART, RAID scrub) on agenda. */
   readonly scheduler: Scheduler;
   /** Set when this start created the first admin: how to log in (shown once, by the CLI). */
@@ -94,15 +99,35 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     usage: async () => (await vfs.usageReports()).map((u) => ({ username: u.username, usedBytes: u.usedBytes, quotaBytes: u.quotaBytes })),
   });
   hw.start({ fanMs: config.hardware.fanIntervalSeconds * 1000, telemetryMs: config.hardware.telemetryIntervalSeconds * 1000 });
+  const alerts = createAlerts({
+    knex: db.knex,
+    // Channel secrets share the at-rest key of TOTP secrets.
+    box: new SecretBox(loadTotpKey(config.auth.totpKey, config.dataDir)),
+    audit,
+    logger: logger.child({ component: 'alerts' }),
+    sources: { raid: hw.raid, smart: hw.smart, fans: hw.fans, telemetry: hw.telemetry, usage: () => vfs.usageReports() },
+    isAdmin: async (username) => (await identity.users.list()).some((u) => u.username === username && u.role === 'admin'),
+    settings: alertSettings(config),
+  });
+  await alerts.start();
   const scheduler = await openScheduler({
-    onFinished: (job, outcome) => hw.metrics.countJobRun(job, outcome),
+    onFinished: (job, outcome) => {
+      hw.metrics.countJobRun(job, outcome);
+      alerts.jobFinished(job, outcome);
+    },
     db,
     databaseUrl: config.databaseUrl,
     settings: config.scheduler,
     audit,
     logger: logger.child({ component: 'scheduler' }),
     jobs: managedJobs({
-      storage: vfs,
+      storage: {
+        reconcile: async () => {
+          const report = await vfs.reconcile();
+          await alerts.reportReconcile(report);
+          return report;
+        },
+      },
       uploads,
       auditRetention: auditRetentionJob(audit, config.audit.retentionDays, logger),
       identity,
@@ -148,6 +173,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const hardwareRouters = [hardwareApi, raidApi, smartApi, powerApi, fansApi, telemetryApi, metricsApi];
   const jobsApi = router('/jobs', 'jobs');
   jobsRoutes(jobsApi, scheduler);
+  const alertsApi = router('/alerts', 'alerts');
+  alertsRoutes(alertsApi, alerts, audit);
 
   const app = createApiApp({
     logger,
@@ -155,7 +182,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     trustProxy: config.trustProxy,
     cors,
     openapi,
-    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi],
+    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, alertsApi],
     observe: httpMetrics(hw.metrics),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,
@@ -190,6 +217,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     shares,
     uploads,
     hardware: hw,
+    alerts,
     scheduler,
     firstRun,
     server,
@@ -209,6 +237,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
           server.closeAllConnections();
         });
         await scheduler.close();
+        await alerts.stop();
         await hw.stop();
         await vfs.close();
         await db.close();
@@ -226,5 +255,20 @@ function httpLimits(config: Config, logger: Logger): HttpServerLimits {
     connections: { total, perAddress: config.trustProxy ? 0 : config.http.maxConnectionsPerAddress },
     headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,
     idleTimeoutMs: config.http.idleTimeoutSeconds * 1000,
+  };
+}
+
+function alertSettings(config: Config): Parameters<typeof createAlerts>[0]['settings'] {
+  const a = config.alerts;
+  return {
+    evaluateEveryMs: a.evaluateIntervalSeconds * 1000,
+    clearAfterMs: a.clearAfterSeconds * 1000,
+    reminderEveryMs: a.reminderHours * 3_600_000,
+    smartMaxAgeMs: a.smartMaxAgeSeconds * 1000,
+    retry: { attempts: a.deliveryAttempts, backoffMs: a.retryBackoffMs, timeoutMs: a.deliveryTimeoutMs },
+    jobFailuresInARow: a.jobFailuresInARow,
+    reconcileDriftBytes: a.reconcileDriftBytes,
+    pageUrl: a.pageUrl ?? null,
+    email: a.smtpUrl && a.smtpFrom && a.email.length ? { smtpUrl: a.smtpUrl, from: a.smtpFrom, to: a.email } : null,
   };
 }

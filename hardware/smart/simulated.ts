@@ -26,7 +26,7 @@ const SELF_TEST_MS: Record<SelfTestKind, number> = { short: 2 * 60_000, long: 60
 
 function disks(): SimDisk[] {
   const base = { selfTests: [] as SmartSelfTest[], running: null, passed: true };
-  return [
+  return ([
     { ...base, device: 'sda', type: 'sat', protocol: 'ata', model: 'WDC WD40EFRX-68N32N0', serial: 'SIM-HDD-0001', capacityBytes: 4_000_787_030_016, temperatureC: 34, baseHours: 21_340,
       attributes: [ata(5, 'Reallocated_Sector_Ct', 0, 200, 140), ata(9, 'Power_On_Hours', 21_340), ata(194, 'Temperature_Celsius', 34), ata(197, 'Current_Pending_Sector', 0, 200), ata(198, 'Offline_Uncorrectable', 0, 200), ata(199, 'UDMA_CRC_Error_Count', 0, 200)] },
     { ...base, device: 'sdb', type: 'sat', protocol: 'ata', model: 'ST4000VN008-2DR166', serial: 'SIM-HDD-0002', capacityBytes: 4_000_787_030_016, temperatureC: 36, baseHours: 18_002,
@@ -39,7 +39,7 @@ function disks(): SimDisk[] {
       attributes: [nvme('critical_warning', 'Critical warning', 0), nvme('available_spare', 'Available spare (%)', 100), nvme('available_spare_threshold', 'Available spare threshold (%)', 10), nvme('percentage_used', 'Percentage used', 3), nvme('media_errors', 'Media and data integrity errors', 0)] },
     { ...base, device: 'sde', type: 'scsi', protocol: 'scsi', model: 'SEAGATE ST4000NM0023', serial: 'SIM-SAS-0001', capacityBytes: 4_000_787_030_016, temperatureC: 33, baseHours: 39_990,
       attributes: [{ key: 'scsi.grown_defects', name: 'Grown defect list', value: 0 }, { key: 'scsi.read_uncorrected', name: 'Uncorrected read errors', value: 0 }] },
-  ];
+  ] satisfies SimDisk[]).map((d): SimDisk => ({ ...d, selfTests: [] })); // each disk its own log (`base` would share one array)
 }
 
 /**

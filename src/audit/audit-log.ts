@@ -54,8 +54,13 @@ interface AuditRow {
 
 const INSERT_SQL = 'insert into audit_log (at, actor_id, actor_name, action, target, outcome, address, protocol, details) values (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
+/** Told about each recorded event (after its insert; possibly before its transaction commits). */
+export type AuditObserver = (event: AuditEvent) => void;
+
 /** The append-only audit log in the database. */
 export class AuditLog {
+  private readonly observers: AuditObserver[] = [];
+
   constructor(
     private readonly knex: Knex,
     private readonly now: () => number = Date.now,
@@ -75,6 +80,16 @@ export class AuditLog {
       event.protocol ?? null,
       event.details ? JSON.stringify(event.details) : null,
     ]);
+    for (const observe of this.observers) observe(event);
+  }
+
+  /**
+   * Adds an observer (alerts watch security events this way). Observers must not throw and must
+   * not touch the database synchronously: the event may sit in a transaction that holds SQLite's
+   * only connection, so they queue their work for later.
+   */
+  observe(observer: AuditObserver): void {
+    this.observers.push(observer);
   }
 
   /** Newest first, filtered; `action` matches a prefix (`auth.` finds every auth event). */

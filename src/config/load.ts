@@ -41,6 +41,11 @@ const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']
   ['NASD_TELEMETRY_INTERVAL', ['hardware', 'telemetryIntervalSeconds'], 'int'],
   ['NASD_METRICS_TOKEN', ['metricsToken'], 'string'],
   ['NASD_SCHEDULER', ['scheduler', 'enabled'], 'bool'],
+  ['NASD_SMTP_URL', ['alerts', 'smtpUrl'], 'string'],
+  ['NASD_SMTP_FROM', ['alerts', 'smtpFrom'], 'string'],
+  ['NASD_ALERT_EMAIL', ['alerts', 'email'], 'list'],
+  ['NASD_ALERT_PAGE_URL', ['alerts', 'pageUrl'], 'string'],
+  ['NASD_ALERT_INTERVAL', ['alerts', 'evaluateIntervalSeconds'], 'int'],
 ];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list'): unknown {
@@ -102,10 +107,15 @@ export function loadConfig(env: Env = process.env, overrides: ConfigInput = {}):
   if (!result.success) {
     const issue = result.error.issues[0];
     const setting = issue.path.join('.') || '(root)';
-    const envName = ENV_SETTINGS.find(([, keys]) => keys.join('.') === setting)?.[0];
+    const envName = ENV_SETTINGS.find(([, keys]) => setting === keys.join('.') || setting.startsWith(`${keys.join('.')}.`))?.[0];
     throw new ConfigError(envName ? `${setting} (${envName})` : setting, issue.message);
   }
   const cfg = result.data;
+  const mail = cfg.alerts;
+  const mailSet = [mail.smtpUrl, mail.smtpFrom, mail.email.length ? 'x' : undefined].filter(Boolean).length;
+  if (mailSet > 0 && mailSet < 3) {
+    throw new ConfigError('alerts (NASD_SMTP_URL, NASD_SMTP_FROM, NASD_ALERT_EMAIL)', 'the e-mail channel needs all three: the SMTP URL, the from-address and at least one recipient');
+  }
   const dataDir = path.resolve(cfg.dataDir);
   return {
     ...cfg,

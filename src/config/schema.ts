@@ -96,6 +96,34 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    alerts: z
+      .object({
+        /** How often conditions (RAID, SMART, fans, quotas, filesystem) are evaluated; 0 = only on request. */
+        evaluateIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
+        /** A condition must stay gone this long before its alert closes (damps flapping). */
+        clearAfterSeconds: z.number().int().min(0).max(86_400).default(300),
+        /** SMART readings are reused for this long between evaluations. */
+        smartMaxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+        /** Open, unacknowledged criticals are repeated in a digest at most this often. */
+        reminderHours: z.number().int().min(1).max(24 * 30).default(24),
+        /** Delivery attempts per notification, and the wait before the second (doubled after each). */
+        deliveryAttempts: z.number().int().min(1).max(10).default(4),
+        retryBackoffMs: z.number().int().min(0).max(600_000).default(2000),
+        deliveryTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+        /** Failures in a row before a scheduler job alerts. */
+        jobFailuresInARow: z.number().int().min(1).max(100).default(3),
+        /** Usage drift (bytes, summed over users and shares) a reconcile run must find to alert. */
+        reconcileDriftBytes: z.number().int().min(0).default(100 * 1024 * 1024),
+        /** The admin UI's alerts page, linked from notifications (e.g. `https://nas.example/#/alerts`). */
+        pageUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** SMTP server for the environment's e-mail channel: `smtp://user:password@host:587` or `smtps://…:465`. */
+        smtpUrl: z.string().regex(/^smtps?:\/\/[^/?#]+\/?$/, 'must be smtp://[user:password@]host[:port] or smtps://…').optional(),
+        smtpFrom: z.string().min(3).max(320).optional(),
+        /** Recipients of admin alerts by e-mail; with smtpUrl and smtpFrom they make the environment's channel. */
+        email: z.array(z.email()).default([]),
+      })
+      .strict()
+      .prefault({}),
     /** Bearer token a Prometheus scraper may use for /metrics (besides admin access tokens). */
     metricsToken: z.string().min(16).optional(),
     scheduler: z

@@ -2,6 +2,9 @@ import type { AuditLog } from '../../audit/index.js';
 import { HardwareError } from '../../lib/errors.js';
 import {
   applyAcknowledgements,
+  escalateGrowth,
+  GROWTH_TRACKED,
+  SMART_THRESHOLDS,
   verdictOf,
   type BackendKind,
   type SelfTestKind,
@@ -40,7 +43,7 @@ export type SmartDiskDetail = SmartDiskSummary & Pick<SmartDisk, 'capacityBytes'
  * warns again, and failing findings can never be silenced.
  */
 export class SmartService {
-  private latest: { at: number; disks: SmartDiskSummary[] } | null = null;
+  private latest: { at: number; disks: SmartDiskSummary[]; failedSelfTests: string[] } | null = null;
 
   constructor(
     private readonly backend: SmartBackend,
@@ -55,7 +58,8 @@ export class SmartService {
 
   private async present(disk: SmartDisk): Promise<SmartDiskDetail> {
     const acks = await this.store.acknowledgements(diskKey(disk));
-    const findings = applyAcknowledgements(disk.findings, acks);
+    const grown = escalateGrowth(disk.findings, await this.baseline(disk));
+    const findings = applyAcknowledgements(grown, acks);
     const verdict = disk.verdict === 'unknown' ? 'unknown' : verdictOf(findings);
     const acknowledged = acks.map((a) => {
       const current = disk.attributes.find((x) => x.key === a.attribute)?.value ?? (a.attribute === 'temperature' ? disk.temperatureC : null);
@@ -66,8 +70,20 @@ export class SmartService {
       verdict, reasons: verdict === 'unknown' ? disk.notes : findings.map((f) => f.message),
       temperatureC: disk.temperatureC, powerOnHours: disk.powerOnHours, acknowledged,
       type: disk.type, capacityBytes: disk.capacityBytes, attributes: disk.attributes, selfTests: disk.selfTests,
-      selfTestRunning: disk.selfTestRunning, findings: disk.findings,
+      selfTestRunning: disk.selfTestRunning, findings: grown,
     };
+  }
+
+  /** The lowest value of each growth-tracked counter the disk reports, over the growth window of its scan history. */
+  private async baseline(disk: SmartDisk): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const since = this.now() - SMART_THRESHOLDS.growthWindowMs;
+    for (const key of GROWTH_TRACKED) {
+      if (!disk.findings.some((f) => f.key === key)) continue;
+      const lowest = await this.store.lowestSince(disk.device, key, since);
+      if (lowest !== null) out.set(key, lowest);
+    }
+    return out;
   }
 
   private summary(d: SmartDiskDetail): SmartDiskSummary {
@@ -78,8 +94,12 @@ export class SmartService {
   /** Every disk, read now. */
   async list(): Promise<{ backend: BackendKind; disks: SmartDiskSummary[] }> {
     const disks: SmartDiskSummary[] = [];
-    for (const d of await this.backend.listDisks()) disks.push(this.summary(await this.present(d)));
-    this.latest = { at: this.now(), disks };
+    const failedSelfTests: string[] = [];
+    for (const d of await this.backend.listDisks()) {
+      disks.push(this.summary(await this.present(d)));
+      if (d.selfTests[0]?.passed === false) failedSelfTests.push(d.device);
+    }
+    this.latest = { at: this.now(), disks, failedSelfTests };
     return { backend: this.backend.kind, disks };
   }
 
@@ -87,6 +107,11 @@ export class SmartService {
   async cached(maxAgeMs: number): Promise<SmartDiskSummary[]> {
     if (this.latest && this.now() - this.latest.at <= maxAgeMs) return this.latest.disks;
     return (await this.list()).disks;
+  }
+
+  /** Disks whose latest self-test failed, as of the last list. */
+  failedSelfTests(): string[] {
+    return this.latest?.failedSelfTests ?? [];
   }
 
   async get(device: string): Promise<SmartDiskDetail & { backend: BackendKind }> {
@@ -118,7 +143,9 @@ export class SmartService {
   acknowledge(actor: HardwareActor, device: string, attribute: string): Promise<StoredAcknowledgement> {
     return audited(this.audit, actor, 'smart.ack.add', `${device}/${attribute}`, { attribute }, async () => {
       const disk = await this.backend.getDisk(device);
-      const finding = disk.findings.find((f) => f.key === attribute);
+      const findings = escalateGrowth(disk.findings, await this.baseline(disk)).filter((f) => f.key === attribute);
+      // An attribute can carry a warning (its count) and a failure (below its vendor threshold): the failure wins.
+      const finding = findings.find((f) => f.severity === 'failing') ?? findings[0];
       if (!finding) {
         const open = disk.findings.filter((f) => f.severity === 'warning').map((f) => f.key);
         throw new HardwareError('CONFLICT', `${device} has no warning on ${attribute} to acknowledge (warnings: ${open.join(', ') || 'none'})`);

@@ -52,6 +52,18 @@ export class SmartStore {
     return rows.map((r) => ({ at: Number(r.at), value: Number(r.value) })).reverse();
   }
 
+  /** The lowest stored value of one attribute of a disk since `since` (null without history). */
+  async lowestSince(device: string, attribute: string, since: number): Promise<number | null> {
+    const row = await this.knex('smart_scans as s')
+      .join('smart_scan_values as v', 'v.scan_id', 's.id')
+      .where('s.device', device)
+      .where('v.attribute', attribute)
+      .where('s.at', '>=', since)
+      .min({ lowest: 'v.value' })
+      .first();
+    return row?.lowest === null || row?.lowest === undefined ? null : Number(row.lowest);
+  }
+
   /** The scans of one disk (verdict over time), newest first. */
   async scans(device: string, from: number, to: number, limit: number): Promise<{ at: number; verdict: string; reasons: string[] }[]> {
     const rows: { at: number; verdict: string; reasons: string }[] = await this.knex('smart_scans')

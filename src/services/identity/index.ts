@@ -25,6 +25,7 @@ export { INITIAL_ADMIN, INITIAL_PASSWORD_FILE } from './first-run.js';
 export { assertPasswordPolicy, MIN_PASSWORD_LENGTH } from './passwords.js';
 export type { ClientMeta, SessionInfo } from './refresh-tokens.js';
 export { generatePassword } from './secrets.js';
+export { loadTotpKey, SecretBox, SecretUnreadableError } from './totp-cipher.js';
 export type { LoginInput, TokenPair, TokenPrincipal } from './sessions.js';
 export type { TotpEnrolment } from './totp.js';
 export type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserRole, UserView } from './types.js';

@@ -43,15 +43,60 @@ export function loadTotpKey(configured: string | undefined, dataDir: string): Bu
   return decodeTotpKey(fs.readFileSync(file, 'utf8'), `${file} (delete it only if no 2FA is enrolled)`);
 }
 
+/** A sealed value that cannot be opened: wrong key, tampered value, or sealed for another context. */
+export class SecretUnreadableError extends Error {
+  constructor(readonly reason: string) {
+    super(`a stored secret cannot be decrypted (${reason})`);
+    this.name = 'SecretUnreadableError';
+  }
+}
+
 /**
- * Encrypts TOTP secrets at rest with AES-256-GCM. Stored form: `v1:<iv>:<tag>:<ciphertext>`
- * (base64 each, fresh 96-bit IV per write). The user id is the additional authenticated data, so a
- * value copied onto another user's row does not decrypt. Values without the `v1:` prefix are
- * legacy plain text and are returned as they are (callers re-encrypt them on their next write).
+ * AES-256-GCM for secrets at rest under the key of `loadTotpKey`. Stored form:
+ * `v1:<iv>:<tag>:<ciphertext>` (base64 each, fresh 96-bit IV per write). `context` is the
+ * additional authenticated data: a value copied onto another row (another context) does not open.
+ */
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== KEY_BYTES) throw new Error(`the secret key must be ${KEY_BYTES} bytes`);
+  }
+
+  seal(plain: string, context: string): string {
+    const iv = crypto.randomBytes(IV_BYTES);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return `${PREFIX}${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${ciphertext.toString('base64')}`;
+  }
+
+  /** The plain value; throws SecretUnreadableError when `stored` is malformed or fails authentication. */
+  open(stored: string, context: string): string {
+    const parts = stored.startsWith(PREFIX) ? stored.slice(PREFIX.length).split(':') : [];
+    if (parts.length !== 3) throw new SecretUnreadableError('malformed value');
+    const [iv, tag, ciphertext] = parts.map((p) => Buffer.from(p, 'base64'));
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES || ciphertext.length === 0) throw new SecretUnreadableError('malformed value');
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      throw new SecretUnreadableError('authentication failed: wrong key, tampered value or another record\u2019s secret');
+    }
+  }
+}
+
+/**
+ * Encrypts TOTP secrets at rest (a SecretBox whose context is the user id, so a value copied onto
+ * another user's row does not decrypt). Values without the `v1:` prefix are legacy plain text and
+ * are returned as they are (callers re-encrypt them on their next write).
  */
 export class TotpSecretCipher {
-  constructor(private readonly key: Buffer) {
+  private readonly box: SecretBox;
+
+  constructor(key: Buffer) {
     if (key.length !== KEY_BYTES) throw new Error(`the TOTP key must be ${KEY_BYTES} bytes`);
+    this.box = new SecretBox(key);
   }
 
   /** True when `stored` is plain text from before encryption (to be re-encrypted). */
@@ -60,31 +105,21 @@ export class TotpSecretCipher {
   }
 
   encrypt(secret: string, userId: number): string {
-    const iv = crypto.randomBytes(IV_BYTES);
-    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(aad(userId));
-    const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-    return `${PREFIX}${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${ciphertext.toString('base64')}`;
+    return this.box.seal(secret, aad(userId));
   }
 
   /** The plain secret; throws TotpSecretUnreadableError when the value is malformed or fails authentication. */
   decrypt(stored: string, userId: number): string {
     if (TotpSecretCipher.isLegacy(stored)) return stored;
-    const parts = stored.slice(PREFIX.length).split(':');
-    if (parts.length !== 3) throw new TotpSecretUnreadableError('malformed value');
-    const [iv, tag, ciphertext] = parts.map((p) => Buffer.from(p, 'base64'));
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES || ciphertext.length === 0) throw new TotpSecretUnreadableError('malformed value');
     try {
-      const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(aad(userId));
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-    } catch {
-      throw new TotpSecretUnreadableError('authentication failed: wrong key, tampered value or another user\u2019s secret');
+      return this.box.open(stored, aad(userId));
+    } catch (err) {
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      throw new TotpSecretUnreadableError(err.reason === 'malformed value' ? err.reason : 'authentication failed: wrong key, tampered value or another user\u2019s secret');
     }
   }
 }
 
-function aad(userId: number): Buffer {
-  return Buffer.from(`nasd:totp-secret:user:${userId}`, 'utf8');
+function aad(userId: number): string {
+  return `nasd:totp-secret:user:${userId}`;
 }

@@ -29,6 +29,15 @@ describe('config', () => {
     expect(() => loadConfig({ NASD_HW_MODE: 'fast' })).to.throw(ConfigError, /hardware\.mode/);
   });
 
+  it('reads the alert e-mail settings and refuses an incomplete or malformed e-mail setup', () => {
+    const cfg = loadConfig({ NASD_SMTP_URL: 'smtps://mailer:s3cret@mail.example.test:465', NASD_SMTP_FROM: 'nasd@example.test', NASD_ALERT_EMAIL: 'a@example.test, b@example.test', NASD_ALERT_INTERVAL: '30' });
+    expect(cfg.alerts).to.include({ smtpUrl: 'smtps://mailer:s3cret@mail.example.test:465', smtpFrom: 'nasd@example.test', evaluateIntervalSeconds: 30 });
+    expect(cfg.alerts.email).to.deep.equal(['a@example.test', 'b@example.test']);
+    expect(() => loadConfig({ NASD_SMTP_URL: 'smtp://mail.example.test' })).to.throw(ConfigError, /needs all three/);
+    expect(() => loadConfig({ NASD_SMTP_URL: 'http://mail.example.test', NASD_SMTP_FROM: 'n@example.test', NASD_ALERT_EMAIL: 'a@example.test' })).to.throw(ConfigError, /NASD_SMTP_URL/);
+    expect(() => loadConfig({ NASD_SMTP_URL: 'smtp://mail.example.test', NASD_SMTP_FROM: 'n@example.test', NASD_ALERT_EMAIL: 'not-an-address' })).to.throw(ConfigError, /NASD_ALERT_EMAIL/);
+  });
+
   it('rejects unknown settings in overrides and config files', () => {
     expect(() => loadConfig({}, { nope: 1 } as never)).to.throw(ConfigError);
   });

@@ -32,11 +32,11 @@ describe('hardware/smart: smartctl JSON parser and verdict', () => {
     expect(d.attributes.find((a) => a.key === 'ata.190')?.value).to.equal(31);
   });
 
-  it('calls a disk failing from its overall status and its sector counts', () => {
+  it('calls a disk failing from its own verdicts (overall status, a value below its vendor threshold); its counts alone warn', () => {
     const d = parseSmartctl(load('failing-hdd.json'), '/dev/sdd', 'sat');
     expect(d.verdict).to.equal('failing');
     const keys = d.findings.map((f) => `${f.key}:${f.severity}`);
-    expect(keys).to.include.members(['smart_status:failing', 'ata.5:failing', 'ata.197:failing', 'ata.198:failing']);
+    expect(keys).to.include.members(['smart_status:failing', 'ata.5:failing', 'ata.5:warning', 'ata.197:warning', 'ata.198:warning']);
     expect(d.selfTests[0]).to.include({ status: 'Completed: read failure', passed: false });
   });
 
@@ -74,6 +74,7 @@ describe('hardware/smart: smartctl JSON parser and verdict', () => {
     expect(verdictOf(assess('nvme', withValue('available_spare', 15), true, 40))).to.equal('warning');
     expect(verdictOf(assess('nvme', withValue('available_spare', 5), true, 40))).to.equal('failing');
     expect(verdictOf(assess('nvme', withValue('media_errors', 1), true, 40))).to.equal('warning');
+    expect(verdictOf(assess('nvme', withValue('media_errors', 5000), true, 40)), 'a static count alone').to.equal('warning');
     expect(verdictOf(assess('nvme', base, true, 80))).to.equal('warning');
   });
 
@@ -83,6 +84,8 @@ describe('hardware/smart: smartctl JSON parser and verdict', () => {
     expect(applyAcknowledgements(findings, [{ attribute: 'ata.199', value: 1 }])).to.have.length(1);
     expect(applyAcknowledgements(findings, [{ attribute: 'ata.5', value: 2 }])).to.have.length(1);
     const failing = parseSmartctl(load('failing-hdd.json'), '/dev/sdd', 'sat').findings;
-    expect(applyAcknowledgements(failing, failing.map((f) => ({ attribute: f.key, value: f.value })))).to.have.length(failing.length);
+    const kept = applyAcknowledgements(failing, failing.map((f) => ({ attribute: f.key, value: f.value })));
+    expect(kept.map((f) => f.severity)).to.deep.equal(failing.filter((f) => f.severity === 'failing').map(() => 'failing'));
+    expect(kept.length).to.be.greaterThan(0);
   });
 });
