@@ -156,7 +156,7 @@ describeEachDb('identity: refresh token in an HttpOnly cookie (X-Nasd-Session: c
     const enrol = await api(srv.baseUrl, 'POST', '/api/me/totp', { token: dora.token });
     expect(enrol.status).to.equal(201);
     const code = await generate({ secret: enrol.body.secret });
-    const confirm = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: dora.token, body: { code } });
+    const confirm = await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: dora.token, body: { code, password: dora.password } });
     expect(confirm.status).to.equal(200);
     const first = await api(srv.baseUrl, 'POST', '/api/auth/login', { headers: COOKIE_MODE, body: { username: 'dora', password: dora.password } });
     expect(first.status).to.equal(401);
