@@ -146,12 +146,13 @@ export class LoginThrottle {
     ];
     if (address) counters.push({ key: `address:${address}`, max: this.limits.maxFailuresPerAddress, wide: true });
     counters.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Without an address nothing is known: `known:` rows are only ever written with one.
     return { pair, counters, known: `known:${account}|${address}` };
   }
 
   private isKnown(rows: Map<string, Row>, knownKey: string, now: number): boolean {
     const row = rows.get(knownKey);
-    return row !== undefined && row.window_ends_at > now && !knownKey.endsWith('|');
+    return row !== undefined && row.window_ends_at > now;
   }
 
   private assertUnder(rows: Map<string, Row>, counters: Array<{ key: string; max: number; wide: boolean }>, known: boolean, now: number): void {
