@@ -1,40 +1,18 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { expect } from 'chai';
 import { createPgDatabase, describeEachDb } from '../helpers/db.js';
 import { ADMIN_PASSWORD, api } from '../helpers/server.js';
 import { login } from '../helpers/auth.js';
 import { makeTmpDir } from '../helpers/tmp.js';
+import { spawnChildNasd, type ChildNasd } from '../helpers/spawn-nasd.js';
 import { dav } from '../helpers/webdav.js';
 
-const CHILD = path.resolve('test/helpers/nasd-child.ts');
 /** The child's open-files limit, and a flood well past it. */
 const FD_LIMIT = 256;
 const FLOOD = 400;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Spawns nasd under `prlimit --nofile` with real system telemetry sampled every second. */
-function spawnLimitedNasd(dataDir: string, databaseUrl: string): Promise<{ child: ChildProcess; port: number; exited: () => string | null }> {
-  const child = spawn('prlimit', [`--nofile=${FD_LIMIT}:${FD_LIMIT}`, process.execPath, '--import', 'tsx', CHILD, dataDir, databaseUrl], {
-    env: { ...process.env, NASD_CHILD_CONFIG: JSON.stringify({ hardware: { system: 'real', telemetryIntervalSeconds: 1 } }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let exit: string | null = null;
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.once('exit', (code, signal) => (exit = `exited (${code ?? signal}): ${stderr.slice(-2000)}`));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /NASD_PORT (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]), exited: () => exit });
-    });
-    child.once('exit', () => reject(new Error(`child nasd ${exit}`)));
-  });
-}
 
 /** Opens a connection that sends half a request; resolves once connected (or failed), with what came back. */
 function halfOpen(port: number): Promise<{ socket: net.Socket; received: () => string }> {
@@ -55,7 +33,7 @@ function halfOpen(port: number): Promise<{ socket: net.Socket; received: () => s
 describeEachDb('connection flood past the open-files limit', (kind) => {
   const tmp = makeTmpDir();
   let pg: { url: string; drop: () => Promise<void> } | undefined;
-  let nasd: Awaited<ReturnType<typeof spawnLimitedNasd>> | undefined;
+  let nasd: ChildNasd | undefined;
 
   before(async function () {
     const probe = spawnSync('prlimit', ['--version'], { stdio: 'ignore' });
@@ -65,17 +43,18 @@ describeEachDb('connection flood past the open-files limit', (kind) => {
       this.skip();
     }
     if (kind === 'postgres') pg = await createPgDatabase(this);
-    nasd = await spawnLimitedNasd(tmp.dir, pg?.url ?? '');
+    // Real system telemetry sampled every second: the sampler is what crashed in the attack run.
+    nasd = await spawnChildNasd(tmp.dir, pg?.url, { openFilesLimit: FD_LIMIT, config: { hardware: { system: 'real', telemetryIntervalSeconds: 1 } } });
   });
   after(async () => {
-    nasd?.child.kill('SIGKILL');
+    await nasd?.kill();
     await pg?.drop();
     tmp.remove();
   });
 
   it('stays up, refuses the excess with 503, and answers health, WebDAV and live telemetry afterwards', async function () {
     this.timeout(60_000);
-    const base = `http://127.0.0.1:${nasd!.port}`;
+    const base = nasd!.baseUrl;
     const admin = await login(base, 'admin', ADMIN_PASSWORD);
     // The sampler has loaded systeminformation before the flood (the crash seen in the attack run).
     expect((await api(base, 'GET', '/api/telemetry/live', { token: admin.accessToken })).status).to.equal(200);
