@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthError, isAppError, isClientAbort } from '../../src/lib/errors.js';
-import type { Logger } from '../../src/lib/log.js';
+import { isServerFault, refusalFields, type Logger } from '../../src/lib/log.js';
 import type { DavLockStore } from '../../src/services/dav-locks.js';
 import type { BasicAuthVerifier } from '../../src/services/identity/index.js';
 import type { Actor, Vfs } from '../../src/vfs/index.js';
@@ -119,8 +119,8 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
       return;
     }
     const answer = davErrorResponse(err, op);
-    if (answer.status >= 500) opts.logger.error({ err, method: req.method, url: req.url }, 'webdav request failed');
-    else opts.logger.debug({ status: answer.status, message: (err as Error).message }, 'webdav request refused');
+    if (isServerFault(answer.status)) opts.logger.error({ err, method: req.method, url: req.url }, 'webdav request failed');
+    else opts.logger.info({ ...refusalFields(answer.status, err), method: req.method, url: req.url }, 'webdav request refused');
     if (res.headersSent) {
       res.destroy();
       return;
