@@ -54,7 +54,7 @@ export const configSchema = z
         maxJsonBytes: z.number().int().min(1024).default(1024 * 1024),
         /** Origins allowed to call the API cross-site; empty = CORS closed. */
         corsOrigins: z.array(z.string()).default([]),
-        /** Open connections in all (0 = no cap); lowered at start to fit the process's file-descriptor limit. */
+        /** Open connections in all; lowered at start to fit the process's file-descriptor limit (0 = only that bound). */
         maxConnections: z.number().int().min(0).max(1_000_000).default(4096),
         /** Open connections from one client address (0 = no cap); not applied with trustProxy, where every connection comes from the proxy. */
         maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(512),
