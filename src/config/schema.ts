@@ -60,7 +60,7 @@ export const configSchema = z
         maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(512),
         /** Time a client has to send a request's complete headers, seconds. */
         headersTimeoutSeconds: z.number().min(0.1).max(600).default(20),
-        /** A connection on which no byte moves for this long is closed (0 = never), seconds; live uploads are never cut. */
+        /** A request body that stops arriving for this long closes the connection (0 = never), seconds; uploads that keep sending are never cut. */
         idleTimeoutSeconds: z.number().min(0).max(86_400).default(120),
       })
       .strict()
