@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { Server as TusServer } from '@tus/server';
 import type { CorsPolicy } from '../../src/lib/cors-policy.js';
 import { AppError, isClientAbort, type ErrorCode } from '../../src/lib/errors.js';
-import type { Logger } from '../../src/lib/log.js';
+import { refusalFields, type Logger } from '../../src/lib/log.js';
 import type { Principal, UploadSessions } from '../../src/vfs/index.js';
 import { tusRequestContext, type TusRequestContext } from './context.js';
 import { VfsDataStore } from './vfs-datastore.js';
@@ -48,7 +48,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 export function mapTusError(err: unknown, logger: Logger): { status_code: number; body: string } | undefined {
   if (err instanceof AppError) {
     const status = STATUS[err.code];
-    if (status && err.expose) return { status_code: status, body: `${err.message}\n` };
+    if (status && err.expose) {
+      logger.info(refusalFields(status, err), 'tus request refused');
+      return { status_code: status, body: `${err.message}\n` };
+    }
     logger.error({ err }, 'tus request failed');
     return { status_code: 500, body: 'internal error\n' };
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthError, isAppError, isClientAbort } from '../../src/lib/errors.js';
 import { SERVED_FILE_HEADERS } from '../../src/lib/served-content.js';
-import type { Logger } from '../../src/lib/log.js';
+import { isServerFault, refusalFields, type Logger } from '../../src/lib/log.js';
 import type { BasicAuthVerifier } from '../../src/services/identity/index.js';
 import type { Actor, DavLockStore, Vfs } from '../../src/vfs/index.js';
 import { DavContext, type DavDeps } from './context.js';
@@ -125,8 +125,8 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
       return;
     }
     const answer = davErrorResponse(err, op);
-    if (answer.status >= 500) opts.logger.error({ err, method: req.method, url: req.url }, 'webdav request failed');
-    else opts.logger.debug({ status: answer.status, message: (err as Error).message }, 'webdav request refused');
+    if (isServerFault(answer.status)) opts.logger.error({ err, method: req.method, url: req.url }, 'webdav request failed');
+    else opts.logger.info({ ...refusalFields(answer.status, err), method: req.method, url: req.url }, 'webdav request refused');
     if (res.headersSent) {
       res.destroy();
       return;

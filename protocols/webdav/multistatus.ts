@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** `HTTP/1.1 404 Not Found`, as used in DAV:status. */
 export function statusLine(status: number): string {
@@ -19,7 +20,8 @@ const HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DA
 /**
  * Streams a 207 Multi-Status body: callers add one `<D:response>` string at a time and the
  * writer sends them in chunks of about `chunkBytes`, waiting for the socket to drain before
- * producing more. The whole body is never held in memory.
+ * producing more. The whole body is never held in memory, and after every chunk the writer gives
+ * the event loop a turn, so a fast reader of a large multistatus cannot keep other requests waiting.
  */
 export class MultistatusWriter {
   private buf = '';
@@ -56,7 +58,9 @@ export class MultistatusWriter {
     if (res.destroyed) throw new ClientGoneError();
     const chunk = this.buf;
     this.buf = '';
-    if (res.write(chunk)) return;
+    // A turn of the event loop after every chunk: even 'drain' can come without one (Node emits it
+    // on the next tick when the socket took the write at once), and other requests must get their share.
+    if (res.write(chunk)) return nextTurn();
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         res.off('drain', onDrain);
@@ -69,6 +73,7 @@ export class MultistatusWriter {
       res.on('drain', onDrain);
       res.on('close', onClose);
     });
+    await nextTurn();
   }
 }
 

@@ -64,13 +64,13 @@ export const configSchema = z
         maxJsonBytes: z.number().int().min(1024).default(1024 * 1024),
         /** Origins allowed to call the API cross-site; empty = CORS closed. */
         corsOrigins: z.array(z.string()).default([]),
-        /** Open connections in all (0 = no cap); lowered at start to fit the process's file-descriptor limit. */
+        /** Open connections in all; lowered at start to fit the process's file-descriptor limit (0 = only that bound). */
         maxConnections: z.number().int().min(0).max(1_000_000).default(4096),
         /** Open connections from one client address (0 = no cap); not applied with trustProxy, where every connection comes from the proxy. */
         maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(512),
         /** Time a client has to send a request's complete headers, seconds. */
         headersTimeoutSeconds: z.number().min(0.1).max(600).default(20),
-        /** A connection on which no byte moves for this long is closed (0 = never), seconds; live uploads are never cut. */
+        /** A request body that stops arriving for this long closes the connection (0 = never), seconds; uploads that keep sending are never cut. */
         idleTimeoutSeconds: z.number().min(0).max(86_400).default(120),
       })
       .strict()

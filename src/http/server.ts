@@ -22,19 +22,12 @@ export interface HttpServerLimits {
   /** Time a client has to send a request's complete headers. */
   headersTimeoutMs: number;
   /**
-   * A connection on which nothing moves for this long (no byte read or written) is closed: a
-   * request body that stopped arriving, a client that stopped reading. Live uploads never trip it,
-   * however long they take, and it is lifted while nasd itself works on a fully received request.
+   * A request whose body stops arriving for this long is closed (0 = never). Uploads that keep
+   * sending never trip it, however long they take; it is lifted once the request is fully
+   * received, while nasd works on it and sends the answer.
    */
   idleTimeoutMs: number;
 }
-
-/** Node's defaults before nasd set its own: 5 s keep-alive, 60 s headers, no idle cap. */
-export const DEFAULT_HTTP_LIMITS: HttpServerLimits = {
-  connections: { total: 0, perAddress: 0 },
-  headersTimeoutMs: 60_000,
-  idleTimeoutMs: 0,
-};
 
 /** How long an idle keep-alive connection waits for its next request. */
 const KEEP_ALIVE_MS = 65_000;
@@ -46,7 +39,7 @@ const KEEP_ALIVE_MS = 65_000;
  * the headers timeout and the idle timeout, and floods by the connection caps. Accept errors
  * (out of file descriptors) are logged and the server keeps listening.
  */
-export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limits: HttpServerLimits = DEFAULT_HTTP_LIMITS, logger?: Logger): http.Server {
+export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limits: HttpServerLimits, logger: Logger): http.Server {
   const ordered = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
   const limiter = new ConnectionLimiter(limits.connections);
   const idle = limits.idleTimeoutMs;
@@ -71,7 +64,7 @@ export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limi
         .then(() => (mount ? mount.handler : fallback)(req, res))
         .catch((err: unknown) => {
           // Last line of defence: a protocol handler that throws must not leave the socket hanging.
-          logger?.error({ err, method: req.method, url }, 'request handler failed');
+          logger.error({ err, method: req.method, url }, 'request handler failed');
           if (!res.headersSent) {
             res.statusCode = 500;
             res.end();
@@ -91,7 +84,7 @@ export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limi
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (Date.now() - lastAcceptError < 1000) return;
       lastAcceptError = Date.now();
-      logger?.warn({ err: { message: err.message, code: err.code }, connections: limiter.stats }, 'http: accepting a connection failed; still listening');
+      logger.warn({ err: { message: err.message, code: err.code }, connections: limiter.stats }, 'http: accepting a connection failed; still listening');
     }),
   );
   return server;

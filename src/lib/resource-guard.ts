@@ -18,40 +18,55 @@ export function isFdExhaustion(err: unknown): boolean {
   return typeof e.message === 'string' && /\b(EMFILE|ENFILE|system error 2[34]\b)/.test(e.message);
 }
 
+let guards = 0;
+let lastLogged = 0;
+let swallowed = 0;
+let guardLogger: Logger | undefined;
+
+function report(err: unknown): void {
+  swallowed++;
+  const now = Date.now();
+  if (now - lastLogged < 1000) return;
+  lastLogged = now;
+  guardLogger?.warn({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code }, swallowed }, 'out of file descriptors: the operation failed, nasd keeps running');
+}
+
+function onException(err: unknown): void {
+  if (isFdExhaustion(err)) return report(err);
+  if (process.listenerCount('uncaughtException') > 1) return;
+  guardLogger?.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+}
+
+function onRejection(reason: unknown): void {
+  if (isFdExhaustion(reason)) return report(reason);
+  if (process.listenerCount('unhandledRejection') > 1) return;
+  guardLogger?.fatal({ err: reason }, 'unhandled promise rejection');
+  process.exit(1);
+}
+
 /**
  * Keeps the process alive through file-descriptor exhaustion raised where nasd cannot catch it
  * (a library that calls `os.networkInterfaces()` in a `process.nextTick`, an accept that fails).
  * Such an error is logged (at most once a second) and swallowed: the work that raised it failed,
  * and the code that started it recovers through its own timeout or retry. Any other uncaught
  * error keeps Node's behaviour — it ends the process — unless another listener (a test runner)
- * takes it. Returns the function that removes the guard.
+ * takes it. Installed once per process however many nasd instances run; returns the function
+ * that releases this caller's hold on it.
  */
 export function installFdExhaustionGuard(logger: Logger): () => void {
-  let lastLogged = 0;
-  let swallowed = 0;
-  const report = (err: unknown) => {
-    swallowed++;
-    const now = Date.now();
-    if (now - lastLogged < 1000) return;
-    lastLogged = now;
-    logger.warn({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code }, swallowed }, 'out of file descriptors: the operation failed, nasd keeps running');
-  };
-  const onException = (err: unknown) => {
-    if (isFdExhaustion(err)) return report(err);
-    if (process.listenerCount('uncaughtException') > 1) return;
-    logger.fatal({ err }, 'uncaught exception');
-    process.exit(1);
-  };
-  const onRejection = (reason: unknown) => {
-    if (isFdExhaustion(reason)) return report(reason);
-    if (process.listenerCount('unhandledRejection') > 1) return;
-    logger.fatal({ err: reason }, 'unhandled promise rejection');
-    process.exit(1);
-  };
-  process.on('uncaughtException', onException);
-  process.on('unhandledRejection', onRejection);
+  guardLogger = logger;
+  if (guards++ === 0) {
+    process.on('uncaughtException', onException);
+    process.on('unhandledRejection', onRejection);
+  }
+  let released = false;
   return () => {
-    process.off('uncaughtException', onException);
-    process.off('unhandledRejection', onRejection);
+    if (released) return;
+    released = true;
+    if (--guards === 0) {
+      process.off('uncaughtException', onException);
+      process.off('unhandledRejection', onRejection);
+    }
   };
 }

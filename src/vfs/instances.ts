@@ -96,13 +96,22 @@ export class InstanceRegistry {
     return live;
   }
 
-  /** Calls `tick` every interval (after refreshing the heartbeat); the timer never keeps the process alive. */
+  /**
+   * Calls `tick` every interval (after refreshing the heartbeat); the timer never keeps the process
+   * alive. A beat still under way (a slow database, a process short of file descriptors) makes the
+   * next one skip rather than pile up; a failing beat is reported to `onError` and tried again.
+   */
   startHeartbeat(tick: () => Promise<void>, onError: (err: unknown) => void): void {
     if (this.timer) return;
+    let running = false;
     this.timer = setInterval(() => {
-      this.beat()
+      if (running) return;
+      running = true;
+      Promise.resolve()
+        .then(() => this.beat())
         .then(tick)
-        .catch(onError);
+        .catch(onError)
+        .finally(() => (running = false));
     }, this.heartbeatMs);
     this.timer.unref();
   }

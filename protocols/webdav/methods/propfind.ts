@@ -18,6 +18,17 @@ interface PropfindRequest {
   props: PropName[];
 }
 
+/**
+ * Most properties one PROPFIND may name. Real clients ask for a few dozen; a body naming tens of
+ * thousands turns every member of a folder into a response of that many elements (amplification).
+ */
+export const MAX_PROPFIND_PROPERTIES = 1000;
+
+function tooManyProperties(): DavError {
+  // RFC 9110 §15.5.14: 413 when the request content is larger than the server is willing to process.
+  return new DavError(413, `PROPFIND names more than ${MAX_PROPFIND_PROPERTIES} properties`);
+}
+
 function parseRequest(body: XmlElement | null): PropfindRequest {
   if (!body) return { mode: 'allprop', props: [] };
   if (body.ns !== DAV_NS || body.local !== 'propfind') throw new DavError(400, 'PROPFIND body must be a DAV:propfind element');
@@ -32,6 +43,7 @@ function parseRequest(body: XmlElement | null): PropfindRequest {
     } else if (c.local === 'include') {
       for (const p of childElements(c)) props.push({ ns: p.ns, local: p.local });
     }
+    if (props.length > MAX_PROPFIND_PROPERTIES) throw tooManyProperties();
   }
   if (!mode) throw new DavError(400, 'PROPFIND must hold allprop, propname or prop');
   return { mode, props: mode === 'propname' ? [] : props };

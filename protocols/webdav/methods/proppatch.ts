@@ -16,6 +16,9 @@ interface Instruction {
   el: XmlElement;
 }
 
+/** Most properties one PROPPATCH may set or remove (the same bound as PROPFIND's list). */
+export const MAX_PROPPATCH_PROPERTIES = 1000;
+
 function parseInstructions(body: XmlElement | null): Instruction[] {
   if (!body || body.ns !== DAV_NS || body.local !== 'propertyupdate') {
     throw new DavError(400, 'PROPPATCH body must be a DAV:propertyupdate element');
@@ -27,6 +30,8 @@ function parseInstructions(body: XmlElement | null): Instruction[] {
       if (prop.ns !== DAV_NS || prop.local !== 'prop') continue;
       for (const el of childElements(prop)) out.push({ op: c.local, el });
     }
+    // RFC 9110 §15.5.14: 413 when the request content is larger than the server is willing to process.
+    if (out.length > MAX_PROPPATCH_PROPERTIES) throw new DavError(413, `PROPPATCH names more than ${MAX_PROPPATCH_PROPERTIES} properties`);
   }
   if (out.length === 0) throw new DavError(400, 'PROPPATCH holds no property to set or remove');
   return out;

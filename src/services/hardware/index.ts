@@ -15,7 +15,7 @@ import { TelemetryStore } from './telemetry-store.js';
 import { TelemetryService } from './telemetry-service.js';
 
 export { audited, type HardwareActor };
-export { SystemInformationBackend } from './system-info.js';
+export { SystemInformationBackend, type SystemInformationModule } from './system-info.js';
 export type { FanService, FanFailsafe } from './fan-service.js';
 export type { MetricsService, UsageSource } from './metrics.js';
 export type { PowerService } from './power-service.js';
