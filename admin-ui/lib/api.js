@@ -1,4 +1,5 @@
-// Fetch wrapper for the admin API: bearer token, transparent refresh, typed errors.
+// Every server call of the UI: bearer token in memory, refresh token in an HttpOnly cookie,
+// ONE shared refresh for every concurrent caller, typed errors.
 
 /** A non-2xx answer from the API, with the server's error code and message. */
 export class ApiError extends Error {
@@ -11,8 +12,16 @@ export class ApiError extends Error {
   }
 }
 
-const REFRESH_KEY = 'nasd.refreshToken';
+// Asks the server to keep the refresh token in the HttpOnly `nasd_refresh` cookie (never in the
+// JSON answer), so no page script can read it. The custom header also forces a CORS preflight,
+// which protects the cookie endpoints from cross-site requests.
+const SESSION_HEADER = { 'X-Nasd-Session': 'cookie' };
+
 let accessToken = null;
+// Only a server without cookie sessions answers with a refresh token; it is then kept in this
+// variable alone (never Web Storage), so a reload signs out but no script can steal it later.
+let bodyRefreshToken = null;
+let refreshing = null;
 const listeners = new Set();
 
 /** Subscribe to sign-in/sign-out changes; returns the unsubscribe function. */
@@ -23,34 +32,34 @@ export function onSessionChange(fn) {
 
 function setSession(tokens) {
   accessToken = tokens ? tokens.accessToken : null;
-  if (tokens) sessionStorage.setItem(REFRESH_KEY, tokens.refreshToken);
-  else sessionStorage.removeItem(REFRESH_KEY);
+  bodyRefreshToken = tokens && tokens.refreshToken ? tokens.refreshToken : null;
   for (const fn of listeners) fn(tokens ? tokens.user : null);
 }
 
-async function send(method, path, body) {
-  const headers = {};
+function send(method, path, body, extraHeaders) {
+  const headers = { ...extraHeaders };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+async function fail(res) {
+  const text = await res.text();
+  let err = {};
+  try { err = (JSON.parse(text).error) || {}; } catch { err = { message: text.trim() }; }
+  return new ApiError(res.status, err.code || 'HTTP_' + res.status, err.message || res.statusText || `HTTP ${res.status}`, err.details);
 }
 
 async function parse(res) {
+  if (!res.ok) throw await fail(res);
   const text = await res.text();
-  const data = text && (res.headers.get('content-type') || '').includes('json') ? JSON.parse(text) : text;
-  if (!res.ok) {
-    const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || 'HTTP_' + res.status, err.message || res.statusText, err.details);
-  }
-  return data;
+  return text && (res.headers.get('content-type') || '').includes('json') ? JSON.parse(text) : text;
 }
 
-/** Uses the stored refresh token to get a new pair; false when there is no valid session. */
-export async function resumeSession() {
-  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
-  if (!refreshToken) return false;
+async function refreshNow() {
   try {
-    setSession(await parse(await send('POST', '/api/auth/refresh', { refreshToken })));
+    const body = bodyRefreshToken ? { refreshToken: bodyRefreshToken } : {};
+    setSession(await parse(await send('POST', '/api/auth/refresh', body, SESSION_HEADER)));
     return true;
   } catch {
     setSession(null);
@@ -58,24 +67,56 @@ export async function resumeSession() {
   }
 }
 
-/** Calls the API; on 401 tries one refresh, then gives up and signs out. */
-export async function api(method, path, body) {
+/**
+ * Gets a new access token; false when there is no valid session. Concurrent callers share one
+ * request: the refresh token rotates on every use, so a second parallel refresh would present the
+ * old value, look like token theft to the server and end the session.
+ */
+export function resumeSession() {
+  if (!refreshing) refreshing = refreshNow().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+/** Sends a request; on 401 waits for the one shared refresh and retries once. Returns the Response. */
+async function authorized(method, path, body) {
+  const sentWith = accessToken;
   let res = await send(method, path, body);
-  if (res.status === 401 && accessToken && (await resumeSession())) res = await send(method, path, body);
-  if (res.status === 401) setSession(null);
-  return parse(res);
+  if (res.status === 401 && sentWith) {
+    // Another caller may already have refreshed while this request was in flight.
+    const fresh = accessToken && accessToken !== sentWith ? true : await resumeSession();
+    if (fresh) res = await send(method, path, body);
+    if (res.status === 401 && accessToken === sentWith) setSession(null);
+  }
+  return res;
+}
+
+/** Calls the API and returns the parsed JSON (or text); throws ApiError with the server's message. */
+export async function api(method, path, body) {
+  return parse(await authorized(method, path, body));
+}
+
+/** GETs a binary resource (download, zip, preview) as a Blob. */
+export async function apiBlob(path) {
+  const res = await authorized('GET', path);
+  if (!res.ok) throw await fail(res);
+  return res.blob();
+}
+
+/** The current access token for other transports (tus uploads), refreshed first when absent. */
+export async function bearer() {
+  if (!accessToken) await resumeSession();
+  return accessToken;
 }
 
 export async function login(username, password, totp) {
   const payload = { username, password };
   if (totp) payload.totp = totp;
-  setSession(await parse(await send('POST', '/api/auth/login', payload)));
+  setSession(await parse(await send('POST', '/api/auth/login', payload, SESSION_HEADER)));
 }
 
 export async function logout() {
-  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
   try {
-    await send('POST', '/api/auth/logout', refreshToken ? { refreshToken } : {});
+    await send('POST', '/api/auth/logout', bodyRefreshToken ? { refreshToken: bodyRefreshToken } : {}, SESSION_HEADER);
   } finally {
     setSession(null);
   }
