@@ -14,6 +14,7 @@ import { Accounts } from './services/accounts.js';
 import { AuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
+import { CorsPolicy } from './lib/cors-policy.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createHttpServer } from './http/server.js';
 import { projectRoot } from './lib/paths.js';
@@ -109,13 +110,14 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     }),
   });
 
+  const cors = new CorsPolicy(config.http.corsOrigins);
   const openapi = new OpenApiRegistry();
   const router = (prefix: string, tag: string) => new ApiRouter(`/api${prefix}`, openapi, tag, config.http.maxJsonBytes);
 
   const system = router('', 'system');
   healthRoutes(system, { version: NASD_VERSION, dbKind: db.kind, pingDb: async () => void (await db.knex.raw('select 1')) });
   const authApi = router('/auth', 'auth');
-  authRoutes(authApi, identity);
+  authRoutes(authApi, identity, cors);
   const meApi = router('', 'me');
   meRoutes(meApi, identity);
   const usersApi = router('', 'users');
@@ -151,14 +153,14 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     logger,
     version: NASD_VERSION,
     trustProxy: config.trustProxy,
-    corsOrigins: config.http.corsOrigins,
+    cors,
     openapi,
     routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi],
     observe: httpMetrics(hw.metrics),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,
   });
-  const tus = createTusHandler({ sessions: uploads, verifyBearer: identity.verifyAccessToken, logger, path: '/api/uploads', trustProxy: config.trustProxy });
+  const tus = createTusHandler({ sessions: uploads, verifyBearer: identity.verifyAccessToken, logger, path: '/api/uploads', trustProxy: config.trustProxy, cors });
   const dav = createWebdavHandler({
     vfs,
     locks: davLocks,

@@ -16,11 +16,11 @@ export class ApiError extends Error {
 // JSON answer), so no page script can read it. The custom header also forces a CORS preflight,
 // which protects the cookie endpoints from cross-site requests.
 const SESSION_HEADER = { 'X-Nasd-Session': 'cookie' };
+// Not a credential: only remembers that a session cookie may exist, so a page load without one
+// does not start with a refresh that is bound to fail.
+const SIGNED_IN_HINT = 'nasd.signedIn';
 
 let accessToken = null;
-// Only a server without cookie sessions answers with a refresh token; it is then kept in this
-// variable alone (never Web Storage), so a reload signs out but no script can steal it later.
-let bodyRefreshToken = null;
 let refreshing = null;
 const listeners = new Set();
 
@@ -32,7 +32,8 @@ export function onSessionChange(fn) {
 
 function setSession(tokens) {
   accessToken = tokens ? tokens.accessToken : null;
-  bodyRefreshToken = tokens && tokens.refreshToken ? tokens.refreshToken : null;
+  if (tokens) localStorage.setItem(SIGNED_IN_HINT, '1');
+  else localStorage.removeItem(SIGNED_IN_HINT);
   for (const fn of listeners) fn(tokens ? tokens.user : null);
 }
 
@@ -58,8 +59,7 @@ async function parse(res) {
 
 async function refreshNow() {
   try {
-    const body = bodyRefreshToken ? { refreshToken: bodyRefreshToken } : {};
-    setSession(await parse(await send('POST', '/api/auth/refresh', body, SESSION_HEADER)));
+    setSession(await parse(await send('POST', '/api/auth/refresh', {}, SESSION_HEADER)));
     return true;
   } catch {
     setSession(null);
@@ -73,7 +73,10 @@ async function refreshNow() {
  * old value, look like token theft to the server and end the session.
  */
 export function resumeSession() {
-  if (!refreshing) refreshing = refreshNow().finally(() => { refreshing = null; });
+  if (!localStorage.getItem(SIGNED_IN_HINT)) return Promise.resolve(false);
+  // Tabs share the cookie too: where the Web Locks API exists (secure contexts), one tab at a time.
+  const run = navigator.locks ? () => navigator.locks.request('nasd-refresh', refreshNow) : refreshNow;
+  if (!refreshing) refreshing = run().finally(() => { refreshing = null; });
   return refreshing;
 }
 
@@ -116,7 +119,7 @@ export async function login(username, password, totp) {
 
 export async function logout() {
   try {
-    await send('POST', '/api/auth/logout', bodyRefreshToken ? { refreshToken: bodyRefreshToken } : {}, SESSION_HEADER);
+    await send('POST', '/api/auth/logout', {}, SESSION_HEADER);
   } finally {
     setSession(null);
   }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Server as TusServer } from '@tus/server';
+import type { CorsPolicy } from '../../src/lib/cors-policy.js';
 import { AppError, isClientAbort, type ErrorCode } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/log.js';
 import type { Principal, UploadSessions } from '../../src/vfs/index.js';
@@ -17,6 +18,8 @@ export interface TusMountOptions {
   /** Mount prefix; `/api/uploads` in nasd. */
   path: string;
   trustProxy: boolean;
+  /** The API's CORS policy; tus answers cross-origin requests only for its origins. */
+  cors: CorsPolicy;
 }
 
 /** tus's status for each nasd error code (conventions §2.3, tus column). */
@@ -85,6 +88,14 @@ export function createTusHandler(options: TusMountOptions): { handle: (req: http
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     res.setHeader('Tus-Checksum-Algorithm', 'sha1,sha256');
+    // So that an allowed origin can also read nasd's own answers (401, 400) below.
+    for (const [name, value] of Object.entries(options.cors.responseHeaders(req.headers.origin))) res.setHeader(name, value);
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined && !options.cors.allows(req.headers.origin)) {
+      // A preflight from an origin the policy does not name: no CORS headers, so the browser refuses.
+      res.writeHead(204, { 'Tus-Resumable': '1.0.0', Vary: 'Origin', 'Content-Length': '0' });
+      res.end();
+      return;
+    }
     const tus = await tusServer();
     if (req.method === 'OPTIONS') return tus.handle(req, res);
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -111,6 +122,8 @@ async function buildServer(options: TusMountOptions): Promise<TusServer> {
     path: options.path,
     datastore: new VfsDataStore(options.sessions),
     respectForwardedHeaders: options.trustProxy,
+    // Without this @tus/server answers every origin with `Access-Control-Allow-Origin: *`.
+    allowedOrigins: (origin) => options.cors.allows(origin),
     namingFunction: () => crypto.randomBytes(16).toString('hex'),
     onResponseError: (_req, err) => mapTusError(err, options.logger),
     onUploadFinish: async (_req, upload) => {

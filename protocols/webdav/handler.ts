@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthError, isAppError, isClientAbort } from '../../src/lib/errors.js';
+import { SERVED_FILE_HEADERS } from '../../src/lib/served-content.js';
 import type { Logger } from '../../src/lib/log.js';
 import type { DavLockStore } from '../../src/services/dav-locks.js';
 import type { BasicAuthVerifier } from '../../src/services/identity/index.js';
@@ -139,6 +140,8 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
   return async (req, res) => {
     const method = (req.method ?? '').toUpperCase();
     const entry = METHODS[method];
+    // Every answer (errors and the HTML folder listing included) is sandboxed and never sniffed.
+    for (const [name, value] of Object.entries(SERVED_FILE_HEADERS)) res.setHeader(name, value);
     try {
       if (method === 'OPTIONS') return options(res);
       if (!entry) {

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import type { CorsPolicy } from '../lib/cors-policy.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { ApiRouter } from './api-router.js';
@@ -12,7 +13,7 @@ export interface ApiAppOptions {
   logger: Logger;
   version: string;
   trustProxy: boolean;
-  corsOrigins: string[];
+  cors: CorsPolicy;
   openapi: OpenApiRegistry;
   routers: ApiRouter[];
   verifyBearer: BearerVerifier;
@@ -33,7 +34,7 @@ export function createApiApp(options: ApiAppOptions): Koa<ApiState> {
   if (options.observe) app.use(options.observe);
   app.use(securityHeaders());
   app.use(errorMapper());
-  app.use(cors(options.corsOrigins));
+  app.use(cors(options.cors));
   app.use(bearerAuth(options.verifyBearer));
 
   app.use(async (ctx, next) => {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type Koa from 'koa';
+import type { CorsPolicy } from '../lib/cors-policy.js';
 import type { Logger } from '../lib/log.js';
 import type { ApiState, BearerVerifier } from './context.js';
 
@@ -44,22 +45,19 @@ export function securityHeaders(): Koa.Middleware<ApiState> {
   };
 }
 
-/** CORS is closed unless origins are configured; then only those origins get credentials-free access. */
-export function cors(allowedOrigins: string[]): Koa.Middleware<ApiState> {
-  const allowed = new Set(allowedOrigins);
+/** The API's and UI's side of the one CORS policy (see CorsPolicy): allowed origins get CORS headers, no credentials. */
+export function cors(policy: CorsPolicy): Koa.Middleware<ApiState> {
   return async (ctx, next) => {
-    const origin = ctx.get('Origin');
-    if (origin && allowed.has(origin)) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Vary', 'Origin');
-      if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
-        ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
-        ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-        ctx.set('Access-Control-Max-Age', '600');
+    const origin = ctx.get('Origin') || undefined;
+    if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
+      const preflight = policy.preflightHeaders(origin, ['Authorization', 'Content-Type']);
+      if (preflight) {
+        ctx.set(preflight);
         ctx.status = 204;
         return;
       }
     }
+    ctx.set(policy.responseHeaders(origin));
     await next();
   };
 }

@@ -230,14 +230,14 @@ describeEachDb('file API', (kind) => {
     expect([png.status, png.headers.get('content-type')]).to.deep.equal([200, 'image/png']);
     expect(png.body.equals(PNG)).to.equal(true);
     expect(png.headers.get('x-content-type-options')).to.equal('nosniff');
-    expect(png.headers.get('content-security-policy')).to.equal("default-src 'none'; sandbox");
+    expect(png.headers.get('content-security-policy')).to.equal("sandbox; default-src 'none'");
     expect(parseDisposition(png.headers.get('content-disposition') as string).type).to.equal('inline');
     const text = await get('/api/files/preview?path=/home/notes.txt');
     expect([text.status, text.headers.get('content-type'), text.body.toString()]).to.deep.equal([200, 'text/plain; charset=utf-8', 'plain text ✓']);
     const svg = await get('/api/files/preview?path=/home/draw.svg');
     expect(svg.status).to.equal(200);
     expect(parseDisposition(svg.headers.get('content-disposition') as string).type).to.equal('attachment');
-    expect(svg.headers.get('content-security-policy')).to.equal("default-src 'none'; sandbox");
+    expect(svg.headers.get('content-security-policy')).to.equal("sandbox; default-src 'none'");
     for (const p of ['/home/page.html', '/home/app.js', '/home/noext']) {
       const res = await call('GET', `/api/files/preview?path=${q(p)}`);
       expect(res.status, p).to.equal(415);

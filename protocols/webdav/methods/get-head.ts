@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { isAppError } from '../../../src/lib/errors.js';
+import { servedFileHeaders } from '../../../src/lib/served-content.js';
 import type { ByteRange, EntryStat, OpenedFile } from '../../../src/vfs/index.js';
 import type { DavContext } from '../context.js';
 import { DavError } from '../errors.js';
@@ -48,7 +49,8 @@ async function listing(ctx: DavContext, stat: EntryStat, head: boolean): Promise
 /**
  * GET and HEAD (RFC 9110): validators, conditional requests (304/412), a single byte range
  * (206, or 416 with the size), Content-Type from the file name. The body is streamed from the
- * VFS; only the requested range is read.
+ * VFS; only the requested range is read. A file goes out with the served-file headers, so an
+ * active type (HTML, SVG, XML, script…) is an attachment and never runs on nasd's origin.
  */
 export async function getHead(ctx: DavContext, head: boolean): Promise<void> {
   const { vfs, actor, req, res } = ctx;
@@ -57,7 +59,8 @@ export async function getHead(ctx: DavContext, head: boolean): Promise<void> {
     const opened = await openWhole(ctx, path);
     if (opened) {
       const size = opened.data ? opened.data.length : opened.stat.size;
-      res.writeHead(200, { ...validators(opened.stat), 'Content-Type': contentTypeFor(opened.stat.name), 'Accept-Ranges': 'bytes', 'Content-Length': String(size) });
+      const type = contentTypeFor(opened.stat.name);
+      res.writeHead(200, { ...validators(opened.stat), ...servedFileHeaders(opened.stat.name, type), 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Length': String(size) });
       if (opened.data) res.end(opened.data);
       else await opened.send(res);
       return;
@@ -81,9 +84,11 @@ export async function getHead(ctx: DavContext, head: boolean): Promise<void> {
       return;
     }
   }
+  const type = contentTypeFor(stat.name);
   const headers: Record<string, string> = {
     ...validators(stat),
-    'Content-Type': contentTypeFor(stat.name),
+    ...servedFileHeaders(stat.name, type),
+    'Content-Type': type,
     'Accept-Ranges': 'bytes',
     'Content-Length': String(range ? range.end - range.start + 1 : stat.size),
   };

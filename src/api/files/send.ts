@@ -1,27 +1,15 @@
-import { create as contentDisposition } from 'content-disposition';
 import { lookup } from 'mime-types';
 import { AppError } from '../../lib/errors.js';
+import { dispositionFor, SERVED_FILE_HEADERS } from '../../lib/served-content.js';
 import type { Actor, ByteRange, EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
 import { isNotModified } from '../../lib/http-conditional.js';
 import { decideRange, ifRangeMatches } from '../../lib/http-range.js';
 
-/** Images a browser may render inline from nasd. SVG is absent on purpose: it can carry script. */
+/** Images the preview shows inline (a subset of the passive types of served-content.ts). */
 const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 /** Plain-text formats previewed as text/plain (never as HTML or script). */
 const PLAIN_TEXT = new Set(['text/plain', 'text/markdown', 'text/csv']);
-
-/** A preview response may not run anything, load anything or be framed into a privileged origin. */
-export const PREVIEW_CSP = "default-src 'none'; sandbox";
-
-/**
- * Content-Disposition for any file name: quotes, backslashes, control characters, Unicode and
- * emoji are escaped or RFC 8187-encoded by the `content-disposition` package (with an ASCII
- * fallback), so a name can never break out of the header.
- */
-export function dispositionFor(name: string, type: 'attachment' | 'inline'): string {
-  return contentDisposition(name || 'download', { type });
-}
 
 /** What a preview of `name` is served as, or undefined when nasd does not preview it. */
 export function previewType(name: string): { contentType: string; inline: boolean } | undefined {
@@ -75,7 +63,7 @@ function validators(ctx: ApiContext, stat: EntryStat): string {
   ctx.set('ETag', stat.etag);
   ctx.set('Last-Modified', lastModified);
   ctx.set('Cache-Control', 'private, no-cache');
-  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set(SERVED_FILE_HEADERS);
   return lastModified;
 }
 
@@ -117,8 +105,8 @@ export async function sendDownload(ctx: ApiContext, vfs: VfsService, actor: Acto
 
 /**
  * GET /api/files/preview: PNG, JPEG, GIF and WebP images and plain text inline (text as
- * text/plain; charset=utf-8), SVG only as an attachment, with nosniff and a CSP that forbids
- * everything; any other type is refused with 415 (even under a matching validator). A matching
+ * text/plain; charset=utf-8), SVG only as an attachment, with the served-file headers (nosniff,
+ * a sandboxing CSP); any other type is refused with 415 (even under a matching validator). A matching
  * If-None-Match or If-Modified-Since gets 304 with no body.
  */
 export async function sendPreview(ctx: ApiContext, vfs: VfsService, actor: Actor, path: string): Promise<void> {
@@ -132,7 +120,6 @@ export async function sendPreview(ctx: ApiContext, vfs: VfsService, actor: Actor
     });
   }
   validators(ctx, stat);
-  ctx.set('Content-Security-Policy', PREVIEW_CSP);
   ctx.set('Content-Disposition', dispositionFor(stat.name, type.inline ? 'inline' : 'attachment'));
   ctx.body = stream;
   ctx.type = type.contentType;

@@ -4,7 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Actor, EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
-import { dispositionFor } from './send.js';
+import { dispositionFor } from '../../lib/served-content.js';
 
 const byName = (a: EntryStat, b: EntryStat) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 

@@ -31,12 +31,14 @@ export const loginBody = z
   })
   .strict();
 
-export const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+/** Without `refreshToken`, the refresh route reads the nasd_refresh cookie (needs X-Nasd-Session: cookie). */
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict();
 export const logoutBody = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict();
 
 export const tokenPair = z.object({
   accessToken: z.string(),
-  refreshToken: z.string(),
+  /** Absent in cookie mode (X-Nasd-Session: cookie): the token is then in the HttpOnly nasd_refresh cookie. */
+  refreshToken: z.string().optional(),
   expiresIn: z.number().int(),
   user: userView,
 });

@@ -1,7 +1,8 @@
 import { parse } from 'content-disposition';
 import { expect } from 'chai';
 import { decideRange, ifRangeMatches } from '../../../src/lib/http-range.js';
-import { dispositionFor, previewType } from '../../../src/api/files/send.js';
+import { previewType } from '../../../src/api/files/send.js';
+import { dispositionFor } from '../../../src/lib/served-content.js';
 
 describe('file API: ranges, dispositions and preview types', () => {
   it('resolves single byte ranges and refuses unsatisfiable ones', () => {
