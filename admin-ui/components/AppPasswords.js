@@ -71,7 +71,7 @@ export function AppPasswords() {
     <${CreateAppPassword} onCreated=${list.reload} />
     <${Status} ...${list} />
     ${list.data && items.length === 0 && html`<p class="muted">No app passwords yet.</p>`}
-    ${items.length > 0 && html`<div class="table-box"><table>
+    ${items.length > 0 && html`<div class="table-box" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>${items.map((p) => html`<tr key=${p.id}><td>${p.name}</td><td>${formatDate(p.createdAt)}</td>
         <td>${p.lastUsedAt ? `${formatDate(p.lastUsedAt)}${p.lastUsedAddress ? ` from ${p.lastUsedAddress}` : ''}` : 'never'}</td>

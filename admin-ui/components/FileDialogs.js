@@ -64,8 +64,8 @@ export function FolderPicker({ title, start, submitLabel, onSubmit, onClose }) {
       <p>Destination: <strong class="path">${folder}</strong></p>
       <${Status} ...${list} />
       <ul class="picker" aria-label="Folders">
-        ${folder !== '/' && html`<li><button type="button" class="link" onClick=${() => setFolder(parentOf(folder))}>⬑ Up one level</button></li>`}
-        ${list.items.map((e) => html`<li key=${e.path}><button type="button" class="link" onClick=${() => setFolder(e.path)}>📁 ${e.name}</button></li>`)}
+        ${folder !== '/' && html`<li><button type="button" class="link" onClick=${() => setFolder(parentOf(folder))}>↑ Up one level</button></li>`}
+        ${list.items.map((e) => html`<li key=${e.path}><button type="button" class="link" onClick=${() => setFolder(e.path)}><span class="icon folder" aria-hidden="true"></span>${e.name}</button></li>`)}
         ${!list.loading && !list.error && list.items.length === 0 && html`<li class="muted">No folders here.</li>`}
       </ul>
       ${error && html`<p class="error" role="alert">${error}</p>`}

@@ -16,7 +16,7 @@ function SortButton({ sort, order, onSort, col, label }) {
 export function FileTable({ entries, selected, onToggle, onToggleAll, sort, order, onSort, onOpen }) {
   const selectable = entries.filter((e) => !e.virtual);
   const all = selectable.length > 0 && selectable.every((e) => selected.has(e.path));
-  return html`<div class="table-box"><table class="files">
+  return html`<div class="table-box" tabindex="0"><table class="files">
     <thead><tr>
       <th class="check"><input type="checkbox" aria-label="Select all" checked=${all} disabled=${selectable.length === 0} onChange=${() => onToggleAll(!all)} /></th>
       ${COLUMNS.map(([col, label]) => html`<th scope="col" aria-sort=${sort === col ? (order === 'asc' ? 'ascending' : 'descending') : undefined}>
@@ -25,8 +25,8 @@ export function FileTable({ entries, selected, onToggle, onToggleAll, sort, orde
     <tbody>${entries.map((e) => html`<tr key=${e.path} class=${selected.has(e.path) ? 'selected' : ''}>
       <td class="check"><input type="checkbox" aria-label=${`Select ${e.name}`} checked=${selected.has(e.path)} disabled=${e.virtual} onChange=${() => onToggle(e.path)} /></td>
       <td class="name">${e.type === 'directory'
-        ? html`<${Link} href=${filesUrl(e.path)}><span aria-hidden="true">📁 </span>${e.name}<//>`
-        : html`<button class="link" onClick=${() => onOpen(e)}><span aria-hidden="true">📄 </span>${e.name}</button>`}</td>
+        ? html`<${Link} href=${filesUrl(e.path)}><span class="icon folder" aria-hidden="true"></span>${e.name}<//>`
+        : html`<button class="link" onClick=${() => onOpen(e)}><span class="icon file" aria-hidden="true"></span>${e.name}</button>`}</td>
       <td class="size" data-label="Size">${e.type === 'directory' ? '—' : formatBytes(e.size)}</td>
       <td class="date" data-label="Modified">${formatDate(e.mtimeMs)}</td>
     </tr>`)}</tbody>

@@ -62,7 +62,7 @@ function Sessions() {
   return html`<section class="card" aria-labelledby="sessions-title">
     <h2 id="sessions-title">Where you are signed in</h2>
     <${Status} ...${list} />
-    ${items.length > 0 && html`<div class="table-box"><table>
+    ${items.length > 0 && html`<div class="table-box" tabindex="0"><table>
       <thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">Last seen</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>${items.map((s) => html`<tr key=${s.id}><td>${device(s.userAgent)} ${s.current && html`<span class="badge ok">this browser</span>`}</td>
         <td>${s.address || '—'}</td><td>${formatDate(s.lastUsedAt)}</td>

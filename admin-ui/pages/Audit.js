@@ -23,7 +23,7 @@ export function Audit() {
       <label>Action starts with <input name="action" value=${filter.action} onChange=${field('action')} /></label>
     </form>
     <${Status} ...${log} />
-    <div class="table-box"><table>
+    <div class="table-box" tabindex="0"><table>
       <thead><tr><th>Time</th><th>User</th><th>Action</th><th>Target</th><th>Outcome</th><th>Address</th></tr></thead>
       <tbody>${items.map((e) => html`<tr key=${e.id}>
         <td>${new Date(e.at).toLocaleString()}</td><td>${e.actorName || '—'}</td><td>${e.action}</td><td>${e.target || ''}</td>

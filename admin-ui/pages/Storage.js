@@ -17,7 +17,7 @@ export function Storage() {
     <h1>Storage health</h1>
     <h3>RAID arrays ${raid.data && html`<small class="muted">(${raid.data.backend})</small>`}</h3>
     <${Status} ...${raid} />
-    ${raid.data && html`<div class="table-box"><table>
+    ${raid.data && html`<div class="table-box" tabindex="0"><table>
       <thead><tr><th>Array</th><th>Level</th><th>State</th><th>Size</th><th>Disks</th><th>Activity</th></tr></thead>
       <tbody>${raid.data.arrays.map((a) => html`<tr key=${a.name}>
         <td>${a.name}</td><td>${a.level}</td>
@@ -26,7 +26,7 @@ export function Storage() {
         <td><${SyncProgress} sync=${a.sync} /></td></tr>`)}</tbody></table></div>`}
     <h3>Disks ${smart.data && html`<small class="muted">(${smart.data.backend})</small>`}</h3>
     <${Status} ...${smart} />
-    ${smart.data && html`<div class="table-box"><table>
+    ${smart.data && html`<div class="table-box" tabindex="0"><table>
       <thead><tr><th>Device</th><th>Model</th><th>Health</th><th>Temperature</th><th>Power-on hours</th><th>Reasons</th></tr></thead>
       <tbody>${smart.data.disks.map((d) => html`<tr key=${d.device}>
         <td>${d.device}</td><td>${d.model}</td><td><span class=${'badge ' + d.verdict}>${d.verdict}</span></td>

@@ -51,7 +51,7 @@ export function Users() {
     <h1>Users</h1>
     <${CreateUser} onCreated=${users.reload} />
     <${Status} ...${users} />
-    <div class="table-box"><table>
+    <div class="table-box" tabindex="0"><table>
       <thead><tr><th>User</th><th>Role</th><th>Quota</th><th>2FA</th><th>State</th><th></th></tr></thead>
       <tbody>
         ${list.map((u) => html`<tr key=${u.id}>
