@@ -18,7 +18,7 @@ describe('web UI pages in Chromium: console, CSP, axe, phone width, screenshots'
     const admin = await loginAdmin(srv);
     const dora = await createUser(srv, admin.accessToken, { username: 'dora', password: 'dora-password-1', quotaBytes: 50 * 1024 ** 2 });
     await api(srv.baseUrl, 'POST', '/api/files/mkdir', { token: dora.token, body: { path: '/home/Photos' } });
-    await api(srv.baseUrl, 'POST', '/api/shares', { token: admin.accessToken, body: { name: 'Media' } });
+    await api(srv.baseUrl, 'POST', '/api/shares', { token: admin.accessToken, body: { name: 'media' } });
     await srv.nasd.hardware.telemetry.sampleNow();
     await srv.nasd.hardware.telemetry.sampleNow();
     ui = await openUi(browser, srv.baseUrl);
