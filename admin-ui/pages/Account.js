@@ -66,7 +66,7 @@ function Sessions() {
       <thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">Last seen</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>${items.map((s) => html`<tr key=${s.id}><td>${device(s.userAgent)} ${s.current && html`<span class="badge ok">this browser</span>`}</td>
         <td>${s.address || '—'}</td><td>${formatDate(s.lastUsedAt)}</td>
-        <td>${!s.current && html`<button class="secondary" onClick=${() => setConfirm([s])}>Sign out</button>`}</td></tr>`)}</tbody></table></div>`}
+        <td>${!s.current && html`<button class="secondary" onClick=${() => setConfirm([s])}>End session</button>`}</td></tr>`)}</tbody></table></div>`}
     <button class="secondary" disabled=${others.length === 0} onClick=${() => setConfirm(others)}>Sign out all other sessions</button>
     ${confirm && html`<${ConfirmDialog} title="Sign out?" confirmLabel="Sign out"
       message=${confirm.length === 1 ? `The session of ${device(confirm[0].userAgent)} ends; it must sign in again.` : `All ${confirm.length} other sessions end; they must sign in again.`}
