@@ -145,6 +145,32 @@ describeEachDb('web UI Files page in Chromium', (kind) => {
     expect((await dav(srv.baseUrl, 'PROPFIND', '/dav/archive/new', { auth: ['admin', ADMIN_PASSWORD], headers: { Depth: '0' } })).status).to.equal(404);
   });
 
+  it('an upload over the quota is refused at creation, before any byte is sent, with the reason shown', async function () {
+    this.timeout(30_000);
+    const admin = await loginAdmin(srv);
+    const usage = await api(srv.baseUrl, 'GET', '/api/usage', { token: user.token });
+    const set = await api(srv.baseUrl, 'PATCH', `/api/users/${user.id}`, { token: admin.accessToken, body: { quotaBytes: usage.body.usedBytes + 1024 * 1024 } });
+    expect(set.status).to.equal(200);
+    try {
+      const file = path.join(tmp.dir, 'too-big.bin');
+      fs.writeFileSync(file, crypto.randomBytes(2 * 1024 * 1024));
+      const page = ui.page;
+      await page.goto('/files/home');
+      let patches = 0;
+      const count = (r: { method(): string }) => { if (r.method() === 'PATCH') patches++; };
+      page.on('request', count);
+      await page.setInputFiles('input[name=files]', file);
+      const alert = page.locator('.upload [role=alert]');
+      await alert.waitFor();
+      expect(await alert.textContent()).to.match(/^Not enough space: \S/);
+      page.off('request', count);
+      expect(patches).to.equal(0);
+      expect(fs.existsSync(home('too-big.bin'))).to.equal(false);
+    } finally {
+      await api(srv.baseUrl, 'PATCH', `/api/users/${user.id}`, { token: admin.accessToken, body: { quotaBytes: null } });
+    }
+  });
+
   it('had no script errors or CSP violations (network errors of the cut-off upload aside)', () => {
     expect(ui.problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_RESET|net::/.test(p))).to.deep.equal([]);
   });
