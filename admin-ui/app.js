@@ -1,55 +1,75 @@
-// Entry point: session handling and a hash router over the pages.
+// Entry point: session handling, the layout and history routing over the pages.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { api, logout, onSessionChange, resumeSession } from './lib/api.js';
+import { Link, usePath } from './lib/router.js';
+import { Notices } from './components/Notice.js';
 import { Login } from './pages/Login.js';
 import { Dashboard } from './pages/Dashboard.js';
+import { Files } from './pages/Files.js';
+import { Account } from './pages/Account.js';
+import { Connect } from './pages/Connect.js';
 import { Users } from './pages/Users.js';
 import { Storage } from './pages/Storage.js';
 import { Audit } from './pages/Audit.js';
 import { Telemetry } from './pages/Telemetry.js';
 
 const PAGES = [
-  { hash: '#/', title: 'Dashboard', component: Dashboard },
-  { hash: '#/storage', title: 'Storage health', component: Storage, admin: true },
-  { hash: '#/telemetry', title: 'Telemetry', component: Telemetry, admin: true },
-  { hash: '#/users', title: 'Users', component: Users, admin: true },
-  { hash: '#/audit', title: 'Audit log', component: Audit, admin: true },
+  { path: '/', title: 'Dashboard', component: Dashboard },
+  { path: '/files', title: 'Files', component: Files, prefix: true },
+  { path: '/account', title: 'Account', component: Account },
+  { path: '/connect', title: 'Connect a device', component: Connect },
+  { path: '/users', title: 'Users', component: Users, admin: true },
+  { path: '/storage', title: 'Storage health', component: Storage, admin: true },
+  { path: '/telemetry', title: 'Telemetry', component: Telemetry, admin: true },
+  { path: '/audit', title: 'Audit log', component: Audit, admin: true },
 ];
 
-function useHash() {
-  const [hash, setHash] = useState(location.hash || '#/');
+function matches(page, path) {
+  const p = path.replace(/\/+$/, '') || '/';
+  return p === page.path || (page.prefix && p.startsWith(page.path + '/'));
+}
+
+function Shell({ user }) {
+  const path = usePath();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const pages = PAGES.filter((p) => !p.admin || user.role === 'admin');
+  const page = pages.find((p) => matches(p, path));
   useEffect(() => {
-    const update = () => setHash(location.hash || '#/');
-    window.addEventListener('hashchange', update);
-    return () => window.removeEventListener('hashchange', update);
-  }, []);
-  return hash;
+    setMenuOpen(false);
+    document.title = page ? `${page.title} · nasd` : 'Not found · nasd';
+    const main = document.getElementById('main');
+    if (main && document.activeElement === document.body) main.focus({ preventScroll: true });
+  }, [path]);
+  const Page = page && page.component;
+  return html`<div class="shell">
+    <a class="skip" href="#main">Skip to content</a>
+    <header class="nav">
+      <div class="brand"><span class="logo" aria-hidden="true">▣</span> nasd</div>
+      <button class="menu secondary" aria-expanded=${menuOpen} aria-controls="nav-links" onClick=${() => setMenuOpen(!menuOpen)}>Menu</button>
+      <nav id="nav-links" class=${menuOpen ? 'open' : ''} aria-label="Main">
+        ${pages.map((p) => html`<${Link} href=${p.path} class=${p === page ? 'active' : ''} aria-current=${p === page ? 'page' : undefined}>${p.title}<//>`)}
+        <div class="who">Signed in as <strong>${user.username}</strong> (${user.role})</div>
+        <button class="secondary signout" onClick=${() => logout()}>Sign out</button>
+      </nav>
+    </header>
+    <main id="main" tabindex="-1">
+      ${Page ? html`<${Page} user=${user} path=${path} />` : html`<section><h1>Page not found</h1><p>There is no page at ${path}. <${Link} href="/">Go to the dashboard<//></p></section>`}
+    </main>
+    <${Notices} />
+  </div>`;
 }
 
 function App() {
   const [user, setUser] = useState(undefined);
-  const hash = useHash();
   useEffect(() => onSessionChange(setUser), []);
   useEffect(() => {
-    resumeSession().then(async (ok) => setUser(ok ? await api('GET', '/api/me') : null));
+    resumeSession().then(async (ok) => setUser(ok ? await api('GET', '/api/me') : null), () => setUser(null));
   }, []);
-
-  if (user === undefined) return html`<p class="boot">Loading nasd…</p>`;
-  if (user === null) return html`<${Login} />`;
-  const pages = PAGES.filter((p) => !p.admin || user.role === 'admin');
-  const page = pages.find((p) => p.hash === hash) || pages[0];
-  const Page = page.component;
-  return html`<div class="shell">
-    <nav class="nav">
-      <h1>nasd</h1>
-      ${pages.map((p) => html`<a href=${p.hash} class=${p === page ? 'active' : ''}>${p.title}</a>`)}
-      <div class="who">Signed in as <strong>${user.username}</strong> (${user.role})</div>
-      <button class="secondary" onClick=${() => logout()}>Sign out</button>
-    </nav>
-    <main><${Page} user=${user} /></main>
-  </div>`;
+  if (user === undefined) return html`<p class="boot" role="status">Loading nasd…</p>`;
+  if (user === null) return html`<main id="main"><${Login} /></main>`;
+  return html`<${Shell} user=${user} />`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -8,7 +8,8 @@ export function LineChart({ title, labels, datasets, height = 220 }) {
   useEffect(() => {
     if (!el.current || labels.length === 0) return undefined;
     const chart = new FrappeChart(el.current, {
-      title, type: 'line', height, data: { labels, datasets },
+      // No SMIL animation: a redraw on window resize during it fails in frappe (removeChild of a swapped node).
+      title, type: 'line', height, animate: 0, data: { labels, datasets },
       lineOptions: { hideDots: 1, regionFill: 1 }, axisOptions: { xIsSeries: true, xAxisMode: 'tick' },
     });
     return () => chart.destroy && chart.destroy();

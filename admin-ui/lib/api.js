@@ -1,5 +1,5 @@
-// Fetch wrapper for the admin API: bearer token in memory, refresh token in an HttpOnly cookie,
-// one shared refresh for every concurrent caller, typed errors.
+// Every server call of the UI: bearer token in memory, refresh token in an HttpOnly cookie,
+// ONE shared refresh for every concurrent caller, typed errors.
 
 /** A non-2xx answer from the API, with the server's error code and message. */
 export class ApiError extends Error {
@@ -13,8 +13,8 @@ export class ApiError extends Error {
 }
 
 // Asks the server to keep the refresh token in the HttpOnly `nasd_refresh` cookie (never in the
-// JSON answer), so no page script, not even an injected one, can read it. The custom header also
-// forces a CORS preflight, which is what protects the cookie endpoints from cross-site requests.
+// JSON answer), so no page script can read it. The custom header also forces a CORS preflight,
+// which protects the cookie endpoints from cross-site requests.
 const SESSION_HEADER = { 'X-Nasd-Session': 'cookie' };
 // Not a credential: only remembers that a session cookie may exist, so a page load without one
 // does not start with a refresh that is bound to fail.
@@ -37,26 +37,24 @@ function setSession(tokens) {
   for (const fn of listeners) fn(tokens ? tokens.user : null);
 }
 
-async function send(method, path, body, extraHeaders) {
+function send(method, path, body, extraHeaders) {
   const headers = { ...extraHeaders };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  return fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+async function fail(res) {
+  const text = await res.text();
+  let err = {};
+  try { err = (JSON.parse(text).error) || {}; } catch { err = { message: text.trim() }; }
+  return new ApiError(res.status, err.code || 'HTTP_' + res.status, err.message || res.statusText || `HTTP ${res.status}`, err.details);
 }
 
 async function parse(res) {
+  if (!res.ok) throw await fail(res);
   const text = await res.text();
-  const data = text && (res.headers.get('content-type') || '').includes('json') ? JSON.parse(text) : text;
-  if (!res.ok) {
-    const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || 'HTTP_' + res.status, err.message || res.statusText, err.details);
-  }
-  return data;
+  return text && (res.headers.get('content-type') || '').includes('json') ? JSON.parse(text) : text;
 }
 
 async function refreshNow() {
@@ -70,9 +68,9 @@ async function refreshNow() {
 }
 
 /**
- * Gets a new access token from the session cookie; false when there is no valid session.
- * Concurrent callers share one request: the cookie rotates on every refresh, so a second
- * parallel refresh would present the old value, look like token theft and end the session.
+ * Gets a new access token; false when there is no valid session. Concurrent callers share one
+ * request: the refresh token rotates on every use, so a second parallel refresh would present the
+ * old value, look like token theft to the server and end the session.
  */
 export function resumeSession() {
   if (!localStorage.getItem(SIGNED_IN_HINT)) return Promise.resolve(false);
@@ -82,17 +80,35 @@ export function resumeSession() {
   return refreshing;
 }
 
-/** Calls the API; on 401 tries one (shared) refresh, then gives up and signs out. */
-export async function api(method, path, body) {
+/** Sends a request; on 401 waits for the one shared refresh and retries once. Returns the Response. */
+async function authorized(method, path, body) {
   const sentWith = accessToken;
   let res = await send(method, path, body);
   if (res.status === 401 && sentWith) {
     // Another caller may already have refreshed while this request was in flight.
     const fresh = accessToken && accessToken !== sentWith ? true : await resumeSession();
     if (fresh) res = await send(method, path, body);
+    if (res.status === 401 && accessToken === sentWith) setSession(null);
   }
-  if (res.status === 401 && accessToken === sentWith) setSession(null);
-  return parse(res);
+  return res;
+}
+
+/** Calls the API and returns the parsed JSON (or text); throws ApiError with the server's message. */
+export async function api(method, path, body) {
+  return parse(await authorized(method, path, body));
+}
+
+/** GETs a binary resource (download, zip, preview) as a Blob. */
+export async function apiBlob(path) {
+  const res = await authorized('GET', path);
+  if (!res.ok) throw await fail(res);
+  return res.blob();
+}
+
+/** The current access token for other transports (tus uploads), refreshed first when absent. */
+export async function bearer() {
+  if (!accessToken) await resumeSession();
+  return accessToken;
 }
 
 export async function login(username, password, totp) {

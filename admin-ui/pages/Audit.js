@@ -17,19 +17,19 @@ export function Audit() {
   const total = log.data ? log.data.total : 0;
   const field = (name) => (e) => { setPage(0); setFilter({ ...filter, [name]: e.target.value }); };
   return html`<section>
-    <h2>Audit log</h2>
+    <h1>Audit log</h1>
     <form class="inline" onSubmit=${(e) => e.preventDefault()}>
       <label>User <input name="actor" value=${filter.actor} onChange=${field('actor')} /></label>
       <label>Action starts with <input name="action" value=${filter.action} onChange=${field('action')} /></label>
     </form>
     <${Status} ...${log} />
-    <table>
+    <div class="table-box" tabindex="0"><table>
       <thead><tr><th>Time</th><th>User</th><th>Action</th><th>Target</th><th>Outcome</th><th>Address</th></tr></thead>
       <tbody>${items.map((e) => html`<tr key=${e.id}>
         <td>${new Date(e.at).toLocaleString()}</td><td>${e.actorName || '—'}</td><td>${e.action}</td><td>${e.target || ''}</td>
         <td><span class=${'badge ' + (e.outcome === 'success' ? 'ok' : 'bad')}>${e.outcome}</span></td><td>${e.address || ''}</td></tr>`)}
       </tbody>
-    </table>
+    </table></div>
     <p class="muted">${total} entries.
       <button class="secondary" disabled=${page === 0} onClick=${() => setPage(page - 1)}>Newer</button>
       <button class="secondary" disabled=${(page + 1) * PAGE >= total} onClick=${() => setPage(page + 1)}>Older</button></p>

@@ -25,7 +25,7 @@ export function Login() {
   }
 
   return html`<div class="login card">
-    <h2>Sign in to nasd</h2>
+    <h1>Sign in to nasd</h1>
     <form class="stack" onSubmit=${submit}>
       <label>User name <input name="username" autocomplete="username" value=${form.username} onInput=${field('username')} required /></label>
       <label>Password <input name="password" type="password" autocomplete="current-password" value=${form.password} onInput=${field('password')} required /></label>

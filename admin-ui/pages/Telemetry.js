@@ -14,7 +14,7 @@ function series(points, pick) {
 export function Telemetry() {
   const [range, setRange] = useState('1 hour');
   const from = useMemo(() => Date.now() - RANGES[range], [range]);
-  const live = useApi('/api/telemetry/live');
+  const live = useApi('/api/telemetry/live', { pollMs: 10_000 });
   const history = useApi(`/api/telemetry/history?from=${from}`);
   const points = history.data ? history.data.points : [];
   const labels = useMemo(() => points.map((p) => new Date(p.at).toLocaleTimeString()), [points]);
@@ -25,7 +25,7 @@ export function Telemetry() {
     { name: 'Send KiB/s', values: series(points, (p) => p.netTxBps === null ? null : p.netTxBps / 1024) },
   ], [points]);
   return html`<section>
-    <h2>Telemetry</h2>
+    <h1>Telemetry</h1>
     <form class="inline" onSubmit=${(e) => e.preventDefault()}>
       <label>Range <select name="range" value=${range} onChange=${(e) => setRange(e.target.value)}>
         ${Object.keys(RANGES).map((r) => html`<option value=${r}>${r}</option>`)}</select></label>

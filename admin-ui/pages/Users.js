@@ -4,6 +4,7 @@ import { html } from 'htm/preact';
 import { api } from '../lib/api.js';
 import { useApi } from '../lib/use-api.js';
 import { Status, formatBytes } from '../components/Status.js';
+import { notify } from '../components/Notice.js';
 
 const GiB = 1024 ** 3;
 
@@ -38,14 +39,19 @@ export function Users() {
   const users = useApi('/api/users');
   const list = users.data ? users.data.users || users.data.items || users.data : [];
   async function toggle(u) {
-    await api('PATCH', `/api/users/${u.id}`, { disabled: !u.disabled });
+    try {
+      await api('PATCH', `/api/users/${u.id}`, { disabled: !u.disabled });
+      notify(`${u.username} is ${u.disabled ? 'enabled' : 'disabled'}`);
+    } catch (err) {
+      notify(`Could not ${u.disabled ? 'enable' : 'disable'} ${u.username}: ${err.message}`, 'error');
+    }
     users.reload();
   }
   return html`<section>
-    <h2>Users</h2>
+    <h1>Users</h1>
     <${CreateUser} onCreated=${users.reload} />
     <${Status} ...${users} />
-    <table>
+    <div class="table-box" tabindex="0"><table>
       <thead><tr><th>User</th><th>Role</th><th>Quota</th><th>2FA</th><th>State</th><th></th></tr></thead>
       <tbody>
         ${list.map((u) => html`<tr key=${u.id}>
@@ -54,6 +60,6 @@ export function Users() {
           <td><button class="secondary" onClick=${() => toggle(u)}>${u.disabled ? 'Enable' : 'Disable'}</button></td>
         </tr>`)}
       </tbody>
-    </table>
+    </table></div>
   </section>`;
 }

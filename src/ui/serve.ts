@@ -15,6 +15,8 @@ const VENDOR: Record<string, string> = {
   'htm.mjs': 'htm/dist/htm.module.js',
   'htm-preact.mjs': 'htm/preact/index.module.js',
   'frappe-charts.mjs': 'frappe-charts/dist/frappe-charts.min.esm.js',
+  // A UMD build: imported as a module it has no `exports`/`define` and sets `window.tus`.
+  'tus.js': 'tus-js-client/dist/tus.min.js',
 };
 
 const IMPORT_MAP = JSON.stringify({
@@ -24,8 +26,15 @@ const IMPORT_MAP = JSON.stringify({
     htm: '/vendor/htm.mjs',
     'htm/preact': '/vendor/htm-preact.mjs',
     'frappe-charts': '/vendor/frappe-charts.mjs',
+    'tus-js-client': '/vendor/tus.js',
   },
 });
+
+/**
+ * The UI's page URLs (history routing): each answers index.html so reload and deep links work.
+ * `/files/...` carries a folder path; the rest are fixed names, part 2's admin pages included.
+ */
+const PAGE_PATH = /^\/(files(\/.*)?|account|connect|users|shares|storage|power|jobs|audit|settings|alerts|smb|telemetry)\/?$/;
 
 const SAFE_UI_PATH = /^\/ui\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.(js|css|svg)$/;
 
@@ -41,7 +50,7 @@ export function adminUi(uiRoot: string, nodeModules: string): Koa.Middleware {
 
   return async (ctx) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new AppError('NOT_FOUND', 'not found');
-    if (ctx.path === '/' || ctx.path === '/index.html') {
+    if (ctx.path === '/' || ctx.path === '/index.html' || PAGE_PATH.test(ctx.path)) {
       ctx.set(
         'Content-Security-Policy',
         `default-src 'self'; script-src 'self' 'sha256-${hash}'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`,

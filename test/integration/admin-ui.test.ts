@@ -41,12 +41,12 @@ describeEachDb('admin UI in Chromium', (kind) => {
   it('signs the first admin in and shows the dashboard', async () => {
     await page.fill('input[name=password]', ADMIN_PASSWORD);
     await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('heading', { name: 'Hello, admin' }).waitFor();
     expect(await page.textContent('.who')).to.contain('admin');
   });
 
   it('creates a user from the Users page', async () => {
-    await page.click('a[href="#/users"]');
+    await page.click('nav a[href="/users"]');
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.fill('form[aria-label="Create user"] input[name=username]', 'carol');
     await page.fill('form[aria-label="Create user"] input[name=password]', 'carol-password-1');
@@ -55,7 +55,7 @@ describeEachDb('admin UI in Chromium', (kind) => {
   });
 
   it('shows storage health from the simulated hardware, with a degraded-free RAID1 and a failing disk', async () => {
-    await page.click('a[href="#/storage"]');
+    await page.click('nav a[href="/storage"]');
     await page.getByRole('heading', { name: 'Storage health' }).waitFor();
     await page.locator('td', { hasText: 'md0' }).first().waitFor();
     await page.locator('.badge.failing').first().waitFor();
@@ -64,14 +64,14 @@ describeEachDb('admin UI in Chromium', (kind) => {
   it('draws telemetry charts with frappe-charts from stored samples', async () => {
     await srv.nasd.hardware.telemetry.sampleNow();
     await srv.nasd.hardware.telemetry.sampleNow();
-    await page.click('a[href="#/telemetry"]');
+    await page.click('nav a[href="/telemetry"]');
     await page.getByRole('heading', { name: 'Telemetry' }).waitFor();
     await page.locator('svg.frappe-chart').first().waitFor();
     expect(await page.locator('svg.frappe-chart').count()).to.equal(3);
   });
 
   it('shows the audit log with the sign-in events', async () => {
-    await page.click('a[href="#/audit"]');
+    await page.click('nav a[href="/audit"]');
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.locator('td', { hasText: 'auth.login' }).first().waitFor();
     expect(consoleErrors.filter((e) => !/401|429/.test(e))).to.deep.equal([]);

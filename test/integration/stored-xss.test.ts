@@ -64,7 +64,7 @@ describeEachDb('stored XSS: files opened from /dav in the admin\'s signed-in bro
     await ui.fill('input[name=username]', 'admin');
     await ui.fill('input[name=password]', ADMIN_PASSWORD);
     await ui.click('button[type=submit]');
-    await ui.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await ui.getByRole('heading', { name: 'Hello, admin' }).waitFor();
     const cookie = (await context.cookies(srv.baseUrl + '/api/auth/')).find((c) => c.name === 'nasd_refresh');
     expect(cookie, 'nasd_refresh cookie').to.not.equal(undefined);
     expect([cookie!.httpOnly, cookie!.sameSite, cookie!.path]).to.deep.equal([true, 'Strict', '/api/auth/']);
@@ -75,7 +75,7 @@ describeEachDb('stored XSS: files opened from /dav in the admin\'s signed-in bro
 
   it('a reload resumes the session through the cookie', async () => {
     await ui.reload();
-    await ui.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await ui.getByRole('heading', { name: 'Hello, admin' }).waitFor();
     expect(await ui.textContent('.who')).to.contain('admin');
   });
 
@@ -102,7 +102,7 @@ describeEachDb('stored XSS: files opened from /dav in the admin\'s signed-in bro
       context.off('request', onRequest);
     }
     await ui.reload();
-    await ui.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await ui.getByRole('heading', { name: 'Hello, admin' }).waitFor();
   });
 
   for (const name of Object.keys(FILES)) {

@@ -1,0 +1,84 @@
+// App passwords: create (shown once, with a copy button), list with last use, revoke.
+import { useEffect, useState } from 'preact/hooks';
+import { html } from 'htm/preact';
+import { api } from '../lib/api.js';
+import { useApi } from '../lib/use-api.js';
+import { ConfirmDialog } from './Dialog.js';
+import { CopyButton } from './CopyButton.js';
+import { Status, formatDate } from './Status.js';
+import { notify } from './Notice.js';
+
+let wantsPassword;
+/** True when this server's POST /api/me/app-passwords takes `currentPassword` (read from its OpenAPI). */
+function createNeedsPassword() {
+  wantsPassword ??= api('GET', '/api/openapi.json').then((doc) => {
+    const op = doc.paths && doc.paths['/api/me/app-passwords'] && doc.paths['/api/me/app-passwords'].post;
+    const schema = op && op.requestBody && op.requestBody.content && op.requestBody.content['application/json'] && op.requestBody.content['application/json'].schema;
+    return Boolean(schema && schema.properties && schema.properties.currentPassword);
+  }, () => false);
+  return wantsPassword;
+}
+
+/** The create form; after creation shows the password once. `onCreated(created)` gets the answer. */
+export function CreateAppPassword({ suggestedName = '', onCreated }) {
+  const [name, setName] = useState(suggestedName);
+  const [current, setCurrent] = useState('');
+  const [needsPassword, setNeedsPassword] = useState(false);
+  const [created, setCreated] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => { createNeedsPassword().then(setNeedsPassword); }, []);
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { name: name.trim() };
+      if (needsPassword) body.currentPassword = current;
+      const result = await api('POST', '/api/me/app-passwords', body);
+      setCreated(result);
+      setCurrent('');
+      if (onCreated) onCreated(result);
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (created) {
+    return html`<div class="card created" role="status">
+      <p>App password <strong>${created.name}</strong> created. It is shown <strong>only now</strong>: enter it in the device as the password, with your user name.</p>
+      <p><code class="secret" data-testid="app-password">${created.password}</code> <${CopyButton} text=${created.password} /></p>
+      <p class="muted">It works for WebDAV (network drives, file apps, rclone) and for SMB where the server offers it, never for this web page. Revoke it here when the device is gone.</p>
+      <button class="secondary" onClick=${() => { setCreated(null); setName(''); }}>Done, I saved it</button>
+    </div>`;
+  }
+  return html`<form class="inline" onSubmit=${submit} aria-label="Create app password">
+    <label>Device or app name <input name="appPasswordName" value=${name} onInput=${(e) => setName(e.target.value)} required maxlength="64" placeholder="e.g. Laptop" /></label>
+    ${needsPassword && html`<label>Your current password <input name="currentPassword" type="password" autocomplete="current-password" value=${current} onInput=${(e) => setCurrent(e.target.value)} required /></label>`}
+    <button type="submit" disabled=${busy}>${busy ? 'Creating…' : 'Create app password'}</button>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </form>`;
+}
+
+export function AppPasswords() {
+  const list = useApi('/api/me/app-passwords');
+  const [revoking, setRevoking] = useState(null);
+  const items = list.data ? list.data.items : [];
+  return html`<section class="card" aria-labelledby="app-pw-title">
+    <h2 id="app-pw-title">App passwords</h2>
+    <p class="muted">Give each device its own password for WebDAV (and SMB where it exists), so you can revoke one without changing your password.</p>
+    <${CreateAppPassword} onCreated=${list.reload} />
+    <${Status} ...${list} />
+    ${list.data && items.length === 0 && html`<p class="muted">No app passwords yet.</p>`}
+    ${items.length > 0 && html`<div class="table-box" tabindex="0"><table>
+      <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+      <tbody>${items.map((p) => html`<tr key=${p.id}><td>${p.name}</td><td>${formatDate(p.createdAt)}</td>
+        <td>${p.lastUsedAt ? `${formatDate(p.lastUsedAt)}${p.lastUsedAddress ? ` from ${p.lastUsedAddress}` : ''}` : 'never'}</td>
+        <td><button class="secondary" onClick=${() => setRevoking(p)}>Revoke</button></td></tr>`)}</tbody></table></div>`}
+    ${revoking && html`<${ConfirmDialog} title=${`Revoke ${revoking.name}?`} confirmLabel="Revoke"
+      message=${`Devices using the app password “${revoking.name}” lose access at once and must get a new one.`}
+      onConfirm=${async () => { await api('DELETE', `/api/me/app-passwords/${revoking.id}`); notify(`Revoked ${revoking.name}`); list.reload(); }}
+      onClose=${() => setRevoking(null)} />`}
+  </section>`;
+}
