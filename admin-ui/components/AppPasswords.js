@@ -1,5 +1,5 @@
 // App passwords: create (shown once, with a copy button), list with last use, revoke.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { api } from '../lib/api.js';
 import { useApi } from '../lib/use-api.js';
@@ -8,34 +8,20 @@ import { CopyButton } from './CopyButton.js';
 import { Status, formatDate } from './Status.js';
 import { notify } from './Notice.js';
 
-let wantsPassword;
-/** True when this server's POST /api/me/app-passwords takes `currentPassword` (read from its OpenAPI). */
-function createNeedsPassword() {
-  wantsPassword ??= api('GET', '/api/openapi.json').then((doc) => {
-    const op = doc.paths && doc.paths['/api/me/app-passwords'] && doc.paths['/api/me/app-passwords'].post;
-    const schema = op && op.requestBody && op.requestBody.content && op.requestBody.content['application/json'] && op.requestBody.content['application/json'].schema;
-    return Boolean(schema && schema.properties && schema.properties.currentPassword);
-  }, () => false);
-  return wantsPassword;
-}
-
 /** The create form; after creation shows the password once. `onCreated(created)` gets the answer. */
 export function CreateAppPassword({ suggestedName = '', onCreated }) {
   const [name, setName] = useState(suggestedName);
   const [current, setCurrent] = useState('');
-  const [needsPassword, setNeedsPassword] = useState(false);
   const [created, setCreated] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => { createNeedsPassword().then(setNeedsPassword); }, []);
   async function submit(e) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const body = { name: name.trim() };
-      if (needsPassword) body.currentPassword = current;
-      const result = await api('POST', '/api/me/app-passwords', body);
+      // The server asks for the account password: a session token alone must not mint a lasting credential.
+      const result = await api('POST', '/api/me/app-passwords', { name: name.trim(), password: current });
       setCreated(result);
       setCurrent('');
       if (onCreated) onCreated(result);
@@ -55,7 +41,7 @@ export function CreateAppPassword({ suggestedName = '', onCreated }) {
   }
   return html`<form class="inline" onSubmit=${submit} aria-label="Create app password">
     <label>Device or app name <input name="appPasswordName" value=${name} onInput=${(e) => setName(e.target.value)} required maxlength="64" placeholder="e.g. Laptop" /></label>
-    ${needsPassword && html`<label>Your current password <input name="currentPassword" type="password" autocomplete="current-password" value=${current} onInput=${(e) => setCurrent(e.target.value)} required /></label>`}
+    <label>Your account password <input name="currentPassword" type="password" autocomplete="current-password" value=${current} onInput=${(e) => setCurrent(e.target.value)} required /></label>
     <button type="submit" disabled=${busy}>${busy ? 'Creating…' : 'Create app password'}</button>
     ${error && html`<p class="error" role="alert">${error}</p>`}
   </form>`;

@@ -49,6 +49,7 @@ export function TwoFactor() {
   const status = useApi('/api/me/recovery-codes');
   const [enrolment, setEnrolment] = useState(null);
   const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
   const [codes, setCodes] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -62,10 +63,11 @@ export function TwoFactor() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api('POST', '/api/me/totp/confirm', { code: code.trim() });
+      const r = await api('POST', '/api/me/totp/confirm', { code: code.trim(), password });
       setCodes(r.recoveryCodes);
       setEnrolment(null);
       setCode('');
+      setPassword('');
       status.reload();
       notify('Two-factor sign-in is on');
     } catch (err) {
@@ -87,10 +89,11 @@ export function TwoFactor() {
         <li>Open your authenticator app (for example Aegis, Google Authenticator or 1Password) and scan this code:
           <img class="qr" src=${enrolment.qrCodeDataUrl} alt="QR code for your authenticator app" width="180" height="180" /></li>
         <li>Or type the key by hand: <code class="secret" data-testid="totp-secret">${enrolment.secret}</code></li>
-        <li>Enter the six-digit code the app shows:</li>
+        <li>Enter the six-digit code the app shows, and your account password to confirm it is you:</li>
       </ol>
       <form class="inline" onSubmit=${confirm} aria-label="Confirm two-factor code">
         <label>Code from the app <input name="totpCode" inputmode="numeric" autocomplete="one-time-code" value=${code} onInput=${(e) => setCode(e.target.value)} required /></label>
+        <label>Your account password <input name="totpPassword" type="password" autocomplete="current-password" value=${password} onInput=${(e) => setPassword(e.target.value)} required /></label>
         <button type="submit" disabled=${busy}>${busy ? 'Checking…' : 'Turn on'}</button>
         <button type="button" class="secondary" onClick=${() => setEnrolment(null)}>Cancel</button>
       </form></div>`}

@@ -48,6 +48,7 @@ describeEachDb('web UI Account and Connect in Chromium', (kind) => {
     await page.getByRole('button', { name: 'Linux' }).click();
     await page.getByText(`${srv.baseUrl}/dav/ /mnt/nas davfs`).waitFor();
     await page.getByLabel('Device or app name').fill('Laptop');
+    await page.getByLabel('Your account password').fill('fay-password-1');
     await page.getByRole('button', { name: 'Create app password' }).click();
     const secret = (await page.getByTestId('app-password').textContent())!.trim();
     expect(secret).to.have.length.greaterThan(10);
@@ -82,12 +83,17 @@ describeEachDb('web UI Account and Connect in Chromium', (kind) => {
   });
 
   it('2FA enrolment end to end: QR and key, a typed TOTP code, recovery codes once, then sign-in needs the second step', async function () {
-    this.timeout(30_000);
-    const page = ui.page;
+    this.timeout(40_000);
+    // A user of its own, so this test does not depend on another test's password change.
+    await createUser(srv, (await loginAdmin(srv)).accessToken, { username: 'hal', password: 'hal-password-1' });
+    const own = await openUi(browser, srv.baseUrl);
+    await own.signIn('hal', 'hal-password-1');
+    const page = own.page;
     await page.goto('/account');
     await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
     await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
     const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByRole('form', { name: 'Confirm two-factor code' }).getByLabel('Your account password').fill('hal-password-1');
     await page.getByLabel('Code from the app').fill('000000');
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.locator('section[aria-labelledby=tfa-title] [role=alert]').waitFor();
@@ -102,14 +108,15 @@ describeEachDb('web UI Account and Connect in Chromium', (kind) => {
     expect(await page.getByTestId('recovery-codes').count(), 'the codes are shown only once').to.equal(0);
 
     await page.locator('.signout').click();
-    await page.fill('input[autocomplete=username]', 'fay');
-    await page.fill('input[name=password]', 'fay-password-2');
+    await page.fill('input[autocomplete=username]', 'hal');
+    await page.fill('input[name=password]', 'hal-password-1');
     await page.click('button[type=submit]');
     await page.getByLabel('Authenticator code or recovery code').fill(recovery);
     await page.click('button[type=submit]');
     await page.locator('.who').waitFor();
     const me = await api(srv.baseUrl, 'GET', '/api/users', { token: (await loginAdmin(srv)).accessToken });
-    expect(me.body.items.find((u: { username: string }) => u.username === 'fay').totpEnabled).to.equal(true);
+    expect(me.body.items.find((u: { username: string }) => u.username === 'hal').totpEnabled).to.equal(true);
+    await own.context.close();
   });
 
   it('refresh race: parallel calls after the access token expired share one refresh, stay signed in, and leave no reuse event', async function () {
