@@ -74,7 +74,7 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
 
   router.route(
     { method: 'post', path: '/me/app-passwords', summary: 'Create an app password for WebDAV/SMB (shown once)', auth: 'user', body: appPasswordBody, response: appPasswordCreated, status: 201 },
-    (ctx, { body, principal }) => identity.appPasswords.create(principal.userId, body.name, auditContext(ctx, principal)),
+    (ctx, { body, principal }) => identity.appPasswords.create(principal.userId, body.name, auditContext(ctx, principal), { smb: body.smb }),
   );
 
   router.route(

@@ -58,9 +58,16 @@ export const appPasswordView = z.object({
   createdAt: z.number(),
   lastUsedAt: z.number().nullable(),
   lastUsedAddress: z.string().nullable(),
+  smb: z.boolean(),
 });
 export const appPasswordCreated = appPasswordView.extend({ password: z.string() });
-export const appPasswordBody = z.object({ name: z.string().trim().min(1).max(64) }).strict();
+export const appPasswordBody = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    /** Also make it the SMB password (for users with 2FA; SMB has no second factor). */
+    smb: z.boolean().optional(),
+  })
+  .strict();
 
 export const sessionView = z.object({
   id: z.string(),
