@@ -38,6 +38,10 @@ import { httpMetrics, metricsRoutes } from './api/routes/metrics.js';
 import { jobsRoutes } from './api/routes/jobs.js';
 import { managedJobs, openScheduler, type Scheduler } from './scheduler/index.js';
 import { auditRetentionJob } from './services/audit-retention.js';
+import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync } from './services/smb/index.js';
+import { createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
+import { runCommand } from './lib/exec.js';
+import { smbRoutes } from './api/routes/smb.js';
 
 /** A running (or ready to listen) nasd: everything main.ts built, for the CLI and the tests. */
 export interface Nasd {
@@ -53,6 +57,8 @@ export interface Nasd {
   readonly uploads: UploadSessions;
   /** RAID, SMART, power, fans, telemetry, metrics; `hardware.simulator` drives simulated backends. */
   readonly hardware: HardwareServices;
+  /** Samba: generated configuration, account sync, usage catch-up of SMB writes. */
+  readonly smb: SmbSync;
   /** Managed jobs (reconcile, upload cleanup, retention, SMART, RAID scrub) on agenda. */
   readonly scheduler: Scheduler;
   /** Set when this start created the first admin: how to log in (shown once, by the CLI). */
@@ -74,7 +80,9 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   const audit = new AuditLog(db.knex);
-  const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }) });
+  // Built before identity, which reports passwords to it; it reads the VFS only once started.
+  const smb = createSmb(config, db, () => vfs, logger.child({ component: 'smb' }));
+  const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }), events: smb });
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
   const backend = await LocalBackend.create(config.storageRoot);
@@ -106,8 +114,13 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       identity,
       smart: hw.smart,
       raid: hw.raid,
+      smbRecycle:
+        config.smb.mode === 'off'
+          ? undefined
+          : () => cleanRecycleBins({ storageRoot: config.storageRoot, shares: () => vfs.core.dir.shares(), days: config.smb.recycleDays, afterwards: () => vfs.reconcile() }),
     }),
   });
+  await smb.start();
 
   const openapi = new OpenApiRegistry();
   const router = (prefix: string, tag: string) => new ApiRouter(`/api${prefix}`, openapi, tag, config.http.maxJsonBytes);
@@ -146,6 +159,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const hardwareRouters = [hardwareApi, raidApi, smartApi, powerApi, fansApi, telemetryApi, metricsApi];
   const jobsApi = router('/jobs', 'jobs');
   jobsRoutes(jobsApi, scheduler);
+  const smbApi = router('/smb', 'smb');
+  smbRoutes(smbApi, smb, audit);
 
   const app = createApiApp({
     logger,
@@ -153,7 +168,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     trustProxy: config.trustProxy,
     corsOrigins: config.http.corsOrigins,
     openapi,
-    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi],
+    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, smbApi],
     observe: httpMetrics(hw.metrics),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,
@@ -185,6 +200,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     shares,
     uploads,
     hardware: hw,
+    smb,
     scheduler,
     firstRun,
     server,
@@ -203,9 +219,49 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
           server.closeAllConnections();
         });
         await scheduler.close();
+        await smb.close();
         await hw.stop();
         await vfs.close();
         await db.close();
       })()),
   };
+}
+
+/** The SMB sync over Samba, from the `smb` settings (NASD_SMB, NASD_SMB_CONF, NASD_SMB_INCLUDE, NASD_SMB_RELOAD…). */
+function createSmb(config: Config, db: Database, vfsOf: () => VfsService, logger: Logger): SmbSync {
+  const includeFile = path.resolve(config.smb.include ?? path.join(config.dataDir, 'samba', 'nasd.conf'));
+  const words = (text: string) => text.split(/\s+/).filter(Boolean);
+  const asRoot = process.getuid?.() === 0;
+  const helper = config.smb.helper
+    ? words(config.smb.helper)
+    : asRoot
+      ? [path.join(projectRoot(), 'deploy', 'nasd-smb-helper')]
+      : ['sudo', '-n', '/usr/local/lib/nasd/nasd-smb-helper'];
+  const backend = createSmbBackend({
+    storageRoot: config.storageRoot,
+    smbConf: config.smb.conf,
+    includeFile,
+    reload: words(config.smb.reload ?? `smbcontrol --configfile=${config.smb.conf} smbd reload-config`),
+    helper,
+    globals: config.smb.globals ? { encryption: config.smb.encryption, disableNetbios: config.smb.disableNetbios } : undefined,
+    timeMachineMaxSize: config.smb.timeMachineMaxSize,
+    run: runCommand,
+  });
+  const loadModel = () => loadSmbModel(db.knex, vfsOf());
+  const catchUp = new SmbCatchUp({
+    vfs: { reconcile: (options) => vfsOf().reconcile(options) },
+    storageRoot: config.storageRoot,
+    userIds: async () => new Map((await loadModel()).users.map((u) => [u.username, u.id])),
+    accountUids: () => readAccountUids(),
+    ensureHome: (u) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home'),
+  });
+  return new SmbSync(backend, {
+    loadModel,
+    logger,
+    enabled: config.smb.mode !== 'off',
+    includeFile,
+    accountOf: unixAccountOf,
+    intervalMs: config.smb.intervalSeconds * 1000,
+    beforeTick: () => catchUp.run(),
+  });
 }

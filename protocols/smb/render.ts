@@ -59,7 +59,7 @@ function shareSection(share: SmbShareFacts, enabled: Set<string>, overQuota: Set
         ['recycle:repository', '.recycle/%U'],
         ['recycle:keeptree', 'yes'],
         ['recycle:versions', 'yes'],
-        ['recycle:touch', 'yes'],
+        ['recycle:touch_mtime', 'yes'],
         ['recycle:exclude', '*.tmp,*.temp,~$*,.~lock.*'],
         ['recycle:directory_mode', '2770'],
       ]

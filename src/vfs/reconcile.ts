@@ -22,6 +22,14 @@ export interface ReconcileReport {
   finishedAt: number;
 }
 
+export interface ReconcileOptions {
+  /**
+   * Who owns an entry found on disk without a record (e.g. the Unix owner of a file written
+   * through Samba); undefined falls back to the home's user or the share's owner.
+   */
+  ownerOfNew?: (key: string) => Promise<number | undefined>;
+}
+
 /**
  * Recomputes ownership and usage from the disk, the source of truth: files that appeared by
  * other means go to the home's user or the share's owner, vanished ones are dropped, sizes are
@@ -29,7 +37,7 @@ export interface ReconcileReport {
  * It may run while serving; a write committed during the run can leave a small drift that the
  * next run repairs.
  */
-export async function reconcileStorage(core: VfsCore, now: () => number = Date.now): Promise<ReconcileReport> {
+export async function reconcileStorage(core: VfsCore, now: () => number = Date.now, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { added: 0, removed: 0, resized: 0, usage: [], startedAt: now(), finishedAt: 0 };
   const areas: Array<{ key: string; ownerId: number; shareId: number | null }> = [];
   for (const u of await core.dir.users()) areas.push({ key: `homes/${u.username}`, ownerId: u.id, shareId: null });
@@ -47,7 +55,8 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
       const rec = recorded.get(key);
       const size = disk.isDir ? 0 : disk.size;
       if (!rec) {
-        upserts.push({ key, ownerId: area.ownerId, isDir: disk.isDir, size, sha256: null });
+        const ownerId = (area.shareId !== null && (await options.ownerOfNew?.(key))) || area.ownerId;
+        upserts.push({ key, ownerId, isDir: disk.isDir, size, sha256: null });
         report.added += 1;
       } else if (rec.isDir !== disk.isDir || rec.size !== size) {
         upserts.push({ ...rec, isDir: disk.isDir, size, sha256: rec.size === size ? rec.sha256 : null });

@@ -13,7 +13,7 @@ const writeAt = args.indexOf('--stdin-write');
 const [dataDir, databaseUrl] = writeAt === -1 ? args : args.slice(0, writeAt);
 const config = loadConfig(
   {},
-  { host: '127.0.0.1', port: 0, dataDir, databaseUrl: databaseUrl || undefined, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' } },
+  { host: '127.0.0.1', port: 0, dataDir, databaseUrl: databaseUrl || undefined, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' }, smb: { mode: 'off' } },
 );
 const nasd = await createNasd(config);
 const address = await nasd.listen();
