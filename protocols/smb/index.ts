@@ -4,7 +4,7 @@ import type { SambaProbe, SmbBackend, SmbModel } from '../../src/services/smb/in
 import { HelperSmbAccounts } from './accounts.js';
 import { SmbConfigApplier, usernameMapFileOf } from './apply.js';
 import { dfreeFigures, writeDfree } from './dfree.js';
-import { renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
+import { renderDisabledSmbConfig, renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
 
 export { renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
 export { SmbConfigApplier, usernameMapFileOf } from './apply.js';
@@ -46,7 +46,7 @@ export function createSmbBackend(options: SmbBackendOptions): SmbBackend<Rendere
       await writeDfree(dir, rendered.dfree);
       return applier.apply(rendered);
     },
-    applyEmpty: () => applier.apply(renderSmbConfig({ users: [], shares: [] }, renderOptions)),
+    applyEmpty: () => applier.apply(renderDisabledSmbConfig()),
     accounts: new HelperSmbAccounts(options.run, options.helper, options.smbConf),
     probe: async (): Promise<SambaProbe> => {
       try {

@@ -147,3 +147,8 @@ export function renderSmbConfig(model: SmbModel, options: SmbRenderOptions): Ren
   const usernameMap = active.map((u) => `${unixAccountOf(u.username)} = ${u.username}\n`).join('');
   return { conf: parts.join(''), usernameMap };
 }
+
+/** The include while SMB is turned off in nasd: no sections, no global settings, an empty username map. */
+export function renderDisabledSmbConfig(): RenderedSmbConfig {
+  return { conf: `${HEADER}# SMB is turned off in nasd (PUT /api/smb or NASD_SMB=off): no nasd shares are served.\n`, usernameMap: '' };
+}
