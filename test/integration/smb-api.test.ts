@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createSmbBackend } from '../../protocols/smb/index.js';
@@ -48,6 +50,8 @@ describeEachDb('SMB admin API', (kind) => {
     let srv: TestServer;
     let tmp: ReturnType<typeof makeTmpDir>;
     let include: string;
+    // Random per run: creating it also creates the Unix account nasd-<name>.
+    const plainUser = `p${crypto.randomBytes(3).toString('hex')}`;
 
     before(async function () {
       if (!requireSambaTool(this, 'testparm')) return;
@@ -61,11 +65,12 @@ describeEachDb('SMB admin API', (kind) => {
     after(async () => {
       await srv?.close();
       tmp?.remove();
+      if (spawnSync('id', ['-u', `nasd-${plainUser}`]).status === 0) spawnSync('userdel', [`nasd-${plainUser}`]);
     });
 
     it('is for administrators only', async () => {
       const admin = await loginAdmin(srv);
-      const user = await createUser(srv, admin.accessToken, { username: 'plainuser' });
+      const user = await createUser(srv, admin.accessToken, { username: plainUser });
       for (const [method, p] of [['GET', '/api/smb'], ['GET', '/api/smb/config'], ['PUT', '/api/smb'], ['POST', '/api/smb/regenerate']] as const) {
         const res = await api(srv.baseUrl, method, p, { token: user.token, body: method === 'PUT' ? { enabled: false } : undefined });
         expect(res.status, `${method} ${p}`).to.equal(403);
