@@ -59,7 +59,9 @@ describeEachDb('SMB admin API', (kind) => {
       include = path.join(tmp.dir, 'samba', 'nasd.conf');
       // No smbd runs for this conf: reloads fail and say so, the rest works.
       const conf = path.join(tmp.dir, 'smb.conf');
-      fs.writeFileSync(conf, `[global]\n   include = ${include}\n`);
+      fs.mkdirSync(path.join(tmp.dir, 'private'));
+      // Its own passdb, so that account changes never reach the machine's.
+      fs.writeFileSync(conf, `[global]\n   private dir = ${tmp.dir}/private\n   passdb backend = tdbsam:${tmp.dir}/private/passdb.tdb\n   include = ${include}\n`);
       srv = await startTestServer(this, kind, { smb: { mode: 'on', conf, include, reload: 'true' } });
     });
     after(async () => {
