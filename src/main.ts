@@ -81,7 +81,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   const audit = new AuditLog(db.knex);
   // Built before identity, which reports passwords to it; it reads the VFS only once started.
-  const smb = createSmb(config, db, () => vfs, logger.child({ component: 'smb' }));
+  const smb = createSmb(config, db, audit, () => vfs, logger.child({ component: 'smb' }));
   const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }), events: smb });
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
@@ -228,7 +228,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
 }
 
 /** The SMB sync over Samba, from the `smb` settings (NASD_SMB, NASD_SMB_CONF, NASD_SMB_INCLUDE, NASD_SMB_RELOAD…). */
-function createSmb(config: Config, db: Database, vfsOf: () => VfsService, logger: Logger): SmbSync {
+function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => VfsService, logger: Logger): SmbSync {
   const includeFile = path.resolve(config.smb.include ?? path.join(config.dataDir, 'samba', 'nasd.conf'));
   const words = (text: string) => text.split(/\s+/).filter(Boolean);
   const asRoot = process.getuid?.() === 0;
@@ -253,6 +253,7 @@ function createSmb(config: Config, db: Database, vfsOf: () => VfsService, logger
     storageRoot: config.storageRoot,
     userIds: async () => new Map((await loadModel()).users.map((u) => [u.username, u.id])),
     accountUids: () => readAccountUids(),
+    audit,
     ensureHome: (u) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home'),
   });
   return new SmbSync(backend, {

@@ -28,6 +28,8 @@ export interface ReconcileOptions {
    * through Samba); undefined falls back to the home's user or the share's owner.
    */
   ownerOfNew?: (key: string) => Promise<number | undefined>;
+  /** Told the keys of records whose entry vanished from disk, before they are dropped. */
+  onVanished?: (keys: string[]) => void;
 }
 
 /**
@@ -55,7 +57,9 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
       const rec = recorded.get(key);
       const size = disk.isDir ? 0 : disk.size;
       if (!rec) {
-        const ownerId = (area.shareId !== null && (await options.ownerOfNew?.(key))) || area.ownerId;
+        // In a home every entry is the home user's, whoever the hook names.
+        const named = await options.ownerOfNew?.(key);
+        const ownerId = (area.shareId !== null && named) || area.ownerId;
         upserts.push({ key, ownerId, isDir: disk.isDir, size, sha256: null });
         report.added += 1;
       } else if (rec.isDir !== disk.isDir || rec.size !== size) {
@@ -65,6 +69,7 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
     }
     for (const key of recorded.keys()) if (!onDisk.has(key)) gone.push(key);
     report.removed += gone.length;
+    if (gone.length) options.onVanished?.(gone);
     if (upserts.length || gone.length) {
       await core.knex.transaction(async (trx) => {
         await core.owners.insertMany(trx, upserts);

@@ -135,6 +135,23 @@ describeEachDb('SMB through a private smbd', (kind) => {
       const used = (await srv.nasd.vfs.usageReport(users.alice.id))!.usedBytes;
       return st?.ownerId === users.alice.id && used >= before + 2 * bytes.length;
     });
+    await eventually('the SMB writes are in the audit log, attributed to alice', async () => {
+      const res = await api(srv.baseUrl, 'GET', `/api/audit?action=file.create&actor=${names.alice}&limit=100`, { token: adminToken });
+      const smbTargets = res.body.items.filter((e: { protocol: string }) => e.protocol === 'smb').map((e: { target: string }) => e.target);
+      return smbTargets.includes('/media/s.bin') && smbTargets.includes(`/homes/${names.alice}/h.bin`);
+    });
+  });
+
+  it('audits an SMB delete', async () => {
+    const local = path.join(tmp.dir, 'gone.txt');
+    fs.writeFileSync(local, 'gone');
+    expect(home(users.alice, `put ${local} gone.txt`).status).to.equal(0);
+    const target = `/homes/${names.alice}/gone.txt`;
+    const audited = async (action: string) =>
+      (await api(srv.baseUrl, 'GET', `/api/audit?action=${action}&limit=100`, { token: adminToken })).body.items.some((e: { protocol: string; target: string }) => e.protocol === 'smb' && e.target === target);
+    await eventually('the create is audited', () => audited('file.create'));
+    expect(home(users.alice, 'del gone.txt').status).to.equal(0);
+    await eventually('the delete is audited', () => audited('file.delete'));
   });
 
   it('refuses writes to a read user and connections to a user with none', () => {
