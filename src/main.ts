@@ -245,6 +245,7 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     helper,
     globals: config.smb.globals ? { encryption: config.smb.encryption, disableNetbios: config.smb.disableNetbios } : undefined,
     timeMachineMaxSize: config.smb.timeMachineMaxSize,
+    avahi: config.smb.avahi === 'auto' ? { dir: config.smb.avahiDir, webdavPort: config.port } : undefined,
     run: runCommand,
   });
   const loadModel = () => loadSmbModel(db.knex, vfsOf());

@@ -14,13 +14,15 @@ export class HelperSmbAccounts implements SmbAccountPort {
     private readonly helper: readonly string[],
     /** NASD_SMB_CONF, handed to the helper (which ignores it under sudo). */
     private readonly smbConf: string,
+    /** Avahi's services folder for the helper (ignored under sudo: /etc/avahi/services). */
+    private readonly avahiDir?: string,
   ) {}
 
   private async call(command: string, username: string, input?: string): Promise<void> {
     const account = unixAccountOf(username);
     if (!account) throw new AppError('VALIDATION', `user name ${username} is too long for a Samba account (at most 27 characters)`);
     const [file, ...prefix] = this.helper;
-    const result = await this.run(file, [...prefix, command, account], { input, env: { NASD_SMB_CONF: this.smbConf }, timeoutMs: 30_000 });
+    const result = await this.run(file, [...prefix, command, account], { input, env: this.helperEnv(), timeoutMs: 30_000 });
     if (result.exitCode !== 0) throw new AppError('INTERNAL', `Samba account helper (${command} ${account}) failed: ${result.stderr.trim().slice(0, 500)}`);
   }
 
@@ -35,5 +37,16 @@ export class HelperSmbAccounts implements SmbAccountPort {
 
   remove(username: string): Promise<void> {
     return this.call('delete', username);
+  }
+
+  /** Installs the Avahi service file (the helper writes it into Avahi's services folder). */
+  async publishAvahi(xml: string): Promise<void> {
+    const [file, ...prefix] = this.helper;
+    const result = await this.run(file, [...prefix, 'avahi-service'], { input: xml, env: this.helperEnv(), timeoutMs: 30_000 });
+    if (result.exitCode !== 0) throw new AppError('INTERNAL', `Samba account helper (avahi-service) failed: ${result.stderr.trim().slice(0, 500)}`);
+  }
+
+  private helperEnv(): Record<string, string> {
+    return { NASD_SMB_CONF: this.smbConf, ...(this.avahiDir ? { NASD_SMB_AVAHI_DIR: this.avahiDir } : {}) };
   }
 }

@@ -4,6 +4,8 @@ import type { SambaProbe, SmbBackend, SmbModel } from '../../src/services/smb/in
 import { HelperSmbAccounts } from './accounts.js';
 import { SmbConfigApplier, usernameMapFileOf } from './apply.js';
 import { dfreeFigures, writeDfree } from './dfree.js';
+import { renderAvahiService } from './avahi.js';
+import fs from 'node:fs';
 import { renderDisabledSmbConfig, renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
 
 export { renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
@@ -11,6 +13,7 @@ export { SmbConfigApplier, usernameMapFileOf } from './apply.js';
 export { HelperSmbAccounts } from './accounts.js';
 export { safeComment, unixAccountOf } from './names.js';
 export { readAccountUids } from './unix-accounts.js';
+export { renderAvahiService } from './avahi.js';
 
 export interface SmbBackendOptions {
   storageRoot: string;
@@ -24,15 +27,19 @@ export interface SmbBackendOptions {
   helper: readonly string[];
   globals?: SmbRenderOptions['globals'];
   timeMachineMaxSize?: string;
+  /** Publish an Avahi service file into this folder (through the helper) when it exists. */
+  avahi?: { dir: string; webdavPort: number };
   run: CommandRunner;
 }
 
-type Rendered = RenderedSmbConfig & { dfree: Map<string, string> };
+type Rendered = RenderedSmbConfig & { dfree: Map<string, string>; avahi?: string };
 
 /** Samba behind the sync service's port: render + dfree figures, safe apply, accounts through the helper, probe. */
 export function createSmbBackend(options: SmbBackendOptions): SmbBackend<Rendered> {
   const dir = path.dirname(options.includeFile);
   const applier = new SmbConfigApplier({ includeFile: options.includeFile, run: options.run, reload: options.reload });
+  const accounts = new HelperSmbAccounts(options.run, options.helper, options.smbConf, options.avahi?.dir);
+  let publishedAvahi: string | undefined;
   const renderOptions: SmbRenderOptions = {
     storageRoot: options.storageRoot,
     usernameMapFile: usernameMapFileOf(options.includeFile),
@@ -41,13 +48,26 @@ export function createSmbBackend(options: SmbBackendOptions): SmbBackend<Rendere
     timeMachineMaxSize: options.timeMachineMaxSize,
   };
   return {
-    render: (model: SmbModel) => ({ ...renderSmbConfig(model, renderOptions), dfree: dfreeFigures(model) }),
+    render: (model: SmbModel) => ({
+      ...renderSmbConfig(model, renderOptions),
+      dfree: dfreeFigures(model),
+      avahi: options.avahi && renderAvahiService(model, { webdavPort: options.avahi.webdavPort }),
+    }),
     apply: async (rendered) => {
       await writeDfree(dir, rendered.dfree);
-      return applier.apply(rendered);
+      const result = await applier.apply(rendered);
+      if (result.installed && options.avahi && rendered.avahi && rendered.avahi !== publishedAvahi && fs.existsSync(options.avahi.dir)) {
+        try {
+          await accounts.publishAvahi(rendered.avahi);
+          publishedAvahi = rendered.avahi;
+        } catch (err) {
+          return { ...result, error: [result.error, `Avahi service file not published: ${(err as Error).message}`].filter(Boolean).join('; ') };
+        }
+      }
+      return result;
     },
     applyEmpty: () => applier.apply(renderDisabledSmbConfig()),
-    accounts: new HelperSmbAccounts(options.run, options.helper, options.smbConf),
+    accounts,
     probe: async (): Promise<SambaProbe> => {
       try {
         const version = await options.run('smbd', ['-V'], { timeoutMs: 10_000 });

@@ -48,6 +48,8 @@ const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']
   ['NASD_SMB_TIME_MACHINE_MAX_SIZE', ['smb', 'timeMachineMaxSize'], 'string'],
   ['NASD_SMB_INTERVAL', ['smb', 'intervalSeconds'], 'int'],
   ['NASD_SMB_RECYCLE_DAYS', ['smb', 'recycleDays'], 'int'],
+  ['NASD_SMB_AVAHI', ['smb', 'avahi'], 'string'],
+  ['NASD_SMB_AVAHI_DIR', ['smb', 'avahiDir'], 'string'],
 ];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list'): unknown {

@@ -115,6 +115,9 @@ export const configSchema = z
         timeMachineMaxSize: z.string().regex(/^[1-9][0-9]{0,5}[KMGT]$/, 'must be a number and K, M, G or T, e.g. 2T').optional(),
         /** How often the configuration and the usage of SMB-written files are brought up to date, seconds. */
         intervalSeconds: z.number().int().min(1).max(3600).default(5),
+        /** Publish an Avahi service file (`_smb._tcp`, `_adisk._tcp`, `_webdav._tcp`): `auto` when `avahiDir` exists, or `off`. */
+        avahi: z.enum(['auto', 'off']).default('auto'),
+        avahiDir: z.string().min(1).default('/etc/avahi/services'),
         /** Recycle-bin entries older than this are deleted by the `smb.recycle-cleanup` job. */
         recycleDays: z.number().int().min(1).max(3650).default(30),
       })

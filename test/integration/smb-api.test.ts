@@ -50,6 +50,7 @@ describeEachDb('SMB admin API', (kind) => {
     let srv: TestServer;
     let tmp: ReturnType<typeof makeTmpDir>;
     let include: string;
+    let avahiDir: string;
     // Random per run: creating it also creates the Unix account nasd-<name>.
     const plainUser = `p${crypto.randomBytes(3).toString('hex')}`;
 
@@ -62,7 +63,9 @@ describeEachDb('SMB admin API', (kind) => {
       fs.mkdirSync(path.join(tmp.dir, 'private'));
       // Its own passdb, so that account changes never reach the machine's.
       fs.writeFileSync(conf, `[global]\n   private dir = ${tmp.dir}/private\n   passdb backend = tdbsam:${tmp.dir}/private/passdb.tdb\n   include = ${include}\n`);
-      srv = await startTestServer(this, kind, { smb: { mode: 'on', conf, include, reload: 'true' } });
+      avahiDir = path.join(tmp.dir, 'avahi-services');
+      fs.mkdirSync(avahiDir);
+      srv = await startTestServer(this, kind, { smb: { mode: 'on', conf, include, reload: 'true', avahiDir } });
     });
     after(async () => {
       await srv?.close();
@@ -94,6 +97,10 @@ describeEachDb('SMB admin API', (kind) => {
       const cfg = await api(srv.baseUrl, 'GET', '/api/smb/config', { token: admin.accessToken });
       expect(cfg.body.text).to.equal(fs.readFileSync(include, 'utf8'));
       expect(cfg.body.text).to.match(/\[docs\][^[]*fruit:time machine = yes/);
+      const avahi = fs.readFileSync(path.join(avahiDir, 'nasd.service'), 'utf8');
+      expect(avahi).to.include('<type>_smb._tcp</type>');
+      expect(avahi).to.include(`<port>${srv.nasd.config.port}</port>`);
+      expect(avahi).to.include('<txt-record>dk0=adVN=docs,adVF=0x82</txt-record>');
     });
 
     it('an admin turns SMB off (an include without shares) and on again, audited', async () => {

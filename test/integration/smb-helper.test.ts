@@ -11,8 +11,9 @@ const HELPER = path.resolve('deploy/nasd-smb-helper');
 describe('nasd-smb-helper (the privileged step) validates its input', () => {
   let tmp: ReturnType<typeof makeTmpDir>;
   let conf: string;
+  let avahiDir: string;
   const run = (args: string[], input = '') =>
-    spawnSync(HELPER, args, { input, encoding: 'utf8', env: { PATH: process.env.PATH, NASD_SMB_CONF: conf } });
+    spawnSync(HELPER, args, { input, encoding: 'utf8', env: { PATH: process.env.PATH, NASD_SMB_CONF: conf, NASD_SMB_AVAHI_DIR: avahiDir } });
   const passwd = () => fs.readFileSync('/etc/passwd', 'utf8');
 
   before(function () {
@@ -25,6 +26,8 @@ describe('nasd-smb-helper (the privileged step) validates its input', () => {
     tmp = makeTmpDir('nasd-smb-helper-');
     fs.mkdirSync(path.join(tmp.dir, 'private'));
     conf = path.join(tmp.dir, 'smb.conf');
+    avahiDir = path.join(tmp.dir, 'avahi');
+    fs.mkdirSync(avahiDir);
     fs.writeFileSync(conf, `[global]\n   private dir = ${tmp.dir}/private\n   passdb backend = tdbsam:${tmp.dir}/private/passdb.tdb\n   lock directory = ${tmp.dir}\n   state directory = ${tmp.dir}\n   cache directory = ${tmp.dir}\n`);
   });
   after(() => tmp?.remove());
@@ -49,6 +52,17 @@ describe('nasd-smb-helper (the privileged step) validates its input', () => {
       expect(passwd()).to.equal(before);
     });
   }
+
+  it('avahi-service installs only an Avahi service group of at most 64 KiB from stdin', () => {
+    const good = '<?xml version="1.0"?>\n<service-group>\n</service-group>\n';
+    expect(run(['avahi-service', '/etc/shadow'], good).status, 'no path argument').to.equal(2);
+    expect(run(['avahi-service'], 'root:x:0:0\n').status).to.equal(2);
+    expect(run(['avahi-service'], `${good}${' '.repeat(65_536)}`).status).to.equal(2);
+    expect(fs.readdirSync(avahiDir)).to.deep.equal([]);
+    expect(run(['avahi-service'], good).status).to.equal(0);
+    expect(fs.readFileSync(path.join(avahiDir, 'nasd.service'), 'utf8')).to.equal(good);
+    expect(fs.statSync(path.join(avahiDir, 'nasd.service')).mode & 0o777).to.equal(0o644);
+  });
 
   it('refuses set-password without a password on stdin, and one over 256 characters', () => {
     const name = `nasd-h${crypto.randomBytes(3).toString('hex')}`;

@@ -66,7 +66,7 @@ describeEachDb('SMB through a private smbd', (kind) => {
     fs.chmodSync(storage, 0o2770);
     const include = path.join(tmp.dir, 'samba', 'nasd.conf');
     const { conf, port } = await writePrivateSmbConf(tmp.dir, include);
-    srv = await startTestServer(this, kind, { storageRoot: storage, smb: { mode: 'on', conf, include, intervalSeconds: 1 } });
+    srv = await startTestServer(this, kind, { storageRoot: storage, smb: { mode: 'on', conf, include, intervalSeconds: 1, avahi: 'off' } });
     smbd = await startPrivateSmbd(conf, port);
     adminToken = (await loginAdmin(srv)).accessToken;
     users.alice = await createUser(srv, adminToken, { username: names.alice, quotaBytes: QUOTA });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderSmbConfig, safeComment, unixAccountOf, type SmbRenderOptions } from '../../../protocols/smb/index.js';
+import { renderAvahiService, renderSmbConfig, safeComment, unixAccountOf, type SmbRenderOptions } from '../../../protocols/smb/index.js';
 import type { SmbModel, SmbShareFacts, SmbUserFacts } from '../../../src/services/smb/index.js';
 import { requireSambaTool, testparm } from '../../helpers/samba.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
@@ -64,6 +64,11 @@ describe('smb render', () => {
   it('renders the opt-in [global] part (golden)', () => {
     const out = renderSmbConfig(MODEL, { ...OPTIONS, globals: { encryption: 'desired', disableNetbios: true }, timeMachineMaxSize: '2T' });
     golden('nasd-globals.conf', out.conf);
+  });
+
+  it('renders the Avahi service file with the Time Machine shares (golden)', () => {
+    golden('nasd.avahi.service', renderAvahiService(MODEL, { webdavPort: 8080 }));
+    expect(renderAvahiService({ shares: [] }, { webdavPort: 8080 })).not.to.include('_adisk._tcp');
   });
 
   it('gives disabled users no access and no map entry, and users over quota only read access', () => {
