@@ -1,5 +1,5 @@
 import type { SmbModel, SmbShareFacts, SmbUserFacts } from '../../src/services/smb/index.js';
-import { safeComment, SAFE_PATH, unixAccountOf } from './names.js';
+import { NO_ACCOUNT, safeComment, SAFE_PATH, unixAccountOf } from './names.js';
 
 /** Settings of the generated configuration that do not come from the database. */
 export interface SmbRenderOptions {
@@ -125,6 +125,18 @@ function globalPart(options: SmbRenderOptions, anyTimeMachine: boolean): string 
 }
 
 /**
+ * `!nasd-alice = alice` per user (`!`: stop at this match), then every `nasd-<user>` name itself
+ * mapped to an account that does not exist: a client signing in with the Unix name would get
+ * `%U` = `nasd-alice` and so the home path of another user, so that name must not work.
+ */
+function usernameMapOf(usernames: string[]): string {
+  const accounts = usernames.map((u) => unixAccountOf(u)!);
+  const lines = usernames.map((u, i) => `!${accounts[i]} = ${u}\n`);
+  if (accounts.length) lines.push(`${NO_ACCOUNT} = ${accounts.join(' ')}\n`);
+  return lines.join('');
+}
+
+/**
  * Renders nasd's include file and username map from the model (pure). The part before the first
  * section lands in `[global]` of the system's smb.conf (the include line sits there): always
  * `username map`, and the opt-in globals. Then `[home]` (every user's own home through `%U`) and
@@ -144,7 +156,7 @@ export function renderSmbConfig(model: SmbModel, options: SmbRenderOptions): Ren
     homeSection(active, overQuota, options),
     ...model.shares.map((s) => '\n' + shareSection(s, enabled, overQuota, options)),
   ];
-  const usernameMap = active.map((u) => `${unixAccountOf(u.username)} = ${u.username}\n`).join('');
+  const usernameMap = usernameMapOf(active.map((u) => u.username));
   return { conf: parts.join(''), usernameMap };
 }
 

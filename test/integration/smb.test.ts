@@ -154,6 +154,12 @@ describeEachDb('SMB through a private smbd', (kind) => {
     await eventually('the delete is audited', () => audited('file.delete'));
   });
 
+  it('refuses a sign-in with the Unix account name (its %U would be another home path)', () => {
+    const r = smbd.client(['//127.0.0.1/home', '-c', 'ls'], { user: `nasd-${names.bob}`, password: users.bob.password });
+    expect(r.status).not.to.equal(0);
+    expect(r.out).to.match(/NT_STATUS_LOGON_FAILURE/);
+  });
+
   it('refuses writes to a read user and connections to a user with none', () => {
     const local = path.join(tmp.dir, 'small.txt');
     fs.writeFileSync(local, 'x');

@@ -95,6 +95,7 @@ describe('smb render', () => {
     expect(unixAccountOf('a'.repeat(27))).to.equal(`nasd-${'a'.repeat(27)}`);
     expect(unixAccountOf('a'.repeat(28))).to.equal(undefined);
     expect(unixAccountOf('Alice')).to.equal(undefined);
+    expect(unixAccountOf('nasd-bob'), 'would read as the account of bob').to.equal(undefined);
   });
 
   describe('injection corpus in share comments', () => {
