@@ -42,6 +42,8 @@ import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync } from './services/
 import { createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
+import type Koa from 'koa';
+import type { ApiState } from './api/context.js';
 
 /** A running (or ready to listen) nasd: everything main.ts built, for the CLI and the tests. */
 export interface Nasd {
@@ -169,7 +171,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     corsOrigins: config.http.corsOrigins,
     openapi,
     routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, smbApi],
-    observe: httpMetrics(hw.metrics),
+    observe: observeApi(httpMetrics(hw.metrics), smb),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,
   });
@@ -225,6 +227,18 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
         await db.close();
       })()),
   };
+}
+
+/**
+ * The API observer: metrics around every request, and after a successful change to shares, ACLs
+ * or users a debounced SMB regeneration (the sync's interval would catch it later anyway).
+ */
+function observeApi(metrics: Koa.Middleware<ApiState>, smb: SmbSync): Koa.Middleware<ApiState> {
+  return (ctx, next) =>
+    metrics(ctx, async () => {
+      await next();
+      if (ctx.method !== 'GET' && ctx.status < 400 && /^\/api\/(shares|users)(\/|$)/.test(ctx.path)) smb.requestRegenerate();
+    });
 }
 
 /** The SMB sync over Samba, from the `smb` settings (NASD_SMB, NASD_SMB_CONF, NASD_SMB_INCLUDE, NASD_SMB_RELOAD…). */

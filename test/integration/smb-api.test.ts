@@ -65,7 +65,7 @@ describeEachDb('SMB admin API', (kind) => {
       fs.writeFileSync(conf, `[global]\n   private dir = ${tmp.dir}/private\n   passdb backend = tdbsam:${tmp.dir}/private/passdb.tdb\n   include = ${include}\n`);
       avahiDir = path.join(tmp.dir, 'avahi-services');
       fs.mkdirSync(avahiDir);
-      srv = await startTestServer(this, kind, { smb: { mode: 'on', conf, include, reload: 'true', avahiDir } });
+      srv = await startTestServer(this, kind, { smb: { mode: 'on', conf, include, reload: 'true', avahiDir, intervalSeconds: 3600 } });
     });
     after(async () => {
       await srv?.close();
@@ -101,6 +101,15 @@ describeEachDb('SMB admin API', (kind) => {
       expect(avahi).to.include('<type>_smb._tcp</type>');
       expect(avahi).to.include(`<port>${srv.nasd.config.port}</port>`);
       expect(avahi).to.include('<txt-record>dk0=adVN=docs,adVF=0x82</txt-record>');
+    });
+
+    it('regenerates soon after a share or ACL change, without waiting for the interval', async () => {
+      const admin = await loginAdmin(srv);
+      const created = await api(srv.baseUrl, 'POST', '/api/shares', { token: admin.accessToken, body: { name: 'fresh' } });
+      expect(created.status).to.equal(201);
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && !/^\[fresh\]$/m.test(fs.readFileSync(include, 'utf8'))) await new Promise((r) => setTimeout(r, 100));
+      expect(fs.readFileSync(include, 'utf8')).to.match(/^\[fresh\]$/m);
     });
 
     it('an admin turns SMB off (an include without shares) and on again, audited', async () => {
