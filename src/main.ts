@@ -43,6 +43,12 @@ import { auditRetentionJob } from './services/audit-retention.js';
 import { createAlerts, type Alerts } from './services/alerts/index.js';
 import { alertsRoutes } from './api/routes/alerts.js';
 import { loadTotpKey, SecretBox } from './services/identity/index.js';
+import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync } from './services/smb/index.js';
+import { createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
+import { runCommand } from './lib/exec.js';
+import { smbRoutes } from './api/routes/smb.js';
+import type Koa from 'koa';
+import type { ApiState } from './api/context.js';
 
 /** A running (or ready to listen) nasd: everything main.ts built, for the CLI and the tests. */
 export interface Nasd {
@@ -60,6 +66,8 @@ export interface Nasd {
   readonly hardware: HardwareServices;
   /** Alerts and notifications; `alerts.reporter` is where SMB and other parts report conditions. */
   readonly alerts: Alerts;
+  /** Samba: generated configuration, account sync, usage catch-up of SMB writes. */
+  readonly smb: SmbSync;
   /** Managed jobs (reconcile, upload cleanup, retention, SMART, RAID scrub) on agenda. */
   readonly scheduler: Scheduler;
   /** Set when this start created the first admin: how to log in (shown once, by the CLI). */
@@ -81,7 +89,9 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   const audit = new AuditLog(db.knex);
-  const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }) });
+  // Built before identity, which reports passwords to it; it reads the VFS only once started.
+  const smb = createSmb(config, db, audit, () => vfs, logger.child({ component: 'smb' }));
+  const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }), events: smb });
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
   const backend = await LocalBackend.create(config.storageRoot);
@@ -133,8 +143,13 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       identity,
       smart: hw.smart,
       raid: hw.raid,
+      smbRecycle:
+        config.smb.mode === 'off'
+          ? undefined
+          : () => cleanRecycleBins({ storageRoot: config.storageRoot, shares: () => vfs.core.dir.shares(), days: config.smb.recycleDays, afterwards: () => vfs.reconcile() }),
     }),
   });
+  await smb.start();
 
   const cors = new CorsPolicy(config.http.corsOrigins);
   const openapi = new OpenApiRegistry();
@@ -175,6 +190,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   jobsRoutes(jobsApi, scheduler);
   const alertsApi = router('/alerts', 'alerts');
   alertsRoutes(alertsApi, alerts, audit);
+  const smbApi = router('/smb', 'smb');
+  smbRoutes(smbApi, smb, audit);
 
   const app = createApiApp({
     logger,
@@ -182,8 +199,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     trustProxy: config.trustProxy,
     cors,
     openapi,
-    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, alertsApi],
-    observe: httpMetrics(hw.metrics),
+    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, alertsApi, smbApi],
+    observe: observeApi(httpMetrics(hw.metrics), smb),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,
   });
@@ -218,6 +235,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     uploads,
     hardware: hw,
     alerts,
+    smb,
     scheduler,
     firstRun,
     server,
@@ -238,6 +256,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
         });
         await scheduler.close();
         await alerts.stop();
+        await smb.close();
         await hw.stop();
         await vfs.close();
         await db.close();
@@ -271,4 +290,57 @@ function alertSettings(config: Config): Parameters<typeof createAlerts>[0]['sett
     pageUrl: a.pageUrl ?? null,
     email: a.smtpUrl && a.smtpFrom && a.email.length ? { smtpUrl: a.smtpUrl, from: a.smtpFrom, to: a.email } : null,
   };
+}
+
+/**
+ * The API observer: metrics around every request, and after a successful change to shares, ACLs
+ * or users a debounced SMB regeneration (the sync's interval would catch it later anyway).
+ */
+function observeApi(metrics: Koa.Middleware<ApiState>, smb: SmbSync): Koa.Middleware<ApiState> {
+  return (ctx, next) =>
+    metrics(ctx, async () => {
+      await next();
+      if (ctx.method !== 'GET' && ctx.status < 400 && /^\/api\/(shares|users)(\/|$)/.test(ctx.path)) smb.requestRegenerate();
+    });
+}
+
+/** The SMB sync over Samba, from the `smb` settings (NASD_SMB, NASD_SMB_CONF, NASD_SMB_INCLUDE, NASD_SMB_RELOAD…). */
+function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => VfsService, logger: Logger): SmbSync {
+  const includeFile = path.resolve(config.smb.include ?? path.join(config.dataDir, 'samba', 'nasd.conf'));
+  const words = (text: string) => text.split(/\s+/).filter(Boolean);
+  const asRoot = process.getuid?.() === 0;
+  const helper = config.smb.helper
+    ? words(config.smb.helper)
+    : asRoot
+      ? [path.join(projectRoot(), 'deploy', 'nasd-smb-helper')]
+      : ['sudo', '-n', '/usr/local/lib/nasd/nasd-smb-helper'];
+  const backend = createSmbBackend({
+    storageRoot: config.storageRoot,
+    smbConf: config.smb.conf,
+    includeFile,
+    reload: words(config.smb.reload ?? `smbcontrol --configfile=${config.smb.conf} smbd reload-config`),
+    helper,
+    globals: config.smb.globals ? { encryption: config.smb.encryption, disableNetbios: config.smb.disableNetbios } : undefined,
+    timeMachineMaxSize: config.smb.timeMachineMaxSize,
+    avahi: config.smb.avahi === 'auto' ? { dir: config.smb.avahiDir, webdavPort: config.port } : undefined,
+    run: runCommand,
+  });
+  const loadModel = () => loadSmbModel(db.knex, vfsOf());
+  const catchUp = new SmbCatchUp({
+    vfs: { reconcile: (options) => vfsOf().reconcile(options) },
+    storageRoot: config.storageRoot,
+    userIds: async () => new Map((await loadModel()).users.map((u) => [u.username, u.id])),
+    accountUids: () => readAccountUids(),
+    audit,
+    ensureHome: (u) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home'),
+  });
+  return new SmbSync(backend, {
+    loadModel,
+    logger,
+    enabled: config.smb.mode !== 'off',
+    includeFile,
+    accountOf: unixAccountOf,
+    intervalMs: config.smb.intervalSeconds * 1000,
+    beforeTick: () => catchUp.run(),
+  });
 }

@@ -46,6 +46,19 @@ const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']
   ['NASD_ALERT_EMAIL', ['alerts', 'email'], 'list'],
   ['NASD_ALERT_PAGE_URL', ['alerts', 'pageUrl'], 'string'],
   ['NASD_ALERT_INTERVAL', ['alerts', 'evaluateIntervalSeconds'], 'int'],
+  ['NASD_SMB', ['smb', 'mode'], 'string'],
+  ['NASD_SMB_CONF', ['smb', 'conf'], 'string'],
+  ['NASD_SMB_INCLUDE', ['smb', 'include'], 'string'],
+  ['NASD_SMB_RELOAD', ['smb', 'reload'], 'string'],
+  ['NASD_SMB_HELPER', ['smb', 'helper'], 'string'],
+  ['NASD_SMB_GLOBALS', ['smb', 'globals'], 'bool'],
+  ['NASD_SMB_ENCRYPTION', ['smb', 'encryption'], 'string'],
+  ['NASD_SMB_DISABLE_NETBIOS', ['smb', 'disableNetbios'], 'bool'],
+  ['NASD_SMB_TIME_MACHINE_MAX_SIZE', ['smb', 'timeMachineMaxSize'], 'string'],
+  ['NASD_SMB_INTERVAL', ['smb', 'intervalSeconds'], 'int'],
+  ['NASD_SMB_RECYCLE_DAYS', ['smb', 'recycleDays'], 'int'],
+  ['NASD_SMB_AVAHI', ['smb', 'avahi'], 'string'],
+  ['NASD_SMB_AVAHI_DIR', ['smb', 'avahiDir'], 'string'],
 ];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list'): unknown {

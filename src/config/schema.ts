@@ -139,6 +139,36 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    smb: z
+      .object({
+        /** `auto`: on when `smbd` is installed; `on` reports a missing Samba as an error state; `off`. */
+        mode: z.enum(['auto', 'on', 'off']).default('auto'),
+        /** The smb.conf Samba runs with, passed to every Samba tool nasd runs. */
+        conf: z.string().min(1).default('/etc/samba/smb.conf'),
+        /** The generated include file; defaults to `<dataDir>/samba/nasd.conf`. */
+        include: z.string().min(1).optional(),
+        /** Reload command (split on spaces); defaults to `smbcontrol --configfile=<conf> smbd reload-config`. */
+        reload: z.string().min(1).optional(),
+        /** The privileged account helper's command (split on spaces); defaults to the helper itself as root, else through `sudo -n`. */
+        helper: z.string().min(1).optional(),
+        /** Whether nasd's include also sets the server-wide `[global]` options (standalone, SMB2_10+, encryption…). */
+        globals: z.boolean().default(false),
+        /** SMB3 encryption (with `globals`). */
+        encryption: z.enum(['off', 'desired', 'required']).default('desired'),
+        /** Turn NetBIOS off (with `globals`). */
+        disableNetbios: z.boolean().default(true),
+        /** `fruit:time machine max size` of Time Machine shares (`500G`, `2T`); unset = no limit. */
+        timeMachineMaxSize: z.string().regex(/^[1-9][0-9]{0,5}[KMGT]$/, 'must be a number and K, M, G or T, e.g. 2T').optional(),
+        /** How often the configuration and the usage of SMB-written files are brought up to date, seconds. */
+        intervalSeconds: z.number().int().min(1).max(3600).default(5),
+        /** Publish an Avahi service file (`_smb._tcp`, `_adisk._tcp`, `_webdav._tcp`): `auto` when `avahiDir` exists, or `off`. */
+        avahi: z.enum(['auto', 'off']).default('auto'),
+        avahiDir: z.string().min(1).default('/etc/avahi/services'),
+        /** Recycle-bin entries older than this are deleted by the `smb.recycle-cleanup` job. */
+        recycleDays: z.number().int().min(1).max(3650).default(30),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

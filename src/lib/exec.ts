@@ -15,6 +15,8 @@ export interface ExecOptions {
   maxStdoutBytes?: number;
   /** Extra environment variables (the rest is inherited, with LC_ALL=C so output is not localized). */
   env?: Record<string, string>;
+  /** Written to the command's stdin, which is then closed (secrets go here, never into argv). */
+  input?: string;
 }
 
 /**
@@ -42,12 +44,16 @@ export const runCommand: CommandRunner = (file, args, options = {}) => {
     try {
       child = spawn(file, [...args], {
         shell: false,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         env: { ...process.env, LC_ALL: 'C', ...options.env },
       });
     } catch (err) {
       reject(new HardwareError('HW_UNAVAILABLE', `cannot run ${file}: ${(err as Error).message}`, { cause: err }));
       return;
+    }
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
     }
     const out: Buffer[] = [];
     const errOut: Buffer[] = [];
@@ -60,12 +66,12 @@ export const runCommand: CommandRunner = (file, args, options = {}) => {
     };
     const timer = setTimeout(() => fail(new HardwareError('HW_UNAVAILABLE', `${shown} timed out after ${timeoutMs} ms`)), timeoutMs);
     timer.unref();
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > maxStdout) fail(new HardwareError('HW_UNAVAILABLE', `${shown} printed more than ${maxStdout} bytes`));
       else out.push(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
       if (errBytes < MAX_STDERR) errOut.push(chunk);
       errBytes += chunk.length;
     });

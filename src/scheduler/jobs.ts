@@ -25,6 +25,8 @@ export interface ManagedJobSources {
     list(): Promise<{ arrays: Array<{ name: string }> }>;
     startScrub(actor: typeof SCHEDULER_ACTOR, name: string): Promise<void>;
   };
+  /** SMB: empty old entries of the shares' recycle bins (registered when SMB can run). */
+  smbRecycle?: () => Promise<unknown>;
 }
 
 /**
@@ -60,6 +62,7 @@ export function managedJobs(src: ManagedJobSources): ManagedJob[] {
     { name: 'audit.retention', description: 'Delete audit log entries older than the retention period', defaultInterval: '1 day', run: () => src.auditRetention() },
     { name: 'identity.prune', description: 'Delete expired refresh tokens and ended login-throttle windows', defaultInterval: '1 hour', run: () => src.identity.prune() },
     !!src.smart && { name: 'smart.scan', description: 'Read SMART data of every disk into the history', defaultInterval: '1 day', run: () => src.smart!.scan() },
+    !!src.smbRecycle && { name: 'smb.recycle-cleanup', description: 'Delete recycle-bin entries of SMB shares older than the retention (NASD_SMB_RECYCLE_DAYS)', defaultInterval: '1 day', run: () => src.smbRecycle!() },
     !!src.raid && { name: 'raid.scrub', description: 'Start a consistency check (scrub) of every RAID array', defaultInterval: '30 days', run: () => scrubAll(src.raid!) },
   ];
   return jobs.filter((j): j is ManagedJob => j !== false);

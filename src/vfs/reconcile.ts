@@ -22,6 +22,16 @@ export interface ReconcileReport {
   finishedAt: number;
 }
 
+export interface ReconcileOptions {
+  /**
+   * Who owns an entry found on disk without a record (e.g. the Unix owner of a file written
+   * through Samba); undefined falls back to the home's user or the share's owner.
+   */
+  ownerOfNew?: (key: string) => Promise<number | undefined>;
+  /** Told the keys of records whose entry vanished from disk, before they are dropped. */
+  onVanished?: (keys: string[]) => void;
+}
+
 /**
  * Recomputes ownership and usage from the disk, the source of truth: files that appeared by
  * other means go to the home's user or the share's owner, vanished ones are dropped, sizes are
@@ -30,7 +40,7 @@ export interface ReconcileReport {
  * It may run while serving; a write committed during the run can leave a small drift that the
  * next run repairs.
  */
-export async function reconcileStorage(core: VfsCore, now: () => number = Date.now): Promise<ReconcileReport> {
+export async function reconcileStorage(core: VfsCore, now: () => number = Date.now, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { added: 0, removed: 0, resized: 0, usage: [], startedAt: now(), finishedAt: 0 };
   const areas: Array<{ key: string; ownerId: number; shareId: number | null }> = [];
   for (const u of await core.dir.users()) areas.push({ key: `homes/${u.username}`, ownerId: u.id, shareId: null });
@@ -48,7 +58,10 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
       const rec = recorded.get(key);
       const size = disk.isDir ? 0 : disk.size;
       if (!rec) {
-        upserts.push({ key, ownerId: area.ownerId, isDir: disk.isDir, size, sha256: null });
+        // In a home every entry is the home user's, whoever the hook names.
+        const named = await options.ownerOfNew?.(key);
+        const ownerId = (area.shareId !== null && named) || area.ownerId;
+        upserts.push({ key, ownerId, isDir: disk.isDir, size, sha256: null });
         report.added += 1;
       } else if (rec.isDir !== disk.isDir || rec.size !== size) {
         upserts.push({ ...rec, isDir: disk.isDir, size, sha256: rec.size === size ? rec.sha256 : null });
@@ -59,6 +72,7 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
     report.removed += gone.length;
     // Properties of resources that vanished from disk go too (the area root is never walked, and stays).
     const goneProps = (await core.props.keysIn(area.key)).filter((key) => key !== area.key && !onDisk.has(key));
+    if (gone.length) options.onVanished?.(gone);
     if (upserts.length || gone.length || goneProps.length) {
       await core.knex.transaction(async (trx) => {
         await core.owners.insertMany(trx, upserts);

@@ -14,7 +14,7 @@ import { OwnerRepo } from './owners.js';
 import { joinPath, validateName } from './path.js';
 import { PropertyRepo } from './properties.js';
 import { QuotaLedger, type UsageDelta } from './quota.js';
-import { reconcileStorage, type ReconcileReport } from './reconcile.js';
+import { reconcileStorage, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
 import { RetiredHomes } from './backends/retired-homes.js';
 import { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
@@ -332,9 +332,9 @@ export class VfsService implements Vfs {
     });
   }
 
-  /** Recomputes ownership and usage from disk (scheduled job); returns the drift it fixed. */
-  reconcile(): Promise<ReconcileReport> {
-    return reconcileStorage(this.core);
+  /** Recomputes ownership and usage from disk (scheduled job, SMB catch-up); returns the drift it fixed. */
+  reconcile(options?: ReconcileOptions): Promise<ReconcileReport> {
+    return reconcileStorage(this.core, Date.now, options);
   }
 
   /** Usage counters of a user (bytes they own anywhere) and what they have reserved. */

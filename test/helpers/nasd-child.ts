@@ -25,6 +25,7 @@ const config = loadConfig(
     ...extra,
     auth: { bcryptCost: 4, ...extra.auth },
     hardware: { mode: 'simulated', ...extra.hardware },
+    smb: { mode: 'off', ...extra.smb },
   },
 );
 const nasd = await createNasd(config);

@@ -33,6 +33,7 @@ export async function startTestServer(ctx: Mocha.Context, kind: TestDbKind, over
       ...overrides,
       auth: { bcryptCost: 4, ...overrides.auth },
       hardware: { mode: 'simulated', ...overrides.hardware },
+      smb: { mode: 'off', ...overrides.smb },
     },
   );
   const nasd = await createNasd(config);

@@ -66,7 +66,7 @@ describeEachDb('crash recovery (nasd killed mid-upload)', (kind) => {
   let child: ChildProcess | undefined;
 
   const config = () =>
-    loadConfig({}, { host: '127.0.0.1', port: 0, dataDir: tmp.dir, databaseUrl: pg?.url, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' } });
+    loadConfig({}, { host: '127.0.0.1', port: 0, dataDir: tmp.dir, databaseUrl: pg?.url, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' }, smb: { mode: 'off' } });
 
   before(async function () {
     if (kind === 'postgres') pg = await createPgDatabase(this);

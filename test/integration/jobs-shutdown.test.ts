@@ -26,6 +26,7 @@ function childProgram(dataDir: string, databaseUrl: string | undefined): string 
     auth: { bcryptCost: 4 },
     hardware: { mode: 'simulated', fanIntervalSeconds: 0, telemetryIntervalSeconds: 0 },
     scheduler: { enabled: true, processEveryMs: 100, lockLifetimeMs: 2000 },
+    smb: { mode: 'off' },
   };
   const url = (file: string) => JSON.stringify(pathToFileURL(path.join(root, file)).href);
   return `

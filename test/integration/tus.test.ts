@@ -49,7 +49,7 @@ describeEachDb('tus uploads', (kind) => {
   let bob: StorageTestUser;
 
   async function start(): Promise<Running> {
-    const config = loadConfig({}, { host: '127.0.0.1', port: 0, dataDir: tmp.dir, databaseUrl: pg?.url, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' } });
+    const config = loadConfig({}, { host: '127.0.0.1', port: 0, dataDir: tmp.dir, databaseUrl: pg?.url, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, auth: { bcryptCost: 4 }, hardware: { mode: 'simulated' }, smb: { mode: 'off' } });
     const nasd = await createNasd(config);
     const addr = await nasd.listen();
     return { nasd, baseUrl: `http://127.0.0.1:${addr.port}` };

@@ -23,6 +23,7 @@ const RULES: Rule[] = [
   { from: 'src/services/', allow: ['src/services/', 'src/db/', 'src/audit/index.ts', 'src/vfs/index.ts', 'hardware/index.ts', 'hardware/types.ts', 'src/api/context.ts', ...SHARED] },
   { from: 'src/api/', allow: ['src/api/', 'src/vfs/index.ts', 'src/services/', 'src/audit/index.ts', 'src/scheduler/index.ts', 'hardware/types.ts', 'src/version.ts', ...SHARED] },
   { from: 'protocols/webdav/', allow: ['protocols/webdav/', 'src/vfs/index.ts', 'src/services/', ...SHARED] },
+  { from: 'protocols/smb/', allow: ['protocols/smb/', 'src/vfs/index.ts', 'src/services/', ...SHARED] },
   { from: 'protocols/tus/', allow: ['protocols/tus/', 'src/vfs/index.ts', 'src/services/', 'src/api/context.ts', ...SHARED] },
 ];
 

@@ -100,13 +100,13 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
     {
       method: 'post',
       path: '/me/app-passwords',
-      summary: 'Create an app password for WebDAV/SMB (shown once; needs the current password or a code)',
+      summary: 'Create an app password for WebDAV, and with `smb: true` for SMB (shown once; needs the current password or a code)',
       auth: 'user',
       body: appPasswordBody,
       response: appPasswordCreated,
       status: 201,
     },
-    (ctx, { body, principal }) => identity.account.createAppPassword(principal.userId, body.name, { password: body.password, code: body.code }, auditContext(ctx, principal)),
+    (ctx, { body, principal }) => identity.account.createAppPassword(principal.userId, body.name, { password: body.password, code: body.code }, auditContext(ctx, principal), { smb: body.smb }),
   );
 
   router.route(

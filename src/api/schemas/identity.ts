@@ -76,10 +76,16 @@ export const appPasswordView = z.object({
   createdAt: z.number(),
   lastUsedAt: z.number().nullable(),
   lastUsedAddress: z.string().nullable(),
+  smb: z.boolean(),
 });
 export const appPasswordCreated = appPasswordView.extend({ password: z.string() });
 export const appPasswordBody = z
-  .object({ name: z.string().trim().min(1).max(64), ...proofFields })
+  .object({
+    name: z.string().trim().min(1).max(64),
+    /** Also make it the SMB password (for users with 2FA; SMB has no second factor). */
+    smb: z.boolean().optional(),
+    ...proofFields,
+  })
   .strict()
   .describe('Needs `password` (or `code` when 2FA is on): a session token alone cannot mint a lasting credential.');
 

@@ -59,9 +59,9 @@ export class Account {
   }
 
   /** Creates an app password once the proof is checked (a token alone cannot mint a lasting credential). */
-  async createAppPassword(userId: number, name: string, proof: Proof, ctx: AuditContext): Promise<AppPasswordView & { password: string }> {
+  async createAppPassword(userId: number, name: string, proof: Proof, ctx: AuditContext, options: { smb?: boolean } = {}): Promise<AppPasswordView & { password: string }> {
     await this.reauth(userId, proof, ctx);
-    return this.appPasswords.create(userId, name, ctx);
+    return this.appPasswords.create(userId, name, ctx, options);
   }
 
   /** Turns 2FA on: the current password and a code from the pending secret. */

@@ -6,6 +6,7 @@ import type { CheckOptions, PasswordHasher } from './passwords.js';
 import { randomSymbols } from './secrets.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
+import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 
 const LENGTH = 24;
 const PREFIX_LENGTH = 6;
@@ -19,6 +20,8 @@ export interface AppPasswordView {
   createdAt: number;
   lastUsedAt: number | null;
   lastUsedAddress: string | null;
+  /** Whether it is also the SMB password. */
+  smb: boolean;
 }
 
 /** Dashes, spaces and case do not matter when an app password is typed into a client. */
@@ -32,7 +35,7 @@ export function looksLikeAppPassword(value: string): boolean {
 }
 
 function toView(row: AppPasswordModel): AppPasswordView {
-  return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, lastUsedAddress: row.lastUsedAddress };
+  return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, lastUsedAddress: row.lastUsedAddress, smb: row.smb };
 }
 
 /**
@@ -46,6 +49,7 @@ export class AppPasswords {
     private readonly audit: AuditLog,
     private readonly hasher: PasswordHasher,
     private readonly now: () => number = Date.now,
+    private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
   ) {}
 
   async list(userId: number): Promise<AppPasswordView[]> {
@@ -53,13 +57,16 @@ export class AppPasswords {
     return rows.map(toView);
   }
 
-  /** Creates one; the returned `password` is the only time it is ever shown. */
-  async create(userId: number, name: string, ctx: AuditContext): Promise<AppPasswordView & { password: string }> {
+  /**
+   * Creates one; the returned `password` is the only time it is ever shown. With `smb` it also
+   * becomes the user's SMB password (replacing the previous one there).
+   */
+  async create(userId: number, name: string, ctx: AuditContext, options: { smb?: boolean } = {}): Promise<AppPasswordView & { password: string }> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 64) throw new ValidationError('name must be 1-64 characters', { details: { fields: [{ field: 'name' }] } });
     const secret = randomSymbols(LENGTH);
     const passwordHash = await this.hasher.hash(secret);
-    const row = await this.knex.transaction(async (trx) => {
+    const { row, user } = await this.knex.transaction(async (trx) => {
       const user = await UserModel.query(trx).findById(userId);
       if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
       const [{ count }] = await trx('app_passwords').where({ user_id: userId }).whereNull('revoked_at').count<{ count: number | string }[]>({ count: '*' });
@@ -75,17 +82,19 @@ export class AppPasswords {
         lastUsedAt: null,
         lastUsedAddress: null,
         revokedAt: null,
+        smb: options.smb ?? false,
       });
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.create', outcome: 'success', target: user.username, details: { id: created.id, name: trimmed } }, trx);
-      return created;
+      await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.create', outcome: 'success', target: user.username, details: { id: created.id, name: trimmed, smb: created.smb } }, trx);
+      return { row: created, user };
     });
     const password = secret.match(/.{6}/g)!.join('-');
+    if (row.smb) await this.events.smbAppPassword(subjectOf(user), password);
     return { ...toView(row), password };
   }
 
   /** Revokes one of the user's app passwords; cached Basic-auth checks end with the generation bump. */
   async revoke(userId: number, id: number, ctx: AuditContext): Promise<void> {
-    await this.knex.transaction(async (trx) => {
+    const revoked = await this.knex.transaction(async (trx) => {
       const row = await AppPasswordModel.query(trx).findOne({ id, user_id: userId });
       if (!row || row.revokedAt !== null) throw new AppError('NOT_FOUND', `no app password with id ${id}`);
       const user = await UserModel.query(trx).findById(userId);
@@ -93,7 +102,9 @@ export class AppPasswords {
       await AppPasswordModel.query(trx).patch({ revokedAt: this.now() }).where({ id });
       await UserModel.query(trx).patch({ updatedAt: nextGeneration(user.updatedAt, this.now()) }).where({ id: userId });
       await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.revoke', outcome: 'success', target: user.username, details: { id, name: row.name } }, trx);
+      return { row, user };
     });
+    if (revoked.row.smb) await this.events.smbAppPasswordRevoked(subjectOf(revoked.user));
   }
 
   /** The active app password of `userId` that `value` is, with its last use recorded; else undefined. */

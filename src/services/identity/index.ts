@@ -15,6 +15,7 @@ import { LoginThrottle } from './throttle.js';
 import { loadTotpKey, TotpSecretCipher } from './totp-cipher.js';
 import { TwoFactor } from './two-factor.js';
 import { UsersService } from './users.js';
+import { NO_CREDENTIAL_EVENTS, type CredentialEvents } from './credential-events.js';
 
 export type { PasswordChangeOptions, Proof } from './account.js';
 export type { HasherStats } from './passwords.js';
@@ -35,6 +36,7 @@ export type { Sessions } from './sessions.js';
 export type { Account } from './account.js';
 export type { TwoFactor } from './two-factor.js';
 export type { AppPasswords } from './app-passwords.js';
+export type { CredentialEvents, CredentialSubject } from './credential-events.js';
 
 /** Everything identity offers the API, the protocols, the CLI and the scheduler. */
 export interface Identity {
@@ -62,6 +64,8 @@ export interface IdentityDeps {
   now?: () => number;
   /** Where identity reports operator-facing errors (an unreadable TOTP secret); errors-only stdout when absent. */
   logger?: Logger;
+  /** Told about passwords, disabling, 2FA and deletion once they commit (SMB's account sync). */
+  events?: CredentialEvents;
 }
 
 /**
@@ -87,10 +91,11 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const guard = new CredentialGuard(throttle, audit, hasher, now);
   const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
   const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
-  const users = new UsersService(knex, audit, hasher, refreshTokens, now);
+  const events = deps.events ?? NO_CREDENTIAL_EVENTS;
+  const users = new UsersService(knex, audit, hasher, refreshTokens, now, events);
   const logger = deps.logger ?? createLogger('error', { component: 'identity' });
-  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now);
-  const appPasswords = new AppPasswords(knex, audit, hasher, now);
+  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now, events);
+  const appPasswords = new AppPasswords(knex, audit, hasher, now, events);
   const sessions = new Sessions(knex, audit, hasher, guard, twoFactor, accessTokens, refreshTokens);
   const account = new Account(knex, hasher, guard, twoFactor, users, appPasswords);
   const basic = new BasicAuth(knex, hasher, guard, appPasswords, auth.basicCacheSeconds, now);

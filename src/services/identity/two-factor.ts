@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 import type { AuditLog } from '../../audit/index.js';
 import { RecoveryCodeModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
@@ -22,6 +23,7 @@ export class TwoFactor {
     private readonly cipher: TotpSecretCipher,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
   ) {}
 
   /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */
@@ -46,14 +48,16 @@ export class TwoFactor {
       await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
       throw new AppError('VALIDATION', 'the code is not valid; check the authenticator app and the clock', { details: { fields: [{ field: 'code' }] } });
     }
-    return this.knex.transaction(async (trx) => {
+    const codes = await this.knex.transaction(async (trx) => {
       await UserModel.query(trx)
         .patch({ totpEnabled: true, totpLastStep: step, ...this.upgradedSecret(user, secret), updatedAt: nextGeneration(user.updatedAt, this.now()) })
         .where({ id: userId });
-      const codes = await this.replaceRecoveryCodes(trx, userId);
+      const fresh = await this.replaceRecoveryCodes(trx, userId);
       await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
-      return codes;
+      return fresh;
     });
+    await this.events.statusChanged(subjectOf({ ...user, totpEnabled: true }), 'totp-on');
+    return codes;
   }
 
   /** Turns 2FA off and drops the recovery codes (the caller has checked a code or the password). */
@@ -66,6 +70,7 @@ export class TwoFactor {
       await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
       await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
     });
+    if (user.totpEnabled) await this.events.statusChanged(subjectOf({ ...user, totpEnabled: false }), 'totp-off');
   }
 
   /** New recovery codes replace the old ones (2FA must be on). */

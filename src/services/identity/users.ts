@@ -6,6 +6,7 @@ import { assertPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
 import { assertValidUsername } from './usernames.js';
+import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 
 export function toUserView(u: UserModel): UserView {
   return {
@@ -45,6 +46,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly refreshTokens: RefreshTokens,
     private readonly now: () => number = Date.now,
+    private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
   ) {}
 
   async list(): Promise<UserView[]> {
@@ -94,6 +96,7 @@ export class UsersService {
       if (isUniqueViolation(err)) throw new AppError('ALREADY_EXISTS', `user "${input.username}" already exists`);
       throw err;
     });
+    await this.events.accountPassword(subjectOf(user), input.password);
     return toUserView(user);
   }
 
@@ -111,9 +114,10 @@ export class UsersService {
       if (patch.disabled === true && !current.disabled) await this.refreshTokens.revokeAllForUser(id, undefined, trx);
       const changes = Object.fromEntries(Object.entries(patch).filter(([k, v]) => current[k as keyof UpdateUserInput] !== v));
       await this.audit.record({ ...auditBase(ctx), action: 'user.update', outcome: 'success', target: current.username, details: { changes } }, trx);
-      return updated;
+      return { updated, wasDisabled: current.disabled };
     });
-    return toUserView(user);
+    if (user.updated.disabled !== user.wasDisabled) await this.events.statusChanged(subjectOf(user.updated), user.updated.disabled ? 'disabled' : 'enabled');
+    return toUserView(user.updated);
   }
 
   /** A user's own profile: display name and email only. */
@@ -134,13 +138,15 @@ export class UsersService {
    * deletion. Call it through services/accounts.ts, which retires the user's home and files.
    */
   async remove(id: number, ctx: AuditContext, beforeDelete?: BeforeUserDelete): Promise<void> {
-    await this.knex.transaction(async (trx) => {
+    const removed = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       if (current.role === 'admin' && !current.disabled) await this.assertAnotherAdmin(trx, id, 'delete');
       await beforeDelete?.(trx, toUserView(current));
       await UserModel.query(trx).deleteById(id);
       await this.audit.record({ ...auditBase(ctx), action: 'user.delete', outcome: 'success', target: current.username }, trx);
+      return current;
     });
+    await this.events.removed(subjectOf(removed));
   }
 
   /**
@@ -156,7 +162,7 @@ export class UsersService {
     assertPasswordPolicy(password);
     const reset = ctx.action === 'user.password.reset';
     const passwordHash = await this.hasher.hash(password);
-    await this.knex.transaction(async (trx) => {
+    const user = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       const now = this.now();
       await UserModel.query(trx).patchAndFetchById(id, { passwordHash, passwordChangedAt: now, updatedAt: nextGeneration(current.updatedAt, now) });
@@ -167,7 +173,9 @@ export class UsersService {
         { ...auditBase(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked, appPasswordsRevoked } },
         trx,
       );
+      return current;
     });
+    await this.events.accountPassword(subjectOf(user), password);
   }
 
   private async load(trx: Knex | Knex.Transaction, id: number): Promise<UserModel> {

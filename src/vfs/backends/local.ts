@@ -9,6 +9,7 @@ import { FsWorkerPool } from './fs-pool.js';
 import { errnoError, isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
 import { writeTempFile, type ByteGuard, type TempFile } from './temp-write.js';
+import { DIR_MODE } from './modes.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
 import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, stampedStat } from './path-calls.js';
@@ -44,6 +45,7 @@ const READ_HIGH_WATER = 1024 * 1024;
  * answer NOT_FOUND or PARENT_MISSING.
  */
 const AREA_TRUST_MS = 1000;
+
 const STAT_BATCH = 256;
 
 /**
@@ -69,7 +71,7 @@ export class LocalBackend {
   /** Creates the root layout (homes/, shares/, .nasd/tmp, .nasd/uploads) and resolves the real root. */
   static async create(root: string, options: { instanceId?: string } = {}): Promise<LocalBackend> {
     for (const dir of ['homes', 'shares', '.nasd/tmp', '.nasd/uploads']) {
-      await fsp.mkdir(path.join(root, dir), { recursive: true, mode: 0o750 });
+      await fsp.mkdir(path.join(root, dir), { recursive: true, mode: DIR_MODE });
     }
     return new LocalBackend(await fsp.realpath(root), options.instanceId ?? crypto.randomUUID());
   }
@@ -236,12 +238,12 @@ export class LocalBackend {
     const tempPath = this.newTempPath();
     const entries: Array<{ rel: string; stat: RawStat }> = [];
     try {
-      await fsp.mkdir(tempPath, { mode: 0o750 });
+      await fsp.mkdir(tempPath, { mode: DIR_MODE });
       if (depth === 'infinity') {
         for await (const entry of this.walk(key)) {
           const rel = entry.key.slice(key.length);
           const dest = path.join(tempPath, rel);
-          if (entry.stat.type === 'directory') await fsp.mkdir(dest, { mode: 0o750 });
+          if (entry.stat.type === 'directory') await fsp.mkdir(dest, { mode: DIR_MODE });
           else await fsp.copyFile(path.join(this.root, entry.key), dest, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
           entries.push({ rel, stat: entry.stat });
         }
@@ -291,7 +293,7 @@ export class LocalBackend {
   async mkdir(key: string, options: { recursive?: boolean } = {}): Promise<RawStat> {
     const abs = await this.confined(key);
     try {
-      await fsp.mkdir(abs, { recursive: options.recursive ?? false, mode: 0o750 });
+      await fsp.mkdir(abs, { recursive: options.recursive ?? false, mode: DIR_MODE });
     } catch (err) {
       throw classifyFsError(err, key);
     }

@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { classifyFsError } from './errors.js';
 import { errnoError } from './fs-jobs.js';
+import { FILE_MODE } from './modes.js';
 import type { FsWorkerPool } from './fs-pool.js';
 import { prefixed, readUpTo } from '../../lib/body-prefix.js';
 
@@ -92,7 +93,7 @@ export async function writeTempFile(tempPath: string, source: Readable, options:
   if (!head.ended) return streamToTemp(tempPath, prefixed(head.chunks, source), guard);
   const data = Buffer.concat(head.chunks);
   await guard?.(data.length);
-  const errno = await workers.createFile(tempPath, data, 0o640);
+  const errno = await workers.createFile(tempPath, data, FILE_MODE);
   if (errno) throw classifyFsError(errnoError(errno), 'temporary file');
   return { tempPath, size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
 }
@@ -104,7 +105,7 @@ export async function writeTempFile(tempPath: string, source: Readable, options:
  */
 async function streamToTemp(tempPath: string, source: Readable, guard?: ByteGuard): Promise<TempFile> {
   const total = { bytes: 0, hash: crypto.createHash('sha256') };
-  const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: WRITE_HIGH_WATER });
+  const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: FILE_MODE, flush: true, highWaterMark: WRITE_HIGH_WATER });
   const sync = earlySyncer(out);
   const counter = countingHasher(guard, total, sync.progress, sync.settle);
   const done = pipeline(counter, out);
