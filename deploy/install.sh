@@ -8,7 +8,7 @@ install -d -o nasd -g nasd -m 0750 /var/lib/nasd
 install -d -m 0755 /etc/nasd
 [ -f /etc/nasd/nasd.env ] || printf '# NASD_PORT=8080\n# NASD_DATABASE_URL=postgres://nasd@127.0.0.1/nasd\n' >/etc/nasd/nasd.env
 mkdir -p /opt/nasd
-cp -a "$src/package.json" "$src/package-lock.json" "$src/tsconfig.json" "$src/src" "$src/protocols" "$src/hardware" "$src/migrations" "$src/admin-ui" /opt/nasd/
+cp -a "$src/package.json" "$src/package-lock.json" "$src/tsconfig.json" "$src/tsconfig.build.json" "$src/src" "$src/protocols" "$src/hardware" "$src/migrations" "$src/admin-ui" /opt/nasd/
 cd /opt/nasd
 npm ci --no-audit --no-fund
 npm run build
