@@ -43,7 +43,7 @@ import { auditRetentionJob } from './services/audit-retention.js';
 import { createAlerts, type Alerts } from './services/alerts/index.js';
 import { alertsRoutes } from './api/routes/alerts.js';
 import { loadTotpKey, SecretBox } from './services/identity/index.js';
-import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync } from './services/smb/index.js';
+import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
 import { createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
@@ -90,7 +90,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   const audit = new AuditLog(db.knex);
   // Built before identity, which reports passwords to it; it reads the VFS only once started.
-  const smb = createSmb(config, db, audit, () => vfs, logger.child({ component: 'smb' }));
+  // `alerts` is built below; SMB reports its outcomes only once it has started, after that.
+  const smb = createSmb(config, db, audit, () => vfs, logger.child({ component: 'smb' }), (result) => reportSmbOutcome(alerts.reporter, result, logger));
   const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }), events: smb });
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
@@ -305,7 +306,19 @@ function observeApi(metrics: Koa.Middleware<ApiState>, smb: SmbSync): Koa.Middle
 }
 
 /** The SMB sync over Samba, from the `smb` settings (NASD_SMB, NASD_SMB_CONF, NASD_SMB_INCLUDE, NASD_SMB_RELOAD…). */
-function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => VfsService, logger: Logger): SmbSync {
+/** A refused configuration or a failed reload opens its alert; the next good outcome clears it. */
+function reportSmbOutcome(reporter: Alerts['reporter'], result: SmbApplyResult, logger: Logger): void {
+  const refused = !result.installed && Boolean(result.error);
+  const reloadFailed = result.installed && !result.reloaded && Boolean(result.error);
+  const report = (rule: string, holds: boolean) =>
+    (holds ? reporter.raise(rule, 'samba', { error: result.error, testparm: result.testparm }) : reporter.clear(rule, 'samba')).catch((err: unknown) =>
+      logger.warn({ err, rule }, 'smb: reporting to alerts failed'),
+    );
+  void report('smb.config_refused', refused);
+  void report('smb.reload_failed', reloadFailed);
+}
+
+function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => VfsService, logger: Logger, onApplied: (result: SmbApplyResult) => void): SmbSync {
   const includeFile = path.resolve(config.smb.include ?? path.join(config.dataDir, 'samba', 'nasd.conf'));
   const words = (text: string) => text.split(/\s+/).filter(Boolean);
   const asRoot = process.getuid?.() === 0;
@@ -342,5 +355,6 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     accountOf: unixAccountOf,
     intervalMs: config.smb.intervalSeconds * 1000,
     beforeTick: () => catchUp.run(),
+    onApplied,
   });
 }

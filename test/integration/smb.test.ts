@@ -206,13 +206,13 @@ describeEachDb('SMB through a private smbd', (kind) => {
     const erin = users.erin;
     const enrol = await api(srv.baseUrl, 'POST', '/api/me/totp', { token: erin.token });
     const code = await generate({ secret: enrol.body.secret, epoch: Math.floor(Date.now() / 1000) });
-    expect((await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: erin.token, body: { code } })).status).to.equal(200);
+    expect((await api(srv.baseUrl, 'POST', '/api/me/totp/confirm', { token: erin.token, body: { code, password: erin.password } })).status).to.equal(200);
     expect(home(erin, 'ls').out, 'the account password no longer opens SMB').to.match(/NT_STATUS_LOGON_FAILURE/);
-    const plain = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: erin.token, body: { name: 'webdav laptop' } });
+    const plain = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: erin.token, body: { name: 'webdav laptop', password: erin.password } });
     expect(plain.status).to.equal(201);
     expect(plain.body.smb).to.equal(false);
     expect(home(erin, 'ls', plain.body.password).out, 'an app password not marked for SMB').to.match(/NT_STATUS_LOGON_FAILURE/);
-    const forSmb = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: erin.token, body: { name: 'mac finder', smb: true } });
+    const forSmb = await api(srv.baseUrl, 'POST', '/api/me/app-passwords', { token: erin.token, body: { name: 'mac finder', smb: true, password: erin.password } });
     expect(forSmb.status).to.equal(201);
     expect(forSmb.body.smb).to.equal(true);
     expect(home(erin, 'ls', forSmb.body.password).status).to.equal(0);

@@ -18,6 +18,8 @@ export interface SmbSyncOptions {
   accountOf(username: string): string | undefined;
   /** Runs before each periodic regeneration (the usage catch-up of SMB writes). */
   beforeTick?: () => Promise<unknown>;
+  /** Told every validation/installation outcome (alerts: a refused config, a failed reload). */
+  onApplied?: (result: SmbApplyResult) => void;
 }
 
 /**
@@ -98,6 +100,7 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
         this.lastResult = { at: Date.now(), installed: false, reloaded: false, testparm: '', error: (err as Error).message };
         this.options.logger.error({ err }, 'smb: regenerating the configuration failed');
       }
+      this.options.onApplied?.(this.lastResult);
     });
     return this.running;
   }
