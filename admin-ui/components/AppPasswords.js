@@ -7,30 +7,20 @@ import { ConfirmDialog } from './Dialog.js';
 import { CopyButton } from './CopyButton.js';
 import { Status, formatDate } from './Status.js';
 import { notify } from './Notice.js';
+import { useSubmit } from '../lib/use-submit.js';
 
 /** The create form; after creation shows the password once. `onCreated(created)` gets the answer. */
 export function CreateAppPassword({ suggestedName = '', onCreated }) {
   const [name, setName] = useState(suggestedName);
   const [current, setCurrent] = useState('');
   const [created, setCreated] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      // The server asks for the account password: a session token alone must not mint a lasting credential.
-      const result = await api('POST', '/api/me/app-passwords', { name: name.trim(), password: current });
-      setCreated(result);
-      setCurrent('');
-      if (onCreated) onCreated(result);
-    } catch (err) {
-      setError(err.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    // The server asks for the account password: a session token alone must not mint a lasting credential.
+    const result = await api('POST', '/api/me/app-passwords', { name: name.trim(), password: current });
+    setCreated(result);
+    setCurrent('');
+    if (onCreated) onCreated(result);
+  });
   if (created) {
     return html`<div class="card created" role="status">
       <p>App password <strong>${created.name}</strong> created. It is shown <strong>only now</strong>: enter it in the device as the password, with your user name.</p>

@@ -4,24 +4,15 @@ import { html } from 'htm/preact';
 import { api, apiBlob } from '../lib/api.js';
 import { Dialog } from './Dialog.js';
 import { Status } from './Status.js';
+import { useSubmit } from '../lib/use-submit.js';
 
 /** Asks for a name (new folder, rename); `onSubmit(name)` may be async and throw. */
 export function NameDialog({ title, label, initial = '', submitLabel, onSubmit, onClose }) {
   const [name, setName] = useState(initial);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit(name.trim());
-      onClose();
-    } catch (err) {
-      setError(err.message);
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await onSubmit(name.trim());
+    onClose();
+  });
   return html`<${Dialog} title=${title} onClose=${onClose}>
     <form class="stack" onSubmit=${submit}>
       <label>${label} <input name="name" value=${name} onInput=${(e) => setName(e.target.value)} required autofocus /></label>
@@ -38,8 +29,6 @@ const parentOf = (p) => p.replace(/\/[^/]+$/, '') || '/';
 export function FolderPicker({ title, start, submitLabel, onSubmit, onClose }) {
   const [folder, setFolder] = useState(start);
   const [list, setList] = useState({ loading: true, error: null, items: [] });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   useEffect(() => {
     setList({ loading: true, error: null, items: [] });
     api('GET', `/api/files/list?${new URLSearchParams({ path: folder, limit: '1000' })}`).then(
@@ -47,18 +36,10 @@ export function FolderPicker({ title, start, submitLabel, onSubmit, onClose }) {
       (err) => setList({ loading: false, error: err, items: [] }),
     );
   }, [folder]);
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit(folder);
-      onClose();
-    } catch (err) {
-      setError(err.message);
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await onSubmit(folder);
+    onClose();
+  });
   return html`<${Dialog} title=${title} onClose=${onClose}>
     <form class="stack" onSubmit=${submit}>
       <p>Destination: <strong class="path">${folder}</strong></p>

@@ -7,6 +7,7 @@ import { useApi } from '../lib/use-api.js';
 import { saveBlob } from '../lib/download.js';
 import { Status } from './Status.js';
 import { notify } from './Notice.js';
+import { useSubmit } from '../lib/use-submit.js';
 
 function RecoveryCodes({ codes, onDone }) {
   return html`<div class="card created printable" role="status">
@@ -23,21 +24,10 @@ function RecoveryCodes({ codes, onDone }) {
 /** A form asking for the password or a current code before a sensitive change. */
 function ProofForm({ label, submitLabel, danger, onSubmit }) {
   const [password, setPassword] = useState('');
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit(/^\d{6}$/.test(password.trim()) ? { code: password.trim() } : { password });
-      setPassword('');
-    } catch (err) {
-      setError(err.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await onSubmit(/^\d{6}$/.test(password.trim()) ? { code: password.trim() } : { password });
+    setPassword('');
+  });
   return html`<form class="inline" onSubmit=${submit} aria-label=${submitLabel}>
     <label>${label} <input type="password" name="proof" autocomplete="current-password" value=${password} onInput=${(e) => setPassword(e.target.value)} required /></label>
     <button type="submit" class=${danger ? 'danger' : 'secondary'} disabled=${busy}>${busy ? 'Working…' : submitLabel}</button>
