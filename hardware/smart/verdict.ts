@@ -14,7 +14,9 @@ import type { SmartAttribute, SmartFinding, SmartProtocol, SmartVerdict } from '
  *   at or below its vendor threshold), NVMe's own critical warnings, wear or spare exhaustion, or a
  *   counter that grew by `growthFailing` within `growthWindowMs` (scan history). The growth limit
  *   is nasd's choice, not a published figure: a static count of any size stays a warning, because
- *   no published data gives a per-count level at which healthy drives stop carrying it.
+ *   no published data gives a per-count level at which healthy drives stop carrying it. Judging by
+ *   growth is what Backblaze itself does ("Hard Drive Stats Q3 2019": a drive that reports a
+ *   rapidly increasing or egregious number of media errors is a candidate for replacement).
  * - Earlier nasd called a count of 50 failing (10 for pending sectors): on a recorded SAS drive with
  *   56 grown defects whose own status is "passed", that produced exactly the false alarm users hate.
  */
