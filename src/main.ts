@@ -135,6 +135,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       raid: hw.raid,
     }),
   });
+  alerts.watchJobs(scheduler);
 
   const cors = new CorsPolicy(config.http.corsOrigins);
   const openapi = new OpenApiRegistry();
@@ -268,6 +269,7 @@ function alertSettings(config: Config): Parameters<typeof createAlerts>[0]['sett
     retry: { attempts: a.deliveryAttempts, backoffMs: a.retryBackoffMs, timeoutMs: a.deliveryTimeoutMs },
     jobFailuresInARow: a.jobFailuresInARow,
     reconcileDriftBytes: a.reconcileDriftBytes,
+    scrubOverdueMs: a.scrubOverdueDays * 86_400_000,
     pageUrl: a.pageUrl ?? null,
     email: a.smtpUrl && a.smtpFrom && a.email.length ? { smtpUrl: a.smtpUrl, from: a.smtpFrom, to: a.email } : null,
   };
