@@ -22,6 +22,7 @@ describeEachDb('alerts: disk temperature, vanished disks, stale sensors, filesys
   };
   const evaluate = async (times = 1) => {
     for (let i = 0; i < times; i++) expect((await call('POST', '/api/alerts/evaluate')).status).to.equal(200);
+    await srv.nasd.alerts.idle(); // notifications are queued: wait until they were delivered
   };
   const open = async (ruleId: string) =>
     ((await call('GET', '/api/alerts/?state=open')).body.items as { ruleId: string; key: string; severity: string; details: Record<string, unknown> }[]).filter((a) => a.ruleId === ruleId);

@@ -62,7 +62,7 @@ export interface Alerts {
   reportReconcile(report: { added: number; removed: number; resized: number; usage: { before: { bytes: number }; after: { bytes: number } }[] }): Promise<void>;
   /** Lets the loop check the scheduler's jobs for missed runs (the scheduler is built after alerts). */
   watchJobs(jobs: { list(): Promise<JobState[]> }): void;
-  /** Resolves when queued event handling (audit, jobs) is done. */
+  /** Resolves when queued work (audit events, job outcomes, notification deliveries) is done. */
   idle(): Promise<void>;
   /** Applies the environment's channel and starts the loop. */
   start(): Promise<void>;
@@ -114,6 +114,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     idle: async () => {
       await security.idle();
       await jobs.idle();
+      await notifier.idle();
     },
     async start() {
       await channels.applyEnvironment(settings.email);
@@ -124,6 +125,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
       await running;
       await security.idle();
       await jobs.idle();
+      await notifier.close();
     },
   };
 }
