@@ -68,6 +68,18 @@ describeEachDb('alerts: missed jobs and overdue scrubs', (kind) => {
     await evaluate();
     expect(await open('raid.scrub_overdue')).to.deep.equal([]);
   });
+
+  it('a degraded array is not also reported as scrub overdue (it refuses scrubs and has its own alert)', async () => {
+    const knex = srv.nasd.db.knex;
+    await knex('audit_log').update({ at: Date.now() - 40 * DAY });
+    expect((await call('POST', '/api/hardware/simulation', { advanceSeconds: 120 })).status).to.equal(200); // any scrub finishes
+    await evaluate();
+    expect((await open('raid.scrub_overdue')).map((a) => a.key)).to.deep.equal(['md0']);
+    expect((await call('POST', '/api/hardware/simulation', { failRaidMember: { array: 'md0', device: 'vdb' } })).status).to.equal(200);
+    await evaluate();
+    expect((await open('raid.degraded')).map((a) => a.key)).to.deep.equal(['md0']);
+    expect(await open('raid.scrub_overdue')).to.deep.equal([]);
+  });
 });
 
 function agendaTable(kind: TestDbKind): string {

@@ -78,10 +78,11 @@ export class AlertEvaluator {
     const scrubs = this.sources.scrubs ? await this.sources.scrubs() : null;
     const now = this.options.now();
     for (const a of (await raid.list()).arrays) {
-      const scrubbing = a.sync?.action === 'check' || a.sync?.action === 'repair';
+      // Not while a scrub runs; degraded and inactive arrays refuse scrubs and have their own alert.
+      const scrubExempt = a.sync?.action === 'check' || a.sync?.action === 'repair' || a.degraded || a.state.startsWith('inactive');
       const last = scrubs?.lastStarted.get(a.name) ?? null;
       const since = last ?? scrubs?.recordingSince ?? null;
-      if (since !== null && !scrubbing && !a.state.startsWith('inactive') && now - since > this.options.scrubOverdueMs) {
+      if (since !== null && !scrubExempt && now - since > this.options.scrubOverdueMs) {
         overdue.set(a.name, { details: { lastScrubStartedAt: last, days: Math.floor((now - since) / 86_400_000) } });
       }
       const faulty = a.members.filter((m) => m.role === 'faulty').map((m) => m.device);
