@@ -34,6 +34,7 @@ class Simulation implements HardwareSimulator {
     private readonly raid: SimulatedRaidBackend | null,
     private readonly smart: SimulatedSmartBackend | null,
     private readonly fans: SimulatedFanBackend | null,
+    private readonly system: SimulatedSystemBackend | null,
   ) {}
 
   advance(ms: number): void {
@@ -63,6 +64,19 @@ class Simulation implements HardwareSimulator {
 
   setSmartAttribute(device: string, attribute: string, value: number): void {
     this.need(this.smart, 'smart').setAttribute(device, attribute, value);
+  }
+
+  setDiskTemperature(device: string, celsius: number): void {
+    this.need(this.smart, 'smart').setTemperature(device, celsius);
+  }
+
+  setDiskPresent(device: string, present: boolean): void {
+    this.need(this.smart, 'smart').setPresent(device, present);
+  }
+
+  setFilesystemUsedPercent(percent: number): void {
+    if (!(percent >= 0 && percent <= 100)) throw new HardwareError('VALIDATION', `percent must be between 0 and 100, got ${percent}`);
+    this.need(this.system, 'system').setFilesystemUsedPercent(percent);
   }
 }
 
@@ -102,14 +116,15 @@ export async function createHardware(options: HardwareOptions, deps: HardwareDep
   const simRaid = backends.raid === 'simulated' ? new SimulatedRaidBackend(clock) : null;
   const simSmart = backends.smart === 'simulated' ? new SimulatedSmartBackend(clock) : null;
   const simFans = backends.fans === 'simulated' ? new SimulatedFanBackend(thermal, clock) : null;
+  const simSystem = backends.system === 'simulated' || !deps.realSystem ? new SimulatedSystemBackend(clock, load) : null;
   const anySimulated = AREAS.some((a) => backends[a] === 'simulated');
   return {
     raid: simRaid ?? new MdadmRaidBackend({ procRoot: options.procRoot, sysRoot: options.sysRoot, mdadm: options.mdadm, run }),
     smart: simSmart ?? new SmartctlBackend({ smartctl: options.smartctl, run }),
     power: backends.power === 'simulated' ? new SimulatedPowerBackend(load) : new CpufreqPowerBackend(options.sysRoot),
     fans: simFans ?? new HwmonFanBackend(options.sysRoot),
-    system: backends.system === 'simulated' || !deps.realSystem ? new SimulatedSystemBackend(clock, load) : deps.realSystem(),
+    system: simSystem ?? deps.realSystem!(),
     backends,
-    simulator: anySimulated ? new Simulation(clock, thermal, simRaid, simSmart, simFans) : null,
+    simulator: anySimulated ? new Simulation(clock, thermal, simRaid, simSmart, simFans, simSystem) : null,
   };
 }

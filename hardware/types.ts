@@ -245,6 +245,12 @@ export interface HardwareSimulator {
   setSensorFault(sensorId: string, fault: 'error' | 'stale' | 'ok'): void;
   /** Sets a simulated disk's SMART attribute (raw value), e.g. a CRC count that grows. */
   setSmartAttribute(device: string, attribute: string, value: number): void;
+  /** Sets a simulated disk's temperature. */
+  setDiskTemperature(device: string, celsius: number): void;
+  /** Unplugs a simulated disk (`false`: it disappears from the listing) or plugs it back in. */
+  setDiskPresent(device: string, present: boolean): void;
+  /** Sets how full the simulated data filesystem is (percent). */
+  setFilesystemUsedPercent(percent: number): void;
 }
 
 /** Every area's backend, and which kind each is. */

@@ -150,6 +150,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
           : () => cleanRecycleBins({ storageRoot: config.storageRoot, shares: () => vfs.core.dir.shares(), days: config.smb.recycleDays, afterwards: () => vfs.reconcile() }),
     }),
   });
+  alerts.watchJobs(scheduler);
   await smb.start();
 
   const cors = new CorsPolicy(config.http.corsOrigins);
@@ -288,6 +289,7 @@ function alertSettings(config: Config): Parameters<typeof createAlerts>[0]['sett
     retry: { attempts: a.deliveryAttempts, backoffMs: a.retryBackoffMs, timeoutMs: a.deliveryTimeoutMs },
     jobFailuresInARow: a.jobFailuresInARow,
     reconcileDriftBytes: a.reconcileDriftBytes,
+    scrubOverdueMs: a.scrubOverdueDays * 86_400_000,
     pageUrl: a.pageUrl ?? null,
     email: a.smtpUrl && a.smtpFrom && a.email.length ? { smtpUrl: a.smtpUrl, from: a.smtpFrom, to: a.email } : null,
   };

@@ -16,6 +16,8 @@ interface SimDisk {
   attributes: SmartAttribute[];
   selfTests: SmartSelfTest[];
   running: { kind: SelfTestKind; startedAt: number } | null;
+  /** False while the simulated disk is unplugged: it is not listed. */
+  present: boolean;
 }
 
 const ata = (id: number, name: string, value: number, normalized = 100, threshold = 0): SmartAttribute => ({ key: `ata.${id}`, name, value, normalized, worst: normalized, threshold });
@@ -25,7 +27,7 @@ const nvme = (field: string, name: string, value: number): SmartAttribute => ({ 
 const SELF_TEST_MS: Record<SelfTestKind, number> = { short: 2 * 60_000, long: 60 * 60_000 };
 
 function disks(): SimDisk[] {
-  const base = { selfTests: [] as SmartSelfTest[], running: null, passed: true };
+  const base = { selfTests: [] as SmartSelfTest[], running: null, passed: true, present: true };
   return ([
     { ...base, device: 'sda', type: 'sat', protocol: 'ata', model: 'WDC WD40EFRX-68N32N0', serial: 'SIM-HDD-0001', capacityBytes: 4_000_787_030_016, temperatureC: 34, baseHours: 21_340,
       attributes: [ata(5, 'Reallocated_Sector_Ct', 0, 200, 140), ata(9, 'Power_On_Hours', 21_340), ata(194, 'Temperature_Celsius', 34), ata(197, 'Current_Pending_Sector', 0, 200), ata(198, 'Offline_Uncorrectable', 0, 200), ata(199, 'UDMA_CRC_Error_Count', 0, 200)] },
@@ -57,6 +59,12 @@ export class SimulatedSmartBackend implements SmartBackend {
   }
 
   private find(device: string): SimDisk {
+    const d = this.anyDisk(device);
+    if (!d.present) throw new HardwareError('DEVICE_NOT_FOUND', `disk ${device} is not present`);
+    return d;
+  }
+
+  private anyDisk(device: string): SimDisk {
     const d = this.disks.find((x) => x.device === device);
     if (!d) throw new HardwareError('DEVICE_NOT_FOUND', `no disk named ${device} (disks: ${[...this.disks.map((x) => x.device), 'sdf'].join(', ')})`);
     return d;
@@ -84,7 +92,7 @@ export class SimulatedSmartBackend implements SmartBackend {
   }
 
   async listDisks(): Promise<SmartDisk[]> {
-    return [...this.disks.map((d) => this.present(d)), this.usb()];
+    return [...this.disks.filter((d) => d.present).map((d) => this.present(d)), this.usb()];
   }
 
   async getDisk(device: string): Promise<SmartDisk> {
@@ -104,5 +112,18 @@ export class SimulatedSmartBackend implements SmartBackend {
     const a = this.find(device).attributes.find((x) => x.key === key);
     if (!a) throw new HardwareError('DEVICE_NOT_FOUND', `${device} has no attribute ${key}`);
     a.value = value;
+  }
+
+  /** Sets a disk's temperature (also its temperature attribute, where it has one). */
+  setTemperature(device: string, celsius: number): void {
+    const d = this.find(device);
+    d.temperatureC = celsius;
+    const attr = d.attributes.find((x) => x.key === 'ata.194');
+    if (attr) attr.value = celsius;
+  }
+
+  /** Unplugs a disk (it is no longer listed) or plugs it back in. */
+  setPresent(device: string, present: boolean): void {
+    this.anyDisk(device).present = present;
   }
 }

@@ -1,6 +1,7 @@
 import type { Clock, SystemBackend, SystemSample } from '../types.js';
 
 const GiB = 1024 ** 3;
+const FS_SIZE = 4e12;
 
 /**
  * A simulated box: 8 GiB of memory, one 4 TB data filesystem, disk and network rates that swing
@@ -8,6 +9,7 @@ const GiB = 1024 ** 3;
  */
 export class SimulatedSystemBackend implements SystemBackend {
   readonly kind = 'simulated' as const;
+  private fsUsed = 1.2e12;
 
   constructor(
     private readonly clock: Clock,
@@ -18,8 +20,8 @@ export class SimulatedSystemBackend implements SystemBackend {
     const at = this.clock.now();
     const wave = (period: number) => (1 + Math.sin((at / period) * 2 * Math.PI)) / 2;
     const load = this.load();
-    const fsSize = 4e12;
-    const fsUsed = 1.2e12;
+    const fsSize = FS_SIZE;
+    const fsUsed = this.fsUsed;
     return {
       at,
       cpuLoadPercent: Math.round(load * 1000) / 10,
@@ -33,5 +35,10 @@ export class SimulatedSystemBackend implements SystemBackend {
       fsUsedBytes: fsUsed,
       filesystems: [{ mount: '/srv/nas', fs: '/dev/md0', type: 'ext4', sizeBytes: fsSize, usedBytes: fsUsed }],
     };
+  }
+
+  /** Sets how full the data filesystem is, in percent of its size. */
+  setFilesystemUsedPercent(percent: number): void {
+    this.fsUsed = Math.round((FS_SIZE * percent) / 100);
   }
 }

@@ -114,6 +114,8 @@ export const configSchema = z
         jobFailuresInARow: z.number().int().min(1).max(100).default(3),
         /** Usage drift (bytes, summed over users and shares) a reconcile run must find to alert. */
         reconcileDriftBytes: z.number().int().min(0).default(100 * 1024 * 1024),
+        /** Days without a successful scrub start before an array alerts (the raid.scrub job runs every 30 days). */
+        scrubOverdueDays: z.number().int().min(1).max(3650).default(35),
         /** The admin UI's alerts page, linked from notifications (e.g. `https://nas.example/#/alerts`). */
         pageUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** SMTP server for the environment's e-mail channel: `smtp://user:password@host:587` or `smtps://…:465`. */

@@ -57,15 +57,34 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** A local webhook receiver: records each POST and answers `status()` (200 unless changed). */
-export async function startWebhookReceiver(): Promise<{ url: string; requests: ReceivedRequest[]; setStatus(path: string, status: number): void; close(): Promise<void> }> {
+/**
+ * A local webhook receiver: records each POST and answers `status()` (200 unless changed). A path
+ * given to `hold` is recorded but left unanswered (a hung receiver) until `release` answers it.
+ */
+export async function startWebhookReceiver(): Promise<{
+  url: string;
+  requests: ReceivedRequest[];
+  setStatus(path: string, status: number): void;
+  hold(path: string): void;
+  /** How many requests are held unanswered now. */
+  held(): number;
+  /** Answers every held request with `status` and stops holding. */
+  release(status: number): void;
+  close(): Promise<void>;
+}> {
   const requests: ReceivedRequest[] = [];
   const statuses = new Map<string, number>();
+  const holding = new Set<string>();
+  let waiting: http.ServerResponse[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       requests.push({ at: Date.now(), path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      if (holding.has(req.url ?? '')) {
+        waiting.push(res);
+        return;
+      }
       res.statusCode = statuses.get(req.url ?? '') ?? 200;
       res.end('ok');
     });
@@ -76,6 +95,13 @@ export async function startWebhookReceiver(): Promise<{ url: string; requests: R
     url: `http://127.0.0.1:${port}`,
     requests,
     setStatus: (path, status) => statuses.set(path, status),
+    hold: (path) => holding.add(path),
+    held: () => waiting.filter((r) => !r.writableEnded && !r.destroyed).length,
+    release: (status) => {
+      holding.clear();
+      for (const res of waiting) if (!res.destroyed) res.writeHead(status).end('released');
+      waiting = [];
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -26,6 +26,7 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
   const call = (method: string, path: string, body?: unknown, token = admin) => api(srv.baseUrl, method, path, { token, body });
   const evaluate = async (times = 1) => {
     for (let i = 0; i < times; i++) expect((await call('POST', '/api/alerts/evaluate')).status).to.equal(200);
+    await srv.nasd.alerts.idle(); // notifications are queued: wait until they were delivered
   };
   const openAlerts = async (token = admin) => (await call('GET', '/api/alerts/?state=open', undefined, token)).body.items as { id: number; ruleId: string; key: string }[];
   const raidHooks = () => hook.requests.filter((r) => r.path === '/raid');
@@ -129,6 +130,7 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     await srv.nasd.db.knex('alerts').where({ id: alert.id }).update({ opened_at: dayAgo });
     expect(await srv.nasd.alerts.service.remind()).to.equal(1);
     expect(await srv.nasd.alerts.service.remind(), 'once per day').to.equal(0);
+    await srv.nasd.alerts.idle();
     expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd: 1 critical alert still open']);
 
     const ack = await call('POST', `/api/alerts/${alert.id}/ack`);
@@ -152,11 +154,13 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     expect(rules.find((r: { id: string }) => r.id === 'fans.failsafe').snoozedUntil).to.be.greaterThan(Date.now());
     mark();
     await srv.nasd.alerts.reporter.raise('fans.failsafe', 'sim.pwm9', { reason: 'test' });
+    await srv.nasd.alerts.idle();
     expect((await openAlerts()).some((a) => a.ruleId === 'fans.failsafe')).to.equal(true);
     expect(newMails()).to.have.length(0);
     expect((await call('DELETE', '/api/alerts/rules/fans.failsafe/snooze')).status).to.equal(204);
     expect((await call('DELETE', '/api/alerts/rules/fans.failsafe/snooze')).status).to.equal(404);
     await srv.nasd.alerts.reporter.clear('fans.failsafe', 'sim.pwm9');
+    await srv.nasd.alerts.idle();
   });
 
   it('opens one alert and sends one mail when several reporters raise the same condition at once', async () => {
@@ -164,8 +168,10 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     const raises = Array.from({ length: 5 }, () => srv.nasd.alerts.reporter.raise('smb.config_refused', 'smb.conf', { error: 'Unknown parameter' }));
     await Promise.all(raises);
     expect(await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused', state: 'open' })).to.have.length(1);
+    await srv.nasd.alerts.idle();
     expect(newMails()).to.have.length(1);
     await Promise.all(Array.from({ length: 5 }, () => srv.nasd.alerts.reporter.clear('smb.config_refused', 'smb.conf')));
+    await srv.nasd.alerts.idle();
     expect(newMails().map((m) => m.subject), 'one resolved notice').to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
   });
 
@@ -190,6 +196,7 @@ describeEachDb('alerts: conditions, notifications and channels', (kind) => {
     await srv.nasd.alerts.reporter.raise('smb.reload_failed', 'smbd', { error: 'smbcontrol: no such process' });
     await srv.nasd.alerts.reporter.raise('smb.reload_failed', 'smbd', { error: 'again' });
     await srv.nasd.alerts.reporter.clear('smb.reload_failed', 'smbd');
+    await srv.nasd.alerts.idle();
     expect(newMails().map((m) => m.subject)).to.deep.equal(['nasd critical: Samba did not reload its configuration', 'nasd critical: Resolved: Samba did not reload its configuration']);
   });
 
@@ -401,6 +408,7 @@ describeEachDb('alerts: damping, scrub mismatches and fan failsafe', (kind) => {
     expect(rows.map((r: { state: string }) => r.state)).to.deep.equal(['open']);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await alerts.clear('smb.config_refused', 'smb.conf');
+    await srv.nasd.alerts.idle();
     expect((await srv.nasd.db.knex('alerts').where({ rule_id: 'smb.config_refused' })).map((r: { state: string }) => r.state)).to.deep.equal(['closed']);
     expect(smtp.mails.map((m) => m.subject)).to.deep.equal(['nasd critical: Samba refused the generated configuration', 'nasd critical: Resolved: Samba refused the generated configuration']);
   });
@@ -430,6 +438,7 @@ describeEachDb('alerts: damping, scrub mismatches and fan failsafe', (kind) => {
     expect((await api(srv.baseUrl, 'POST', '/api/raid/arrays/md0/scrub', { token: admin })).status).to.equal(202);
     await api(srv.baseUrl, 'POST', '/api/hardware/simulation', { token: admin, body: { advanceSeconds: 70 } });
     await srv.nasd.alerts.evaluate();
+    await srv.nasd.alerts.idle();
     const open = (await api(srv.baseUrl, 'GET', '/api/alerts/?state=open', { token: admin })).body.items;
     expect(open.find((a: { ruleId: string }) => a.ruleId === 'raid.mismatches')).to.deep.include({ key: 'md0', severity: 'warning' });
   });
@@ -442,7 +451,9 @@ describeEachDb('alerts: damping, scrub mismatches and fan failsafe', (kind) => {
     await api(srv.baseUrl, 'POST', '/api/hardware/simulation', { token: admin, body: { advanceSeconds: 10 } });
     const before = smtp.mails.length;
     await srv.nasd.alerts.evaluate();
+    await srv.nasd.alerts.idle();
     await srv.nasd.alerts.evaluate();
+    await srv.nasd.alerts.idle();
     const open = (await api(srv.baseUrl, 'GET', '/api/alerts/?state=open', { token: admin })).body.items;
     expect(open.filter((a: { ruleId: string }) => a.ruleId === 'fans.failsafe').map((a: { key: string }) => a.key)).to.deep.equal(['sim.pwm1']);
     expect(smtp.mails.slice(before).map((m) => m.subject)).to.deep.equal(['nasd critical: Fan sim.pwm1 is in failsafe']);

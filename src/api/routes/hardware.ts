@@ -21,6 +21,9 @@ const simulationBody = z
     cpuLoad: z.number().min(0).max(1).optional(),
     sensorFault: z.object({ sensor: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), fault: z.enum(['error', 'stale', 'ok']) }).strict().optional(),
     smartAttribute: z.object({ device: deviceName, attribute: z.string().regex(/^[a-z0-9_.]{1,64}$/), value: z.number().int().min(0).max(1e12) }).strict().optional(),
+    diskTemperature: z.object({ device: deviceName, celsius: z.number().int().min(-40).max(150) }).strict().optional(),
+    diskPresent: z.object({ device: deviceName, present: z.boolean() }).strict().optional(),
+    filesystemUsedPercent: z.number().min(0).max(100).optional(),
   })
   .strict();
 
@@ -36,7 +39,7 @@ export function hardwareRoutes(router: ApiRouter, services: HardwareServices): v
   );
 
   router.route(
-    { method: 'post', path: '/hardware/simulation', summary: 'Drive the simulated hardware (clock, failures, load, sensor faults)', auth: 'admin', body: simulationBody },
+    { method: 'post', path: '/hardware/simulation', summary: 'Drive the simulated hardware (clock, failures, load, sensor faults, disks, filesystem)', auth: 'admin', body: simulationBody },
     async (ctx, { body, principal }) => {
       const sim = services.simulator;
       if (!sim) throw new AppError('UNSUPPORTED', 'every hardware area is real: there is nothing to simulate');
@@ -45,6 +48,9 @@ export function hardwareRoutes(router: ApiRouter, services: HardwareServices): v
         if (body.cpuLoad !== undefined) sim.setLoad(body.cpuLoad);
         if (body.sensorFault) sim.setSensorFault(body.sensorFault.sensor, body.sensorFault.fault);
         if (body.smartAttribute) sim.setSmartAttribute(body.smartAttribute.device, body.smartAttribute.attribute, body.smartAttribute.value);
+        if (body.diskTemperature) sim.setDiskTemperature(body.diskTemperature.device, body.diskTemperature.celsius);
+        if (body.diskPresent) sim.setDiskPresent(body.diskPresent.device, body.diskPresent.present);
+        if (body.filesystemUsedPercent !== undefined) sim.setFilesystemUsedPercent(body.filesystemUsedPercent);
         if (body.advanceSeconds) await services.advance(body.advanceSeconds * 1000);
         return { now: sim.clock.now() };
       });

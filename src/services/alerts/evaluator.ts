@@ -1,5 +1,6 @@
 import { SMART_THRESHOLDS } from '../../../hardware/index.js';
 import type { FanService, RaidService, SmartService, TelemetryService } from '../hardware/index.js';
+import { missedJobs, type JobState } from './schedule-checks.js';
 import type { AlertService } from './service.js';
 
 type Active = Map<string, { details: Record<string, unknown>; userId?: number | null }>;
@@ -11,12 +12,19 @@ export interface EvaluationSources {
   fans?: FanService;
   telemetry?: TelemetryService;
   usage?: () => Promise<{ userId: number; username: string; usedBytes: number; quotaBytes: number | null }[]>;
+  /** The scheduler's jobs (set once the scheduler exists: it is built after alerts). */
+  jobs?: { list(): Promise<JobState[]> };
+  /** When each array's scrub last started, and since when that is recorded. */
+  scrubs?: () => Promise<{ lastStarted: Map<string, number>; recordingSince: number | null }>;
 }
 
 /** How fresh readings must be for one cycle. */
 export interface EvaluationOptions {
   /** SMART results younger than this are reused (smartctl per disk per cycle would be heavy); 0 reads every time. */
   smartMaxAgeMs: number;
+  /** An array without a successful scrub start for this long has `raid.scrub_overdue`. */
+  scrubOverdueMs: number;
+  now: () => number;
 }
 
 /**
@@ -42,6 +50,7 @@ export class AlertEvaluator {
       ['smart', this.sources.smart ? () => this.smart(this.sources.smart!) : null],
       ['fans', this.sources.fans ? () => this.fans(this.sources.fans!) : null],
       ['storage', () => this.storage()],
+      ['scheduler', this.sources.jobs ? () => this.scheduler(this.sources.jobs!) : null],
     ];
     for (const [name, run] of families) {
       if (!run) continue;
@@ -65,7 +74,17 @@ export class AlertEvaluator {
     const rebuilding: Active = new Map();
     const inactive: Active = new Map();
     const mismatches: Active = new Map();
+    const overdue: Active = new Map();
+    const scrubs = this.sources.scrubs ? await this.sources.scrubs() : null;
+    const now = this.options.now();
     for (const a of (await raid.list()).arrays) {
+      // Not while a scrub runs; degraded and inactive arrays refuse scrubs and have their own alert.
+      const scrubExempt = a.sync?.action === 'check' || a.sync?.action === 'repair' || a.degraded || a.state.startsWith('inactive');
+      const last = scrubs?.lastStarted.get(a.name) ?? null;
+      const since = last ?? scrubs?.recordingSince ?? null;
+      if (since !== null && !scrubExempt && now - since > this.options.scrubOverdueMs) {
+        overdue.set(a.name, { details: { lastScrubStartedAt: last, days: Math.floor((now - since) / 86_400_000) } });
+      }
       const faulty = a.members.filter((m) => m.role === 'faulty').map((m) => m.device);
       if (a.state.startsWith('inactive')) inactive.set(a.name, { details: { state: a.state } });
       else if (a.degraded) {
@@ -82,7 +101,13 @@ export class AlertEvaluator {
         if ((detail.mismatchCount ?? 0) > 0) mismatches.set(a.name, { details: { mismatchSectors: detail.mismatchCount } });
       }
     }
-    await this.apply({ 'raid.inactive': inactive, 'raid.degraded': degraded, 'raid.member_failed': memberFailed, 'raid.rebuilding': rebuilding, 'raid.mismatches': mismatches });
+    await this.apply({ 'raid.inactive': inactive, 'raid.degraded': degraded, 'raid.member_failed': memberFailed, 'raid.rebuilding': rebuilding, 'raid.mismatches': mismatches, ...(scrubs ? { 'raid.scrub_overdue': overdue } : {}) });
+  }
+
+  private async scheduler(jobs: NonNullable<EvaluationSources['jobs']>): Promise<void> {
+    const missed: Active = new Map();
+    for (const m of missedJobs(await jobs.list(), this.options.now())) missed.set(m.name, { details: { dueAt: m.dueAt, lateMinutes: Math.floor(m.lateMs / 60_000) } });
+    await this.apply({ 'scheduler.job_missed': missed });
   }
 
   private async smart(smart: SmartService): Promise<void> {

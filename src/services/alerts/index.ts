@@ -10,6 +10,7 @@ import { AlertEvaluator, type EvaluationSources } from './evaluator.js';
 import { JobFailureTracker, SecurityEventWatcher, type IsAdmin } from './events.js';
 import { Notifier } from './notifier.js';
 import { AlertService, type AlertReporter, type AlertTiming } from './service.js';
+import { scrubHistory, type JobState } from './schedule-checks.js';
 import { AlertStore } from './store.js';
 
 export type { AlertReporter, AlertTiming, AlertViewer, AlertView } from './service.js';
@@ -30,6 +31,8 @@ export interface AlertsSettings extends AlertTiming {
   retry: RetryPolicy;
   jobFailuresInARow: number;
   reconcileDriftBytes: number;
+  /** An array without a successful scrub start for this long alerts (`raid.scrub_overdue`). */
+  scrubOverdueMs: number;
   pageUrl: string | null;
   email: EnvEmailChannel | null;
 }
@@ -57,7 +60,9 @@ export interface Alerts {
   evaluate(): Promise<string[]>;
   /** A reconcile run's drift: over the threshold it opens `storage.reconcile_drift`. */
   reportReconcile(report: { added: number; removed: number; resized: number; usage: { before: { bytes: number }; after: { bytes: number } }[] }): Promise<void>;
-  /** Resolves when queued event handling (audit, jobs) is done. */
+  /** Lets the loop check the scheduler's jobs for missed runs (the scheduler is built after alerts). */
+  watchJobs(jobs: { list(): Promise<JobState[]> }): void;
+  /** Resolves when queued work (audit events, job outcomes, notification deliveries) is done. */
   idle(): Promise<void>;
   /** Applies the environment's channel and starts the loop. */
   start(): Promise<void>;
@@ -77,7 +82,8 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     result.ok ? service.clear('alerts.channel_failing', channel.name) : service.raise('alerts.channel_failing', channel.name, { channelId: channel.id, error: result.error ?? 'unknown', attempts: result.attempts }),
   );
   const channels = new ChannelService(channelStore, notifier, now);
-  const evaluator = new AlertEvaluator(service, deps.sources, { smartMaxAgeMs: settings.smartMaxAgeMs });
+  const sources: EvaluationSources = { scrubs: deps.sources.raid ? () => scrubHistory(deps.knex) : undefined, ...deps.sources };
+  const evaluator = new AlertEvaluator(service, sources, { smartMaxAgeMs: settings.smartMaxAgeMs, scrubOverdueMs: settings.scrubOverdueMs, now });
   const security = new SecurityEventWatcher(service, deps.isAdmin, logger);
   const jobs = new JobFailureTracker(service, settings.jobFailuresInARow, logger);
   deps.audit.observe(security.observe);
@@ -96,6 +102,9 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     channels,
     reporter: service,
     jobFinished: jobs.finished,
+    watchJobs(list) {
+      sources.jobs = list;
+    },
     evaluate,
     async reportReconcile(report) {
       const drift = report.usage.reduce((sum, u) => sum + Math.abs(u.after.bytes - u.before.bytes), 0);
@@ -105,6 +114,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     idle: async () => {
       await security.idle();
       await jobs.idle();
+      await notifier.idle();
     },
     async start() {
       await channels.applyEnvironment(settings.email);
@@ -115,6 +125,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
       await running;
       await security.idle();
       await jobs.idle();
+      await notifier.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import { ChannelStore, type ChannelWithSecrets, type Delivery } from './channel-
 import { sendEmail } from './channels/email.js';
 import type { Notice } from './channels/message.js';
 import { sendWebhook, type DeliveryResult, type RetryPolicy } from './channels/webhook.js';
+import { DeliveryQueue, MAX_QUEUED_PER_CHANNEL } from './delivery-queue.js';
 import { atLeast, findRule } from './rules.js';
 
 /** Told after each delivery, so a failing channel can become an alert (and clear again). */
@@ -10,11 +11,16 @@ export type ChannelHealthListener = (channel: ChannelWithSecrets, result: Delive
 
 /**
  * Sends notices to the channels that want them (enabled, at or above their minimum severity,
- * one of their families) and stores every delivery's outcome. A channel's failure never stops
- * the others, and never throws to the caller.
+ * one of their families) and stores every delivery's outcome. Broadcasts are queued per channel
+ * (retries and backoff run in the queue, not in the caller); a channel's failure never stops the
+ * others, and never throws to the caller.
  */
 export class Notifier {
   private onHealth: ChannelHealthListener = async () => undefined;
+  private readonly queue = new DeliveryQueue(
+    (channel, notice) => this.deliver(channel, notice),
+    (channel, notice) => this.record(channel, notice, { ok: false, attempts: 0, error: `not sent: ${MAX_QUEUED_PER_CHANNEL} notices already wait for this channel` }),
+  );
 
   constructor(
     private readonly channels: ChannelStore,
@@ -34,24 +40,38 @@ export class Notifier {
     return notice.alerts.some((a) => atLeast(a.severity, channel.minSeverity) && (!channel.families || channel.families.includes(a.family)));
   }
 
-  /** Delivers to every channel that wants the notice; returns how many got it. */
+  /** Queues the notice for every channel that wants it; returns how many channels it was queued for. */
   async broadcast(notice: Notice): Promise<number> {
-    let delivered = 0;
+    let queued = 0;
     for (const channel of await this.channels.list()) {
       if (!this.wants(channel, notice)) continue;
       const filtered = { ...notice, alerts: notice.alerts.filter((a) => atLeast(a.severity, channel.minSeverity) && (!channel.families || channel.families.includes(a.family))) };
-      if ((await this.deliver(channel, filtered)).ok) delivered++;
+      if (this.queue.enqueue(channel, filtered)) queued++;
     }
-    return delivered;
+    return queued;
   }
 
-  /** Sends to one channel (also "send test"), records the outcome and tells the health listener. */
+  /** Resolves when every queued notice has been delivered or has failed. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Drops notices not sent yet and waits for the deliveries in progress. */
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  /** Sends to one channel now (the queue, and "send test"), records the outcome and tells the health listener. */
   async deliver(channel: ChannelWithSecrets, notice: Notice): Promise<DeliveryResult> {
     const result: DeliveryResult = channel.secretsUnreadable
       ? { ok: false, attempts: 0, error: 'the channel\u2019s stored secrets cannot be decrypted (another NASD_TOTP_KEY?): set them again' }
       : channel.kind === 'email'
         ? await this.sendMail(channel, notice)
         : await sendWebhook(channel.settings, channel.secrets, notice, this.policy);
+    return this.record(channel, notice, result);
+  }
+
+  private async record(channel: ChannelWithSecrets, notice: Notice, result: DeliveryResult): Promise<DeliveryResult> {
     const alertId = notice.alerts.length === 1 ? notice.alerts[0].id : null;
     const delivery: Omit<Delivery, 'id'> = { channelId: channel.id, alertId, event: notice.event, at: this.now(), outcome: result.ok ? 'success' : 'failure', attempts: result.attempts, error: result.error };
     await this.channels.recordDelivery(delivery);

@@ -99,6 +99,10 @@ export class CredentialGuard {
         settle();
         this.localFailures++;
         await record('failure', ctx, { reason });
+        // Audited once when a lock starts, not for each refused attempt after it.
+        if (reservation.filled.length > 0) {
+          await this.audit.record({ ...auditBase(ctx), action: 'auth.throttle', outcome: 'failure', target: attempt.account, details: { scopes: reservation.filled, via: attempt.action } });
+        }
       },
       succeeded: async (details, ctx = attempt.ctx) => {
         settle();

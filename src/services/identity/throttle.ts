@@ -27,7 +27,15 @@ export interface Reservation {
   readonly known: boolean;
   /** The counters this attempt was added to. */
   readonly counted: string[];
+  /**
+   * Counters this attempt filled to their limit: the next attempt under them is refused. A counter
+   * fills once per window (refused attempts are not counted), so this marks the moment a lock starts.
+   */
+  readonly filled: ThrottleScope[];
 }
+
+/** What a counter limits: one account from one address, one account, or one address. */
+export type ThrottleScope = 'pair' | 'account' | 'address';
 
 interface Row {
   key: string;
@@ -36,6 +44,10 @@ interface Row {
 }
 
 const MAX_RETRIES = 5;
+
+function scopeOf(key: string): ThrottleScope {
+  return key.slice(0, key.indexOf(':')) as ThrottleScope;
+}
 
 /**
  * Failed-login throttle with its state in the database (table `auth_throttle`), so every nasd
@@ -74,14 +86,17 @@ export class LoginThrottle {
         const rows = await this.lockedRows(trx, [...counted, keys.known]);
         const known = this.isKnown(rows, keys.known, now);
         this.assertUnder(rows, keys.counters, known, now);
-        for (const key of counted) {
+        const filled: ThrottleScope[] = [];
+        for (const { key, max } of keys.counters) {
           const row = rows.get(key);
           const open = row !== undefined && row.window_ends_at > now;
+          const failures = open ? row.failures + 1 : 1;
+          if (failures === max) filled.push(scopeOf(key));
           await trx('auth_throttle')
             .where({ key })
-            .update({ failures: open ? row.failures + 1 : 1, window_ends_at: open ? row.window_ends_at : now + this.limits.windowSeconds * 1000 });
+            .update({ failures, window_ends_at: open ? row.window_ends_at : now + this.limits.windowSeconds * 1000 });
         }
-        return { attempt, known, counted };
+        return { attempt, known, counted, filled };
       }),
     );
   }
