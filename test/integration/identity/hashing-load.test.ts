@@ -4,15 +4,17 @@ import { describeEachDb } from '../../helpers/db.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { dav } from '../../helpers/webdav.js';
 
-// One bcrypt at a time, 16 waiting per lane, a real cost (10) so checks take a while, no Basic
-// cache: every request below needs a password check. Throttle limits are the defaults.
+// One bcrypt at a time, 64 waiting per lane, a real cost (11) so checks take a while, no Basic
+// cache: every request below needs a password check. Throttle limits are the defaults. The queue
+// is long enough that the flood still has seconds of hashing left when the owner's PUT is served,
+// even on a loaded machine.
 describeEachDb('identity: bounded password hashing under load', (kind) => {
   let srv: TestServer;
   let lena: CreatedUser;
   const HOME = '198.51.100.50';
 
   before(async function () {
-    srv = await startTestServer(this, kind, { trustProxy: true, auth: { bcryptCost: 10, hashConcurrency: 1, hashQueueLength: 16, basicCacheSeconds: 0 } });
+    srv = await startTestServer(this, kind, { trustProxy: true, auth: { bcryptCost: 11, hashConcurrency: 1, hashQueueLength: 64, basicCacheSeconds: 0 } });
     const adminToken = (await loginAdmin(srv)).accessToken;
     lena = await createUser(srv, adminToken, { username: 'lena' });
     const first = await dav(srv.baseUrl, 'PROPFIND', '/dav/', { auth: ['lena', lena.password], headers: { Depth: '0', 'X-Forwarded-For': HOME } });
@@ -30,8 +32,8 @@ describeEachDb('identity: bounded password hashing under load', (kind) => {
       }),
     );
     // the flood first fills the normal lane (a bounded wait for that state, not a timing assertion)
-    for (let i = 0; i < 2000 && srv.nasd.identity.hashingStats().queued < 16; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(srv.nasd.identity.hashingStats().queued).to.equal(16);
+    for (let i = 0; i < 2000 && srv.nasd.identity.hashingStats().queued < 64; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(srv.nasd.identity.hashingStats().queued).to.equal(64);
     const put = await dav(srv.baseUrl, 'PUT', '/dav/home/during-flood.txt', { auth: ['lena', lena.password], headers: { 'X-Forwarded-For': HOME }, body: 'hello!' });
     const floodDoneAtPut = floodDone;
     const answers = await Promise.all(flood);
