@@ -43,8 +43,8 @@ import { auditRetentionJob } from './services/audit-retention.js';
 import { createAlerts, type Alerts } from './services/alerts/index.js';
 import { alertsRoutes } from './api/routes/alerts.js';
 import { loadTotpKey, SecretBox } from './services/identity/index.js';
-import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync } from './services/smb/index.js';
-import { createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
+import { cleanRecycleBins, loadSmbModel, SmbAuditReader, SmbCatchUp, SmbSync } from './services/smb/index.js';
+import { auditLogFileOf, createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
 import type Koa from 'koa';
@@ -331,8 +331,15 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     storageRoot: config.storageRoot,
     userIds: async () => new Map((await loadModel()).users.map((u) => [u.username, u.id])),
     accountUids: () => readAccountUids(),
-    audit,
     ensureHome: (u) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home'),
+  });
+  const auditLogFile = auditLogFileOf(includeFile);
+  const auditReader = new SmbAuditReader({
+    logFile: auditLogFile,
+    stateFile: `${auditLogFile}.offset`,
+    storageRoot: config.storageRoot,
+    userOf: async (account) => (await loadModel()).users.find((u) => unixAccountOf(u.username) === account),
+    audit,
   });
   return new SmbSync(backend, {
     loadModel,
@@ -341,6 +348,9 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     includeFile,
     accountOf: unixAccountOf,
     intervalMs: config.smb.intervalSeconds * 1000,
-    beforeTick: () => catchUp.run(),
+    beforeTick: async () => {
+      await catchUp.run();
+      await auditReader.run();
+    },
   });
 }
