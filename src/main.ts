@@ -349,8 +349,11 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     accountOf: unixAccountOf,
     intervalMs: config.smb.intervalSeconds * 1000,
     beforeTick: async () => {
-      await catchUp.run();
-      await auditReader.run();
+      try {
+        await catchUp.run();
+      } finally {
+        await auditReader.run();
+      }
     },
   });
 }
