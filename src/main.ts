@@ -338,7 +338,14 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     logFile: auditLogFile,
     stateFile: `${auditLogFile}.offset`,
     storageRoot: config.storageRoot,
-    userOf: async (account) => (await loadModel()).users.find((u) => unixAccountOf(u.username) === account),
+    usersByAccount: async () => {
+      const byAccount = new Map<string, { id: number; username: string }>();
+      for (const u of (await loadModel()).users) {
+        const account = unixAccountOf(u.username);
+        if (account) byAccount.set(account, { id: u.id, username: u.username });
+      }
+      return byAccount;
+    },
     audit,
   });
   return new SmbSync(backend, {

@@ -9,8 +9,8 @@ export interface SmbAuditReaderOptions {
   /** Where the reader remembers how far it read (a small JSON file nasd owns). */
   stateFile: string;
   storageRoot: string;
-  /** The nasd user a Unix account (`nasd-alice`) belongs to, read fresh on each run. */
-  userOf(account: string): Promise<{ id: number; username: string } | undefined>;
+  /** nasd users by their Unix account (`nasd-alice`), read once per batch of records. */
+  usersByAccount(): Promise<Map<string, { id: number; username: string }>>;
   audit: Pick<AuditLog, 'record'>;
 }
 
@@ -93,9 +93,11 @@ export class SmbAuditReader {
   }
 
   private async recordAll(records: FullAuditRecord[]): Promise<number> {
+    if (!records.length) return 0;
+    const users = await this.options.usersByAccount();
     let n = 0;
     for (const r of records) {
-      const event = await this.eventOf(r);
+      const event = this.eventOf(r, users.get(r.account));
       if (!event) continue;
       await this.options.audit.record(event);
       n++;
@@ -103,7 +105,7 @@ export class SmbAuditReader {
     return n;
   }
 
-  private async eventOf(r: FullAuditRecord): Promise<AuditEvent | undefined> {
+  private eventOf(r: FullAuditRecord, user: { id: number; username: string } | undefined): AuditEvent | undefined {
     const target = this.virtualPath(r.path);
     if (target === undefined) return undefined;
     let action: string;
@@ -128,7 +130,6 @@ export class SmbAuditReader {
         details = { disposition: r.disposition };
         break;
     }
-    const user = await this.options.userOf(r.account);
     return { action, outcome: 'success', actor: user ? { id: user.id, name: user.username } : null, protocol: 'smb', target, details: user ? details : { ...details, account: r.account } };
   }
 

@@ -25,7 +25,7 @@ describe('smb full_audit log', () => {
       logFile,
       stateFile: `${logFile}.offset`,
       storageRoot: ROOT,
-      userOf: async (account) => (account === 'nasd-alice' ? { id: 7, username: 'alice' } : undefined),
+      usersByAccount: async () => new Map([['nasd-alice', { id: 7, username: 'alice' }]]),
       audit: { record: async (e: AuditEvent) => void events.push(e) },
     };
     reader = new SmbAuditReader(options);
