@@ -43,8 +43,8 @@ import { auditRetentionJob } from './services/audit-retention.js';
 import { createAlerts, type Alerts } from './services/alerts/index.js';
 import { alertsRoutes } from './api/routes/alerts.js';
 import { loadTotpKey, SecretBox } from './services/identity/index.js';
-import { cleanRecycleBins, loadSmbModel, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
-import { createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
+import { cleanRecycleBins, loadSmbModel, SmbAuditReader, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
+import { auditLogFileOf, createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
 import type Koa from 'koa';
@@ -346,8 +346,22 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     storageRoot: config.storageRoot,
     userIds: async () => new Map((await loadModel()).users.map((u) => [u.username, u.id])),
     accountUids: () => readAccountUids(),
-    audit,
     ensureHome: (u) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home'),
+  });
+  const auditLogFile = auditLogFileOf(includeFile);
+  const auditReader = new SmbAuditReader({
+    logFile: auditLogFile,
+    stateFile: `${auditLogFile}.offset`,
+    storageRoot: config.storageRoot,
+    usersByAccount: async () => {
+      const byAccount = new Map<string, { id: number; username: string }>();
+      for (const u of (await loadModel()).users) {
+        const account = unixAccountOf(u.username);
+        if (account) byAccount.set(account, { id: u.id, username: u.username });
+      }
+      return byAccount;
+    },
+    audit,
   });
   return new SmbSync(backend, {
     loadModel,
@@ -356,7 +370,13 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     includeFile,
     accountOf: unixAccountOf,
     intervalMs: config.smb.intervalSeconds * 1000,
-    beforeTick: () => catchUp.run(),
+    beforeTick: async () => {
+      try {
+        await catchUp.run();
+      } finally {
+        await auditReader.run();
+      }
+    },
     onApplied,
   });
 }

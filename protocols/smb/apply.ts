@@ -23,6 +23,11 @@ export function usernameMapFileOf(includeFile: string): string {
   return `${includeFile}.usermap`;
 }
 
+/** `<include>.audit.log`: where Samba writes the `full_audit` lines nasd turns into audit events. */
+export function auditLogFileOf(includeFile: string): string {
+  return `${includeFile}.audit.log`;
+}
+
 async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
   await fs.writeFile(tmp, text);

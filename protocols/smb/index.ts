@@ -2,14 +2,14 @@ import path from 'node:path';
 import type { CommandRunner } from '../../src/lib/exec.js';
 import type { SambaProbe, SmbBackend, SmbModel } from '../../src/services/smb/index.js';
 import { HelperSmbAccounts } from './accounts.js';
-import { SmbConfigApplier, usernameMapFileOf } from './apply.js';
+import { auditLogFileOf, SmbConfigApplier, usernameMapFileOf } from './apply.js';
 import { dfreeFigures, writeDfree } from './dfree.js';
 import { renderAvahiService } from './avahi.js';
 import fs from 'node:fs';
 import { renderDisabledSmbConfig, renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
 
 export { renderSmbConfig, type RenderedSmbConfig, type SmbRenderOptions } from './render.js';
-export { SmbConfigApplier, usernameMapFileOf } from './apply.js';
+export { auditLogFileOf, SmbConfigApplier, usernameMapFileOf } from './apply.js';
 export { HelperSmbAccounts } from './accounts.js';
 export { safeComment, unixAccountOf } from './names.js';
 export { readAccountUids } from './unix-accounts.js';
@@ -46,6 +46,7 @@ export function createSmbBackend(options: SmbBackendOptions): SmbBackend<Rendere
     dfreeCommand: path.join(dir, 'nasd-dfree'),
     globals: options.globals,
     timeMachineMaxSize: options.timeMachineMaxSize,
+    auditLogFile: auditLogFileOf(options.includeFile),
   };
   return {
     render: (model: SmbModel) => ({

@@ -13,6 +13,8 @@ export interface SmbRenderOptions {
   globals?: { encryption: 'off' | 'desired' | 'required'; disableNetbios: boolean };
   /** `fruit:time machine max size` for Time Machine shares, e.g. `1T`; absent: unlimited. */
   timeMachineMaxSize?: string;
+  /** The file Samba writes `vfs_full_audit`'s lines to (nasd reads it); absent: no SMB audit. */
+  auditLogFile?: string;
 }
 
 /** The generated files: the include and its username map. */
@@ -44,6 +46,22 @@ const OWNERSHIP: Array<[string, string]> = [
   // nasd's own jail never follows symlinks; Samba must not either.
   ['follow symlinks', 'no'],
 ];
+
+/**
+ * `full_audit` first in `vfs objects`: above `recycle` it sees the client's delete, not the
+ * move into the recycle folder. `%u` is the Unix account that acted (`nasd-alice`).
+ */
+const AUDIT: Array<[string, string]> = [
+  ['full_audit:prefix', '%u'],
+  ['full_audit:success', 'mkdirat renameat unlinkat create_file'],
+  ['full_audit:failure', 'none'],
+  ['full_audit:syslog', 'false'],
+];
+
+function vfsLines(modules: string[], options: SmbRenderOptions): Array<[string, string | undefined]> {
+  const all = [...(options.auditLogFile ? ['full_audit'] : []), ...modules];
+  return [['vfs objects', all.length ? all.join(' ') : undefined], ...(options.auditLogFile ? AUDIT : [])];
+}
 
 function accounts(names: readonly string[], keep: (u: string) => boolean = () => true): string {
   return names.filter(keep).map((n) => unixAccountOf(n)).filter((n): n is string => n !== undefined).join(' ');
@@ -84,7 +102,7 @@ function shareSection(share: SmbShareFacts, enabled: Set<string>, overQuota: Set
     ['guest ok', 'no'],
     ...OWNERSHIP,
     ['dfree command', options.dfreeCommand],
-    ['vfs objects', vfsObjects.length ? vfsObjects.join(' ') : undefined],
+    ...vfsLines(vfsObjects, options),
     ...recycle,
     ...timeMachine,
   ]);
@@ -103,11 +121,14 @@ function homeSection(users: SmbUserFacts[], overQuota: Set<string>, options: Smb
     ['guest ok', 'no'],
     ...OWNERSHIP,
     ['dfree command', options.dfreeCommand],
+    ...vfsLines([], options),
   ]);
 }
 
 function globalPart(options: SmbRenderOptions, anyTimeMachine: boolean): string {
   const lines: string[] = [`username map = ${options.usernameMapFile}`];
+  // full_audit logs as debug class `full_audit` at level 1; `@file` gives that class its own file.
+  const auditLevel = options.auditLogFile ? ` full_audit:1@${options.auditLogFile}` : '';
   if (options.globals) {
     lines.push(
       'server role = standalone server',
@@ -116,11 +137,11 @@ function globalPart(options: SmbRenderOptions, anyTimeMachine: boolean): string 
       'map to guest = never',
       `server smb encrypt = ${options.globals.encryption}`,
       `disable netbios = ${options.globals.disableNetbios ? 'yes' : 'no'}`,
-      'log level = 1',
+      `log level = 1${auditLevel}`,
       'max log size = 10000',
     );
     if (anyTimeMachine) lines.push('fruit:metadata = stream', 'fruit:model = MacSamba');
-  }
+  } else if (auditLevel) lines.push(`log level =${auditLevel}`);
   return lines.map((l) => `   ${l}\n`).join('');
 }
 
@@ -146,6 +167,7 @@ function usernameMapOf(usernames: string[]): string {
 export function renderSmbConfig(model: SmbModel, options: SmbRenderOptions): RenderedSmbConfig {
   assertSafePath('storage root', options.storageRoot);
   assertSafePath('username map', options.usernameMapFile);
+  if (options.auditLogFile) assertSafePath('audit log', options.auditLogFile);
   const active = model.users.filter((u) => !u.disabled && unixAccountOf(u.username) !== undefined);
   const enabled = new Set(active.map((u) => u.username));
   const overQuota = new Set(active.filter((u) => u.quotaBytes !== null && u.usedBytes >= u.quotaBytes).map((u) => u.username));

@@ -28,8 +28,6 @@ export interface ReconcileOptions {
    * through Samba); undefined falls back to the home's user or the share's owner.
    */
   ownerOfNew?: (key: string) => Promise<number | undefined>;
-  /** Told the keys of records whose entry vanished from disk, before they are dropped. */
-  onVanished?: (keys: string[]) => void;
 }
 
 /**
@@ -72,7 +70,6 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
     report.removed += gone.length;
     // Properties of resources that vanished from disk go too (the area root is never walked, and stays).
     const goneProps = (await core.props.keysIn(area.key)).filter((key) => key !== area.key && !onDisk.has(key));
-    if (gone.length) options.onVanished?.(gone);
     if (upserts.length || gone.length || goneProps.length) {
       await core.knex.transaction(async (trx) => {
         await core.owners.insertMany(trx, upserts);

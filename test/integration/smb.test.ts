@@ -136,22 +136,37 @@ describeEachDb('SMB through a private smbd', (kind) => {
       return st?.ownerId === users.alice.id && used >= before + 2 * bytes.length;
     });
     await eventually('the SMB writes are in the audit log, attributed to alice', async () => {
-      const res = await api(srv.baseUrl, 'GET', `/api/audit?action=file.create&actor=${names.alice}&limit=100`, { token: adminToken });
+      const res = await api(srv.baseUrl, 'GET', `/api/audit?action=file.write&actor=${names.alice}&limit=100`, { token: adminToken });
       const smbTargets = res.body.items.filter((e: { protocol: string }) => e.protocol === 'smb').map((e: { target: string }) => e.target);
       return smbTargets.includes('/media/s.bin') && smbTargets.includes(`/homes/${names.alice}/h.bin`);
     });
   });
 
-  it('audits an SMB delete', async () => {
+  it('audits an SMB mkdir, rename (one event) and delete, attributed to the user', async () => {
     const local = path.join(tmp.dir, 'gone.txt');
     fs.writeFileSync(local, 'gone');
-    expect(home(users.alice, `put ${local} gone.txt`).status).to.equal(0);
-    const target = `/homes/${names.alice}/gone.txt`;
-    const audited = async (action: string) =>
-      (await api(srv.baseUrl, 'GET', `/api/audit?action=${action}&limit=100`, { token: adminToken })).body.items.some((e: { protocol: string; target: string }) => e.protocol === 'smb' && e.target === target);
-    await eventually('the create is audited', () => audited('file.create'));
-    expect(home(users.alice, 'del gone.txt').status).to.equal(0);
-    await eventually('the delete is audited', () => audited('file.delete'));
+    const dir = `/homes/${names.alice}`;
+    expect(home(users.alice, `put ${local} gone.txt; mkdir sub; rename gone.txt sub/moved.txt`).status).to.equal(0);
+    expect(share(users.alice, `put ${local} m.txt; del m.txt`).status).to.equal(0);
+    expect(home(users.alice, 'del sub/moved.txt').status).to.equal(0);
+    type Entry = { protocol: string; target: string; actorName: string | null; details: Record<string, unknown> | null };
+    const smbEntries = async (action: string): Promise<Entry[]> =>
+      (await api(srv.baseUrl, 'GET', `/api/audit?action=${action}&limit=200`, { token: adminToken })).body.items.filter((e: Entry) => e.protocol === 'smb');
+    await eventually('the delete in the home is audited', async () => (await smbEntries('file.delete')).some((e) => e.target === `${dir}/sub/moved.txt`));
+    const deletes = (await smbEntries('file.delete')).filter((e) => e.target === `${dir}/sub/moved.txt` || e.target === '/media/m.txt');
+    expect(deletes.map((e) => [e.target, e.actorName]).sort()).to.deep.equal([['/media/m.txt', names.alice], [`${dir}/sub/moved.txt`, names.alice]].sort());
+    const moves = (await smbEntries('file.move')).filter((e) => e.target === `${dir}/gone.txt`);
+    expect(moves, JSON.stringify(moves)).to.have.length(1);
+    expect(moves[0]).to.deep.include({ actorName: names.alice, details: { to: `${dir}/sub/moved.txt` } });
+    const mkdirs = (await smbEntries('file.mkdir')).filter((e) => e.target === `${dir}/sub`);
+    expect(mkdirs.map((e) => e.actorName)).to.deep.equal([names.alice]);
+    // The rename is not also a delete of the old name and a creation of the new one.
+    expect((await smbEntries('file.delete')).filter((e) => e.target === `${dir}/gone.txt`)).to.have.length(0);
+    const writes = await smbEntries('file.write');
+    expect(writes.filter((e) => e.target === `${dir}/sub/moved.txt`)).to.have.length(0);
+    expect(writes.filter((e) => e.target === `${dir}/gone.txt`).map((e) => e.actorName)).to.deep.equal([names.alice]);
+    // Deleting into the recycle folder is the user's delete, not a move.
+    expect((await smbEntries('file.move')).filter((e) => e.target === '/media/m.txt')).to.have.length(0);
   });
 
   it('refuses a sign-in with the Unix account name (its %U would be another home path)', () => {

@@ -16,7 +16,7 @@ function share(name: string, over: Partial<SmbShareFacts> = {}): SmbShareFacts {
   return { id: 1, name, description: '', browseable: true, recycleBin: false, timeMachine: false, sizeLimitBytes: null, readers: [], writers: [], ...over };
 }
 
-const OPTIONS: SmbRenderOptions = { storageRoot: '/srv/nasd/storage', usernameMapFile: '/var/lib/nasd/samba/nasd.conf.usermap', dfreeCommand: '/var/lib/nasd/samba/nasd-dfree' };
+const OPTIONS: SmbRenderOptions = { storageRoot: '/srv/nasd/storage', usernameMapFile: '/var/lib/nasd/samba/nasd.conf.usermap', dfreeCommand: '/var/lib/nasd/samba/nasd-dfree', auditLogFile: '/var/lib/nasd/samba/nasd.conf.audit.log' };
 
 const MODEL: SmbModel = {
   users: [
