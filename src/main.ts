@@ -43,7 +43,7 @@ import { auditRetentionJob } from './services/audit-retention.js';
 import { createAlerts, type Alerts } from './services/alerts/index.js';
 import { alertsRoutes } from './api/routes/alerts.js';
 import { loadTotpKey, SecretBox } from './services/identity/index.js';
-import { cleanRecycleBins, loadSmbModel, SmbAuditReader, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
+import { cleanRecycleBins, knexSmbSwitchStore, loadSmbModel, SmbAuditReader, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
 import { auditLogFileOf, createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
@@ -378,5 +378,6 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
       }
     },
     onApplied,
+    switchStore: knexSmbSwitchStore(db.knex),
   });
 }

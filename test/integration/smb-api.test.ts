@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createSmbBackend } from '../../protocols/smb/index.js';
 import { runCommand } from '../../src/lib/exec.js';
 import { createLogger } from '../../src/lib/log.js';
-import { loadSmbModel, SmbSync } from '../../src/services/smb/index.js';
+import { knexSmbSwitchStore, loadSmbModel, SmbSync } from '../../src/services/smb/index.js';
 import { createUser, loginAdmin } from '../helpers/auth.js';
 import { describeEachDb } from '../helpers/db.js';
 import { requireSambaTool } from '../helpers/samba.js';
@@ -125,6 +125,24 @@ describeEachDb('SMB admin API', (kind) => {
       const audit = await api(srv.baseUrl, 'GET', '/api/audit?action=smb.disable', { token: admin.accessToken });
       expect(audit.body.items.length).to.be.greaterThan(0);
       expect((await api(srv.baseUrl, 'PUT', '/api/smb', { token: admin.accessToken, body: { enabled: 'yes' } })).status).to.equal(400);
+    });
+
+    it('an administrator\'s off switch outlives a restart (stored in the database)', async () => {
+      const admin = await loginAdmin(srv);
+      expect((await api(srv.baseUrl, 'PUT', '/api/smb', { token: admin.accessToken, body: { enabled: false } })).status).to.equal(200);
+      try {
+        // A process starting now on the same database (what a restart is) stays off.
+        const backend = createSmbBackend({ storageRoot: srv.nasd.config.storageRoot, smbConf: srv.nasd.config.smb.conf, includeFile: include, reload: ['true'], helper: ['false'], run: runCommand });
+        const restarted = new SmbSync(backend, { loadModel: () => loadSmbModel(srv.nasd.db.knex, srv.nasd.vfs), logger: createLogger('silent'), enabled: true, includeFile: include, accountOf: () => undefined, switchStore: knexSmbSwitchStore(srv.nasd.db.knex) });
+        await restarted.start();
+        const status = await restarted.status();
+        await restarted.close();
+        expect(status.enabled).to.equal(false);
+        expect(fs.readFileSync(include, 'utf8')).to.not.match(/^\[home\]/m);
+      } finally {
+        expect((await api(srv.baseUrl, 'PUT', '/api/smb', { token: admin.accessToken, body: { enabled: true } })).status).to.equal(200);
+      }
+      expect(await knexSmbSwitchStore(srv.nasd.db.knex).load()).to.equal(true);
     });
 
     it('a configuration testparm refuses is not installed and the status says why', async () => {

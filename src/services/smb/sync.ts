@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../lib/log.js';
 import type { CredentialEvents, CredentialSubject } from '../identity/index.js';
 import type { SmbModel } from './model.js';
+import type { SmbSwitchStore } from './switch-store.js';
 import type { SambaProbe, SmbApplyResult, SmbBackend, SmbStatus, SmbUserState } from './types.js';
 
 export interface SmbSyncOptions {
@@ -18,6 +19,8 @@ export interface SmbSyncOptions {
   accountOf(username: string): string | undefined;
   /** Runs before each periodic regeneration (the usage catch-up of SMB writes). */
   beforeTick?: () => Promise<unknown>;
+  /** The administrator's on/off choice, read at start and written by `setEnabled`. */
+  switchStore?: SmbSwitchStore;
   /** Told every validation/installation outcome (alerts: a refused config, a failed reload). */
   onApplied?: (result: SmbApplyResult) => void;
 }
@@ -49,6 +52,12 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
   async start(): Promise<void> {
     if (!this.enabled) return;
     await this.ensureProbed();
+    if ((await this.options.switchStore?.load()) === false) {
+      this.options.logger.info('smb: turned off by an administrator (PUT /api/smb)');
+      this.enabled = false;
+      if (this.probe.installed) this.lastResult = await this.backend.applyEmpty();
+      return;
+    }
     if (!this.probe.installed) {
       this.options.logger.info({ reason: this.probe.message }, 'smb: Samba is not installed; SMB is off');
       this.enabled = false;
@@ -172,6 +181,7 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
       await this.ensureProbed();
     } else await this.ensureProbed();
     await this.running;
+    await this.options.switchStore?.save(enabled);
     if (!enabled) {
       this.enabled = false;
       this.lastConf = undefined;
