@@ -159,6 +159,8 @@ export class SmbAuditReader {
 
   private async saveState(state: ReadState): Promise<void> {
     const tmp = `${this.options.stateFile}.tmp`;
+    // On a first start the reader runs before the include file (and its folder) is written.
+    await fs.mkdir(path.dirname(this.options.stateFile), { recursive: true });
     await fs.writeFile(tmp, JSON.stringify(state));
     await fs.rename(tmp, this.options.stateFile);
   }

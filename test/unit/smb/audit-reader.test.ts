@@ -112,4 +112,11 @@ describe('smb full_audit log', () => {
     fs.writeFileSync(logFile, line(`nasd-alice|mkdirat|ok|${ROOT}/homes/alice/first`));
     expect(await reader.run()).to.equal(1);
   });
+
+  it('runs before its folder exists (a first start) and keeps its place there', async () => {
+    const folder = path.join(tmp.dir, 'samba-not-yet');
+    const first = new SmbAuditReader({ ...options, logFile: path.join(folder, 'nasd.conf.audit.log'), stateFile: path.join(folder, 'nasd.conf.audit.log.offset') });
+    expect(await first.run()).to.equal(0);
+    expect(fs.existsSync(path.join(folder, 'nasd.conf.audit.log.offset'))).to.equal(true);
+  });
 });
