@@ -41,6 +41,7 @@ export function smbGuides(host, username, shares) {
         { do: 'GNOME Files: Other Locations → "Connect to Server", or KDE Dolphin: the address bar. Enter:', code: url, see: `A password prompt: choose "Registered User", enter ${username} and ${pw}.${alsoUrl}` },
         { do: 'mount.cifs: install it and store your credentials (readable only by root):', code: `sudo apt install cifs-utils\nprintf 'username=${username}\\npassword=SMB-PASSWORD\\n' | sudo tee /etc/nasd-smb-credentials\nsudo chmod 600 /etc/nasd-smb-credentials\nsudo mkdir -p /mnt/nas-home`, see: 'No output when it worked (replace SMB-PASSWORD first).' },
         { do: 'Add this line to /etc/fstab, then mount:', code: `//${host}/home /mnt/nas-home cifs credentials=/etc/nasd-smb-credentials,vers=3.0,uid=1000,gid=1000,_netdev,noauto,user 0 0\nsudo mount /mnt/nas-home`, see: 'ls /mnt/nas-home lists your home. Replace 1000 by your own uid and gid (id -u, id -g).' },
+        { do: 'Or mount it once, without fstab:', code: `sudo mount -t cifs //${host}/home /mnt/nas-home -o credentials=/etc/nasd-smb-credentials,vers=3.0,uid=$(id -u),gid=$(id -g)`, see: 'No output; ls /mnt/nas-home lists your home. sudo umount /mnt/nas-home ends it.' },
       ],
     },
     mobile: {

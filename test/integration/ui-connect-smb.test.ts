@@ -80,7 +80,7 @@ describe('web UI Connect wizard with SMB in Chromium [sqlite]', () => {
     const expected: Record<string, string[]> = {
       Windows: [`\\\\${host}\\home`, `\\\\${host}\\media`, `net use H: \\\\${host}\\home /user:${user.username}`],
       macOS: [`smb://${host}/home`, `smb://${host}/<share> (media)`],
-      Linux: [`smb://${host}/home`, `//${host}/home /mnt/nas-home cifs credentials=/etc/nasd-smb-credentials,vers=3.0`, `username=${user.username}`],
+      Linux: [`smb://${host}/home`, `//${host}/home /mnt/nas-home cifs credentials=/etc/nasd-smb-credentials,vers=3.0`, `username=${user.username}`, `sudo mount -t cifs //${host}/home /mnt/nas-home`],
       'iPhone / Android': [`smb://${host}/home`, 'iOS Files'],
     };
     for (const [system, texts] of Object.entries(expected)) {
