@@ -17,13 +17,13 @@ interface ZipRun {
   current?: Readable;
 }
 
-/** Adds one file or folder (folders recursively) under `name`; `children` when already listed. */
-async function addEntry(run: ZipRun, entry: EntryStat, name: string, children?: EntryStat[]): Promise<void> {
+/** Adds one file or folder (folders recursively) under `name`. */
+async function addEntry(run: ZipRun, entry: EntryStat, name: string): Promise<void> {
   const { zip, vfs, actor } = run;
   const mtime = new Date(entry.mtimeMs);
   if (entry.type === 'directory') {
     zip.addEmptyDirectory(name, { mtime });
-    await addTree(run, children ?? (await vfs.list(actor, entry.path)), `${name}/`);
+    await addTree(run, await vfs.list(actor, entry.path), `${name}/`);
     return;
   }
   zip.addReadStreamLazy(name, { mtime, compress: false }, (cb) => {
@@ -52,10 +52,17 @@ async function addTree(run: ZipRun, entries: EntryStat[], prefix: string): Promi
   }
 }
 
-/** A top-level zip member, its folder contents listed before the response starts. */
-interface ZipMember {
-  entry: EntryStat;
-  children?: EntryStat[];
+/**
+ * Reads a folder's first batch only: proves it can be listed without holding the full listings
+ * of up to a thousand selected folders at once (the walk lists each again when it gets there).
+ */
+async function checkListable(vfs: VfsService, actor: Actor, path: string): Promise<void> {
+  const batches = vfs.listInBatches(actor, path);
+  try {
+    await batches.next();
+  } finally {
+    await batches.return(undefined);
+  }
 }
 
 /** Folders that are not a place to zip from: everything, and every user's home at once. */
@@ -65,7 +72,7 @@ const isTooWide = (path: string) => path === '/' || path === '/homes';
  * Starts streaming `members` (names relative to their common folder) as `filename`. Everything
  * that can be refused was checked by the caller, so from here on a failure aborts the response.
  */
-async function streamZip(ctx: ApiContext, run: Omit<ZipRun, 'zip' | 'closed'>, members: ZipMember[], filename: string, logPath: string, log: Logger): Promise<void> {
+async function streamZip(ctx: ApiContext, run: Omit<ZipRun, 'zip' | 'closed'>, members: EntryStat[], filename: string, logPath: string, log: Logger): Promise<void> {
   const { ZipFile: Zip } = await import('yazl'); // loaded on the first zip download only
   const zip = new Zip();
   const out = zip.outputStream as Readable;
@@ -86,9 +93,9 @@ async function streamZip(ctx: ApiContext, run: Omit<ZipRun, 'zip' | 'closed'>, m
   ctx.type = 'application/zip';
   ctx.status = 200;
   (async () => {
-    for (const m of [...members].sort((a, b) => byName(a.entry, b.entry))) {
+    for (const entry of [...members].sort(byName)) {
       if (state.closed) return;
-      await addEntry(state, m.entry, m.entry.name, m.children);
+      await addEntry(state, entry, entry.name);
     }
     if (!state.closed) zip.end();
   })().catch(abort);
@@ -105,18 +112,19 @@ export async function sendZip(ctx: ApiContext, vfs: VfsService, actor: Actor, pa
   const root = await vfs.stat(actor, path);
   if (root.type !== 'directory') throw new AppError('NOT_A_DIRECTORY', `${root.path} is a file; download it with /api/files/download`);
   if (isTooWide(root.path)) throw new AppError('VALIDATION', 'choose a folder inside a home or a share to download as a zip');
-  const members = (await vfs.list(actor, root.path)).map((entry) => ({ entry }));
+  const members = await vfs.list(actor, root.path);
   await streamZip(ctx, { vfs, actor }, members, `${root.name || 'files'}.zip`, root.path, log);
 }
 
 /**
  * POST /api/files/zip: several files and folders of one folder as one streamed zip, named
  * after that folder, members named relative to it. Every path is resolved through the VFS
- * (read permission, traversal) and every selected folder listed before the first byte, so a
- * missing, forbidden or misplaced entry is a normal 4xx error and no partial archive is sent.
+ * (read permission, traversal) and every selected folder's listing started before the first
+ * byte, so a missing, forbidden or misplaced entry is a normal 4xx error and no partial archive
+ * is sent.
  */
 export async function sendSelectionZip(ctx: ApiContext, vfs: VfsService, actor: Actor, paths: string[], log: Logger): Promise<void> {
-  const members: ZipMember[] = [];
+  const members: EntryStat[] = [];
   const seen = new Set<string>();
   let folder: string | undefined;
   for (const path of paths) {
@@ -127,7 +135,8 @@ export async function sendSelectionZip(ctx: ApiContext, vfs: VfsService, actor: 
     if (seen.has(entry.path)) throw new AppError('VALIDATION', `${entry.path} is listed twice`);
     folder = parent;
     seen.add(entry.path);
-    members.push(entry.type === 'directory' ? { entry, children: await vfs.list(actor, entry.path) } : { entry });
+    if (entry.type === 'directory') await checkListable(vfs, actor, entry.path);
+    members.push(entry);
   }
   const name = (folder ?? '/').slice((folder ?? '/').lastIndexOf('/') + 1);
   await streamZip(ctx, { vfs, actor }, members, `${name || 'files'}.zip`, folder ?? '/', log);
