@@ -47,6 +47,7 @@ import { cleanRecycleBins, knexSmbSwitchStore, loadSmbModel, SmbAuditReader, Smb
 import { auditLogFileOf, createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
+import { connectRoutes } from './api/routes/connect.js';
 import type Koa from 'koa';
 import type { ApiState } from './api/context.js';
 
@@ -163,6 +164,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   authRoutes(authApi, identity, cors);
   const meApi = router('', 'me');
   meRoutes(meApi, identity);
+  connectRoutes(meApi, smb);
   const usersApi = router('', 'users');
   usersRoutes(usersApi, identity, new Accounts(identity.users, vfs.retirement));
   const auditApi = router('', 'audit');

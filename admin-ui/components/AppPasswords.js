@@ -9,14 +9,20 @@ import { Status, formatDate } from './Status.js';
 import { notify } from './Notice.js';
 import { useSubmit } from '../lib/use-submit.js';
 
-/** The create form; after creation shows the password once. `onCreated(created)` gets the answer. */
-export function CreateAppPassword({ suggestedName = '', onCreated }) {
+/**
+ * The create form; after creation shows the password once. `onCreated(created)` gets the answer.
+ * `offerSmb` adds the "For SMB" checkbox (with 2FA on, only such a password opens SMB).
+ */
+export function CreateAppPassword({ suggestedName = '', onCreated, offerSmb = false }) {
   const [name, setName] = useState(suggestedName);
   const [current, setCurrent] = useState('');
+  const [forSmb, setForSmb] = useState(false);
   const [created, setCreated] = useState(null);
   const { busy, error, submit } = useSubmit(async () => {
     // The server asks for the account password: a session token alone must not mint a lasting credential.
-    const result = await api('POST', '/api/me/app-passwords', { name: name.trim(), password: current });
+    const payload = { name: name.trim(), password: current };
+    if (offerSmb && forSmb) payload.smb = true;
+    const result = await api('POST', '/api/me/app-passwords', payload);
     setCreated(result);
     setCurrent('');
     if (onCreated) onCreated(result);
@@ -25,13 +31,14 @@ export function CreateAppPassword({ suggestedName = '', onCreated }) {
     return html`<div class="card created" role="status">
       <p>App password <strong>${created.name}</strong> created. It is shown <strong>only now</strong>: enter it in the device as the password, with your user name.</p>
       <p><code class="secret" data-testid="app-password">${created.password}</code> <${CopyButton} text=${created.password} /></p>
-      <p class="muted">It works for WebDAV (network drives, file apps, rclone) and for SMB where the server offers it, never for this web page. Revoke it here when the device is gone.</p>
+      <p class="muted">It works for WebDAV (network drives, file apps, rclone)${created.smb ? ' and is now your SMB password, replacing any earlier one' : ''}, never for this web page. Revoke it here when the device is gone.</p>
       <button class="secondary" onClick=${() => { setCreated(null); setName(''); }}>Done, I saved it</button>
     </div>`;
   }
   return html`<form class="inline" onSubmit=${submit} aria-label="Create app password">
     <label>Device or app name <input name="appPasswordName" value=${name} onInput=${(e) => setName(e.target.value)} required maxlength="64" placeholder="e.g. Laptop" /></label>
     <label>Your account password <input name="currentPassword" type="password" autocomplete="current-password" value=${current} onInput=${(e) => setCurrent(e.target.value)} required /></label>
+    ${offerSmb && html`<label class="check"><input type="checkbox" name="forSmb" checked=${forSmb} onChange=${(e) => setForSmb(e.target.checked)} /> For SMB (also becomes your SMB password)</label>`}
     <button type="submit" disabled=${busy}>${busy ? 'Creating…' : 'Create app password'}</button>
     ${error && html`<p class="error" role="alert">${error}</p>`}
   </form>`;
@@ -49,7 +56,7 @@ export function AppPasswords() {
     ${list.data && items.length === 0 && html`<p class="muted">No app passwords yet.</p>`}
     ${items.length > 0 && html`<div class="table-box" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-      <tbody>${items.map((p) => html`<tr key=${p.id}><td>${p.name}</td><td>${formatDate(p.createdAt)}</td>
+      <tbody>${items.map((p) => html`<tr key=${p.id}><td>${p.name}${p.smb && html` <span class="badge info">SMB</span>`}</td><td>${formatDate(p.createdAt)}</td>
         <td>${p.lastUsedAt ? `${formatDate(p.lastUsedAt)}${p.lastUsedAddress ? ` from ${p.lastUsedAddress}` : ''}` : 'never'}</td>
         <td><button class="secondary" onClick=${() => setRevoking(p)}>Revoke</button></td></tr>`)}</tbody></table></div>`}
     ${revoking && html`<${ConfirmDialog} title=${`Revoke ${revoking.name}?`} confirmLabel="Revoke"

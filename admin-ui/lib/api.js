@@ -98,9 +98,9 @@ export async function api(method, path, body) {
   return parse(await authorized(method, path, body));
 }
 
-/** GETs a binary resource (download, zip, preview) as a Blob. */
-export async function apiBlob(path) {
-  const res = await authorized('GET', path);
+/** Fetches a binary resource (download, zip, preview) as a Blob: a GET, or a POST when `body` is given. */
+export async function apiBlob(path, body) {
+  const res = await authorized(body === undefined ? 'GET' : 'POST', path, body);
   if (!res.ok) throw await fail(res);
   return res.blob();
 }

@@ -1,9 +1,9 @@
 // Saves an authenticated download: the API needs the bearer token, so the bytes come through fetch.
 import { apiBlob } from './api.js';
 
-/** Downloads `apiPath` and offers it to the user as `filename`. */
-export async function saveFromApi(apiPath, filename) {
-  saveBlob(await apiBlob(apiPath), filename);
+/** Downloads `apiPath` (POSTing `body` when given) and offers it to the user as `filename`. */
+export async function saveFromApi(apiPath, filename, body) {
+  saveBlob(await apiBlob(apiPath, body), filename);
 }
 
 /** Offers a Blob (or a text) as a file download. */

@@ -3,11 +3,29 @@
 import { useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { addresses, guides, windowsRegFile } from '../lib/connect-guides.js';
+import { smbGuides, smbPasswordNote } from '../lib/smb-guides.js';
+import { useApi } from '../lib/use-api.js';
 import { saveBlob } from '../lib/download.js';
 import { CreateAppPassword } from '../components/AppPasswords.js';
 import { CopyButton } from '../components/CopyButton.js';
 
 const SYSTEMS = [['windows', 'Windows'], ['macos', 'macOS'], ['linux', 'Linux'], ['mobile', 'iPhone / Android'], ['rclone', 'rclone']];
+
+/** SMB steps for the chosen system, when SMB is on for this user. */
+function SmbSteps({ guide, smb }) {
+  return html`<h2>4. Or over SMB (Windows, Mac and Linux file sharing)</h2>
+    <p class="note">${smbPasswordNote(smb.needsAppPassword)}</p>
+    ${guide.notes.map((n) => html`<p class="note">${n}</p>`)}
+    <${Steps} steps=${guide.steps} />`;
+}
+
+function Steps({ steps }) {
+  return html`<ol class="steps">${steps.map((s) => html`<li>
+    <p>${s.do}</p>
+    ${s.code && html`<pre class="code" tabindex="0">${s.code}</pre>`}
+    ${s.code && html`<${CopyButton} text=${s.code} />`}
+    <p class="muted">You will see: ${s.see}</p></li>`)}</ol>`;
+}
 
 function WindowsRegistry({ secure }) {
   const [risk, setRisk] = useState(false);
@@ -28,9 +46,13 @@ export function Connect({ user }) {
   const a = addresses(location.origin);
   const all = guides(a, user.username);
   const guide = system && all[system];
+  const connect = useApi('/api/me/connect');
+  const smb = connect.data && connect.data.smb.enabled ? connect.data.smb : null;
+  const smbGuide = smb && system && smbGuides(a.host, user.username, smb.shares)[system];
   return html`<section class="connect">
     <h1>Connect a device</h1>
     <p>Your files are at <code>${a.dav}</code> <${CopyButton} text=${a.dav} label="Copy address" /> with the user name <strong>${user.username}</strong>.</p>
+    ${smb && html`<p>Over SMB (file sharing) your home is <code>${`\\\\${a.host}\\home`}</code>; the steps below show both ways.</p>`}
     <h2>1. Which device?</h2>
     <div class="choices" role="group" aria-label="Device">
       ${SYSTEMS.map(([id, label]) => html`<button class=${system === id ? '' : 'secondary'} aria-pressed=${system === id} onClick=${() => setSystem(id)}>${label}</button>`)}
@@ -38,14 +60,11 @@ export function Connect({ user }) {
     ${guide && html`
       <h2>2. A password for this device</h2>
       <p>Devices sign in with an app password, so you can revoke one device later without changing your own password.</p>
-      <${CreateAppPassword} key=${system} suggestedName=${guide.title.split(' ')[0]} />
+      <${CreateAppPassword} key=${system} suggestedName=${guide.title.split(' ')[0]} offerSmb=${Boolean(smb && smb.needsAppPassword)} />
       <h2>3. ${guide.title}</h2>
       ${guide.notes.map((n) => html`<p class="note">${n}</p>`)}
-      <ol class="steps">${guide.steps.map((s) => html`<li>
-        <p>${s.do}</p>
-        ${s.code && html`<pre class="code" tabindex="0">${s.code}</pre>`}
-        ${s.code && html`<${CopyButton} text=${s.code} />`}
-        <p class="muted">You will see: ${s.see}</p></li>`)}</ol>
-      ${system === 'windows' && html`<${WindowsRegistry} secure=${a.secure} />`}`}
+      <${Steps} steps=${guide.steps} />
+      ${system === 'windows' && html`<${WindowsRegistry} secure=${a.secure} />`}
+      ${smbGuide && html`<${SmbSteps} guide=${smbGuide} smb=${smb} />`}`}
   </section>`;
 }

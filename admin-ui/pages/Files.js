@@ -71,6 +71,15 @@ export function Files({ user, path }) {
       notify(`Download of ${entry.name} failed: ${err.message}`, 'error');
     }
   }
+  /** One chosen entry downloads as itself; several download together as one zip named after the folder. */
+  async function downloadChosen() {
+    if (chosen.length === 1) return download(chosen[0]);
+    try {
+      await saveFromApi('/api/files/zip', `${baseName(folder) || 'files'}.zip`, { paths: chosen.map((e) => e.path) });
+    } catch (err) {
+      notify(`Download of ${chosen.length} items failed: ${err.message}`, 'error');
+    }
+  }
   const open = (entry) => (canPreview(entry.name) ? setDialog({ kind: 'preview', entry }) : download(entry));
 
   async function transfer(kind, dest) {
@@ -97,7 +106,7 @@ export function Files({ user, path }) {
       <button class="secondary" disabled=${!w || chosen.length !== 1} onClick=${() => setDialog({ kind: 'rename', entry: chosen[0] })}>Rename</button>
       <button class="secondary" disabled=${!w || chosen.length === 0} onClick=${() => setDialog({ kind: 'move' })}>Move</button>
       <button class="secondary" disabled=${chosen.length === 0} onClick=${() => setDialog({ kind: 'copy' })}>Copy</button>
-      <button class="secondary" disabled=${chosen.length === 0} onClick=${() => chosen.forEach(download)}>Download</button>
+      <button class="secondary" disabled=${chosen.length === 0} onClick=${downloadChosen}>Download</button>
       ${folder !== '/' && html`<button class="secondary" onClick=${() => download({ type: 'directory', path: folder, name: baseName(folder) })}>Download folder as zip</button>`}
       <button class="danger" disabled=${!w || chosen.length === 0} onClick=${() => setDialog({ kind: 'delete' })}>Delete</button>
     </div>

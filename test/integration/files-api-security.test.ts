@@ -16,6 +16,7 @@ function everyOperation(target: string, own: string): Req[] {
     ['GET', `/api/files/stat?path=${q(target)}`],
     ['GET', `/api/files/download?path=${q(target)}`],
     ['GET', `/api/files/zip?path=${q(target)}`],
+    ['POST', '/api/files/zip', { paths: [`${own}/mine.txt`, target] }],
     ['GET', `/api/files/preview?path=${q(target)}`],
     ['POST', '/api/files/mkdir', { path: `${target}/new-folder` }],
     ['POST', '/api/files/move', { from: target, to: `${own}/taken` }],
@@ -70,7 +71,7 @@ describeEachDb('file API security', (kind) => {
         requests++;
       }
     }
-    expect(requests).to.equal(targets.length * 13);
+    expect(requests).to.equal(targets.length * 14);
     expect(snapshot(path.join(storage, 'homes/bob'))).to.deep.equal(before.bob);
     expect(snapshot(path.join(storage, 'shares/private'))).to.deep.equal(before.priv);
     expect(snapshot(path.join(storage, 'homes/alice'))).to.deep.equal(before.alice);
@@ -80,7 +81,7 @@ describeEachDb('file API security', (kind) => {
     const before = snapshot(path.join(storage, 'shares/readonly'));
     expect((await as(alice.token, ['GET', '/api/files/list?path=/readonly'])).status).to.equal(200);
     expect((await as(alice.token, ['GET', '/api/files/download?path=/readonly/bobs.txt'])).body).to.equal('written by bob');
-    const changes = everyOperation('/readonly/rdir', '/home').filter(([m]) => m !== 'GET');
+    const changes = everyOperation('/readonly/rdir', '/home').filter(([m, url]) => m !== 'GET' && url !== '/api/files/zip');
     changes.push(['DELETE', '/api/files?path=/readonly/bobs.txt'], ['POST', '/api/files/move', { from: '/readonly/bobs.txt', to: '/readonly/renamed.txt' }]);
     for (const req of changes) {
       const res = await as(alice.token, req);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -169,6 +170,31 @@ describeEachDb('web UI Files page in Chromium', (kind) => {
     } finally {
       await api(srv.baseUrl, 'PATCH', `/api/users/${user.id}`, { token: admin.accessToken, body: { quotaBytes: null } });
     }
+  });
+
+  it('Download on two files and a folder fetches one zip with exactly those members', async function () {
+    this.timeout(30_000);
+    const auth: [string, string] = ['erin', 'erin-password-1'];
+    await dav(srv.baseUrl, 'MKCOL', '/dav/home/Pick', { auth });
+    await dav(srv.baseUrl, 'MKCOL', '/dav/home/Pick/sub', { auth });
+    for (const [p, body] of [['one.txt', 'one\n'], ['two.txt', 'two\n'], ['skip.txt', 'not chosen\n'], ['sub/inner.txt', 'inner\n']]) {
+      expect((await dav(srv.baseUrl, 'PUT', `/dav/home/Pick/${p}`, { auth, body })).status, p).to.equal(201);
+    }
+    const page = ui.page;
+    await page.goto('/files/home/Pick');
+    for (const name of ['one.txt', 'two.txt', 'sub']) await page.getByLabel(`Select ${name}`).check();
+    const requests: string[] = [];
+    const log = (r: { method(): string; url(): string }) => { if (new URL(r.url()).pathname.startsWith('/api/files/')) requests.push(`${r.method()} ${new URL(r.url()).pathname}`); };
+    page.on('request', log);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download', exact: true }).click()]);
+    page.off('request', log);
+    expect(requests).to.deep.equal(['POST /api/files/zip']);
+    expect(download.suggestedFilename()).to.equal('Pick.zip');
+    const file = path.join(tmp.dir, 'Pick.zip');
+    await download.saveAs(file);
+    const members = execFileSync('unzip', ['-Z1', file]).toString().trim().split('\n').sort();
+    expect(members).to.deep.equal(['one.txt', 'sub/', 'sub/inner.txt', 'two.txt']);
+    expect(execFileSync('unzip', ['-p', file, 'sub/inner.txt']).toString()).to.equal('inner\n');
   });
 
   it('had no script errors or CSP violations (network errors of the cut-off upload aside)', () => {

@@ -2,8 +2,8 @@ import type { EntryStat, VfsService } from '../../vfs/index.js';
 import type { ApiRouter } from '../api-router.js';
 import { isMacMetadata } from '../files/mac-metadata.js';
 import { sendDownload, sendPreview } from '../files/send.js';
-import { sendZip } from '../files/zip.js';
-import { entryView, listQuery, listView, mkdirBody, pathQuery, transferBody, transferView, type EntryView } from '../schemas/files.js';
+import { sendSelectionZip, sendZip } from '../files/zip.js';
+import { entryView, listQuery, listView, mkdirBody, pathQuery, transferBody, transferView, zipSelectionBody, type EntryView } from '../schemas/files.js';
 import { apiActor } from './shares.js';
 
 /** Built on the first listing: its ICU collation data costs about 2 MiB of resident memory. */
@@ -88,6 +88,11 @@ export function filesRoutes(router: ApiRouter, vfs: VfsService): void {
   router.route(
     { method: 'get', path: '/zip', summary: 'Download a folder as a streamed zip', auth: 'user', query: pathQuery, produces: 'application/zip' },
     (ctx, { query, principal }) => sendZip(ctx, vfs, apiActor(ctx, principal), query.path, ctx.state.log),
+  );
+
+  router.route(
+    { method: 'post', path: '/zip', summary: 'Download chosen files and folders of one folder as one streamed zip', auth: 'user', body: zipSelectionBody, produces: 'application/zip' },
+    (ctx, { body, principal }) => sendSelectionZip(ctx, vfs, apiActor(ctx, principal), body.paths, ctx.state.log),
   );
 
   router.route(

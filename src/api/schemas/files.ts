@@ -23,6 +23,16 @@ export const listQuery = z
   })
   .strict();
 
+/** Most entries one zip request may name; the UI lists at most 1000 entries per folder. */
+export const MAX_ZIP_PATHS = 1000;
+
+export const zipSelectionBody = z
+  .object({
+    /** Files and folders of one folder; folders are zipped with everything in them. */
+    paths: z.array(vfsPath).min(1, 'choose at least one file or folder').max(MAX_ZIP_PATHS, `at most ${MAX_ZIP_PATHS} paths per zip`),
+  })
+  .strict();
+
 export const mkdirBody = z.object({ path: vfsPath }).strict();
 
 export const transferBody = z

@@ -30,3 +30,8 @@ export const smbStatusView = z.object({
 
 export const smbConfigView = z.object({ text: z.string().nullable() });
 export const smbSwitchBody = z.object({ enabled: z.boolean() }).strict();
+
+/** GET /api/me/connect: what the Connect wizard needs for SMB, for the caller only. */
+export const connectView = z.object({
+  smb: z.object({ enabled: z.boolean(), shares: z.array(z.string()), needsAppPassword: z.boolean() }),
+});

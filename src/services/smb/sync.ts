@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/log.js';
 import type { CredentialEvents, CredentialSubject } from '../identity/index.js';
 import type { SmbModel } from './model.js';
 import type { SmbSwitchStore } from './switch-store.js';
-import type { SambaProbe, SmbApplyResult, SmbBackend, SmbStatus, SmbUserState } from './types.js';
+import type { SambaProbe, SmbApplyResult, SmbBackend, SmbStatus, SmbUserAccess, SmbUserState } from './types.js';
 
 export interface SmbSyncOptions {
   loadModel(): Promise<SmbModel>;
@@ -226,6 +226,19 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
         needsAppPassword: u.totpEnabled,
         lastSync: this.synced.get(u.username),
       })),
+    };
+  }
+
+  /** One user's view of SMB: off (and no probe) when SMB is off, else the shares Samba lets them open. */
+  async accessFor(username: string): Promise<SmbUserAccess> {
+    if (!this.enabled) return { enabled: false, shares: [], needsAppPassword: false };
+    const status = await this.status();
+    const user = status.users.find((u) => u.username === username);
+    const enabled = status.enabled && user !== undefined && user.account !== null && !user.disabled;
+    return {
+      enabled,
+      shares: enabled ? status.shares.filter((s) => s.readers.includes(username)).map((s) => s.name) : [],
+      needsAppPassword: user?.needsAppPassword ?? false,
     };
   }
 

@@ -69,3 +69,13 @@ export interface SmbStatus {
   shares: SmbShareState[];
   users: SmbUserState[];
 }
+
+/** What one user needs to know to connect over SMB (the Connect wizard), without anyone else's state. */
+export interface SmbUserAccess {
+  /** SMB is on and this user has a working Samba account. */
+  enabled: boolean;
+  /** nasd shares this user may open over SMB (besides `home`). */
+  shares: string[];
+  /** 2FA is on: only an app password created for SMB opens it. */
+  needsAppPassword: boolean;
+}
