@@ -22,7 +22,7 @@ export interface TusMountOptions {
   cors: CorsPolicy;
 }
 
-/** tus's status for each nasd error code (conventions §2.3, tus column). */
+/** tus's status for each nasd error code (413 for quota, as the tus protocol expects). */
 const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,

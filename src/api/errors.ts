@@ -2,7 +2,7 @@ import type Koa from 'koa';
 import { AppError, RateLimitedError, isClientAbort, type ErrorCode } from '../lib/errors.js';
 import type { ApiState } from './context.js';
 
-/** The admin API's one mapping from error code to HTTP status (conventions §2.3). */
+/** The admin API's one mapping from error code to HTTP status; WebDAV and tus map the same codes in their own edge modules. */
 const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,

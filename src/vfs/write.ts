@@ -124,7 +124,7 @@ export async function commitTemp(
 }
 
 /**
- * The one upload pipeline (conventions §2.4): permission → reservation of the announced size
+ * The one upload pipeline, shared by every protocol: permission → reservation of the announced size
  * (none for a small write without limits: see UNRESERVED_WRITE_BYTES) →
  * a stream that counts bytes and grows the reservation as needed (QUOTA_EXCEEDED past what is
  * available) → fsynced temp file → atomic commit. Nothing is left behind on failure.

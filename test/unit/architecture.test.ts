@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 
 /**
- * The dependency rule (conventions.md §2.2), checked on every relative import of the code:
+ * The dependency rule (a layer imports only lower ones: db and hardware, vfs, services, api and protocols, http, main), checked on every relative import of the code:
  * a module reaches another layer only through what that layer exposes, and never upwards.
  */
 interface Rule {

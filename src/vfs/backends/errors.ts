@@ -32,7 +32,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
- * The ONE place where raw filesystem errors become VfsErrors (conventions §2.3). Errors that are
+ * The ONE place where raw filesystem errors become VfsErrors. Errors that are
  * already AppErrors pass through; unknown errnos become INTERNAL (their text is never shown).
  * `where` is a storage key (recorded in `details.storageKey`) or a description such as
  * 'temporary file', never the absolute disk path.
