@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { feedFromClient } from './client-feed.js';
 import { classifyFsError } from './errors.js';
 import { errnoError } from './fs-jobs.js';
 import { FILE_MODE } from './modes.js';
@@ -109,23 +110,15 @@ async function streamToTemp(tempPath: string, source: Readable, guard?: ByteGuar
   const sync = earlySyncer(out);
   const counter = countingHasher(guard, total, sync.progress, sync.settle);
   const done = pipeline(counter, out);
-  const onError = (err: Error) => counter.destroy(err);
-  const onClose = () => {
-    if (!source.readableEnded) counter.destroy(Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }));
-  };
-  source.on('error', onError);
-  source.on('close', onClose);
-  source.pipe(counter);
+  const feed = feedFromClient(source, counter);
   try {
     await done;
   } catch (err) {
-    source.unpipe(counter);
-    if (!source.destroyed) source.resume();
+    feed.abandon();
     await fsp.rm(tempPath, { force: true });
     throw classifyFsError(err, 'temporary file');
   } finally {
-    source.off('error', onError);
-    source.off('close', onClose);
+    feed.detach();
   }
   return { tempPath, size: total.bytes, sha256: total.hash.digest('hex') };
 }

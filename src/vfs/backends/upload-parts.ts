@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VfsError } from '../../lib/errors.js';
+import { feedFromClient } from './client-feed.js';
 import { classifyFsError } from './errors.js';
 import type { ByteGuard } from './local.js';
 
@@ -70,21 +71,13 @@ export class UploadParts {
         );
       },
     });
-    // Piped rather than handed to pipeline(): a failure here (quota, full disk) must not destroy
-    // the request with the raw error, which the tus server would answer as a 500 before this
-    // method's classified error reaches it; the rest of the body is drained instead.
+    // Fed, not pipelined: the tus server would answer a raw write error as a 500 before this
+    // method's classified error (quota, full disk) reaches it.
     const done = pipeline(counter, fs.createWriteStream(file, { flags: 'r+', start: offset, flush: true }));
-    const onError = (err: Error) => counter.destroy(err);
-    const onClose = () => {
-      if (!source.readableEnded) counter.destroy(Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }));
-    };
-    source.on('error', onError);
-    source.on('close', onClose);
-    source.pipe(counter);
+    const feed = feedFromClient(source, counter);
     try {
       await done.catch((err: unknown) => {
-        source.unpipe(counter);
-        if (!source.destroyed) source.resume();
+        feed.abandon();
         throw err;
       });
       if (checksum && hash && !hash.digest().equals(checksum.digest)) {
@@ -96,8 +89,7 @@ export class UploadParts {
       if (checksum || err instanceof VfsError || failure.code === 'QUOTA_EXCEEDED') await fsp.truncate(file, offset).catch(() => undefined);
       throw failure;
     } finally {
-      source.off('error', onError);
-      source.off('close', onClose);
+      feed.detach();
     }
     return offset + written;
   }
