@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench: nasd against Apache mod_dav and rclone serve in one run, with the kit in
-# ../shared/bench (override with BENCH_KIT). Builds nasd and starts it from dist/ (SQLite, fresh
+# test/bench/kit (override with BENCH_KIT). Builds nasd and starts it from dist/ (SQLite, fresh
 # data dir, a `bench` user), starts the peers with peers.sh, runs webdav-bench.mjs on each (one after the other,
 # same options), prints the kit's summary table and nasd's ratios against Apache.
 #   BENCH_ARGS="--big-mib 512"  options for every webdav-bench run (default: --big-mib 512)
@@ -12,7 +12,7 @@
 #                           PUT rows cost with nasd's durability (needs gcc; default: on)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-KIT=${BENCH_KIT:-$ROOT/../shared/bench}
+KIT=${BENCH_KIT:-$ROOT/test/bench/kit}
 [ -f "$KIT/webdav-bench.mjs" ] || { echo "bench kit not found at $KIT (set BENCH_KIT)" >&2; exit 2; }
 read -r -a ARGS <<<"${BENCH_ARGS:---big-mib 512}"
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/nasd-bench.XXXXXX")
