@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Server as TusServer } from '@tus/server';
 import type { CorsPolicy } from '../../src/lib/cors-policy.js';
-import { AppError, isClientAbort, type ErrorCode } from '../../src/lib/errors.js';
+import { AppError, isClientAbort, statusOf, type ErrorCode } from '../../src/lib/errors.js';
 import { refusalFields, type Logger } from '../../src/lib/log.js';
 import type { Principal, UploadSessions } from '../../src/vfs/index.js';
 import { tusRequestContext, type TusRequestContext } from './context.js';
@@ -22,24 +22,8 @@ export interface TusMountOptions {
   cors: CorsPolicy;
 }
 
-/** tus's status for each nasd error code (413 for quota, as the tus protocol expects). */
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  PARENT_MISSING: 409,
-  NOT_A_DIRECTORY: 409,
-  IS_A_DIRECTORY: 409,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  QUOTA_EXCEEDED: 413,
-  PAYLOAD_TOO_LARGE: 413,
-  LOCKED: 423,
-  OFFSET_MISMATCH: 409,
-  CHECKSUM_MISMATCH: 460,
-  VALIDATION: 400,
-  CONFLICT: 409,
-  UNSUPPORTED: 501,
-};
+/** tus's exception to `statusOf`: 413 for quota, as the tus protocol's max-size rule answers. */
+const TUS_STATUS: Partial<Record<ErrorCode, number>> = { QUOTA_EXCEEDED: 413 };
 
 /**
  * The ONE error mapping of the tus edge: AppErrors become their status with their message;
@@ -47,8 +31,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
  */
 export function mapTusError(err: unknown, logger: Logger): { status_code: number; body: string } | undefined {
   if (err instanceof AppError) {
-    const status = STATUS[err.code];
-    if (status && err.expose) {
+    const status = TUS_STATUS[err.code] ?? statusOf(err.code);
+    if (err.expose && err.code !== 'INTERNAL') {
       logger.info(refusalFields(status, err), 'tus request refused');
       return { status_code: status, body: `${err.message}\n` };
     }

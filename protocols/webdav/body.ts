@@ -6,7 +6,7 @@ import { DavError } from './errors.js';
 export function assertIdentityEncoding(req: IncomingMessage): void {
   const enc = req.headers['content-encoding'];
   if (enc !== undefined && enc.trim().toLowerCase() !== 'identity' && enc.trim() !== '') {
-    throw new DavError(415, `Content-Encoding ${enc.slice(0, 40)} is not supported`);
+    throw new DavError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc.slice(0, 40)} is not supported`);
   }
 }
 
@@ -25,10 +25,10 @@ export async function readSmallBody(req: IncomingMessage, limit: number): Promis
   assertIdentityEncoding(req);
   if (!hasBody(req)) return Buffer.alloc(0);
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) throw new DavError(413, `request body larger than ${limit} bytes`);
+  if (declared > limit) throw new DavError('PAYLOAD_TOO_LARGE', `request body larger than ${limit} bytes`);
   // readUpTo leaves the request paused past the limit (not destroyed), so the 413 still reaches the client.
   const head = await readUpTo(req, limit);
-  if (!head.ended) throw new DavError(413, `request body larger than ${limit} bytes`);
+  if (!head.ended) throw new DavError('PAYLOAD_TOO_LARGE', `request body larger than ${limit} bytes`);
   return Buffer.concat(head.chunks);
 }
 

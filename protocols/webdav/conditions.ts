@@ -93,7 +93,7 @@ export async function checkIfHeader(ctx: DavContext, requestState?: IfResourceSt
     const target = ctx.resolve(resource);
     return target ? stateOf(ctx, target.path) : { etag: null, lockTokens: new Set<string>() };
   });
-  if (!ok) throw new DavError(412, 'the If header conditions do not hold');
+  if (!ok) throw new DavError('PRECONDITION_FAILED', 'the If header conditions do not hold');
 }
 
 /** All write preconditions: the If header first (false → 412), then the locks (→ 423). */

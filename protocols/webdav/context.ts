@@ -69,7 +69,7 @@ export class DavContext {
     const raw = header(this.req, 'depth');
     if (raw === undefined) return fallback;
     const v = raw.trim().toLowerCase();
-    if (!(allowed as readonly string[]).includes(v)) throw new DavError(400, `Depth: ${raw.slice(0, 20)} is not allowed here`);
+    if (!(allowed as readonly string[]).includes(v)) throw new DavError('VALIDATION', `Depth: ${raw.slice(0, 20)} is not allowed here`);
     return v as T;
   }
 

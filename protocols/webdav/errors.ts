@@ -1,21 +1,21 @@
-import { AppError, isAppError, RateLimitedError, type ErrorCode } from '../../src/lib/errors.js';
+import { AppError, isAppError, RateLimitedError, statusOf, type ErrorCode } from '../../src/lib/errors.js';
 import { escapeXml } from './xml.js';
 
 /** Which operation failed: some codes map differently per method (RFC 4918 §9.3.1, §9.8.5, §9.9.4). */
 export type DavOperation = 'read' | 'put' | 'mkcol' | 'copymove' | 'other';
 
 /**
- * A WebDAV-specific outcome with an explicit status (412 precondition, 415 media type, 416 range,
- * 502 foreign destination, 403 with a precondition element…). `condition` is the local name of a
- * DAV: precondition/postcondition element for the `<D:error>` body; `hrefs` go inside it.
+ * A refusal decided by the WebDAV layer itself (412 precondition, 415 media type, 416 range, 502
+ * foreign destination, 403 with a precondition element…). It answers exactly `statusOf(code)`,
+ * without the per-method exceptions below. `condition` is the local name of a DAV:
+ * precondition/postcondition element for the `<D:error>` body; `hrefs` go inside it.
  */
 export class DavError extends AppError {
   constructor(
-    readonly status: number,
+    code: ErrorCode,
     message: string,
     readonly condition?: string,
     readonly hrefs: string[] = [],
-    code: ErrorCode = status >= 500 ? 'INTERNAL' : 'VALIDATION',
   ) {
     super(code, message, { expose: true });
   }
@@ -33,44 +33,26 @@ function errorBody(condition: string, hrefs: string[] = []): string {
   return `<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:"><D:${condition}>${inner}</D:${condition}></D:error>\n`;
 }
 
+/** WebDAV's exceptions to `statusOf` for errors raised below the protocol (RFC 4918 §9.3.1, §9.7.1, §9.8.5, §9.9.4). */
 function statusFor(code: ErrorCode, op: DavOperation): number {
   switch (code) {
     case 'NOT_FOUND':
       return op === 'put' || op === 'mkcol' ? 409 : 404;
     case 'ALREADY_EXISTS':
       return op === 'mkcol' ? 405 : op === 'copymove' ? 412 : 409;
-    case 'PARENT_MISSING':
-    case 'NOT_A_DIRECTORY':
-    case 'CONFLICT':
-      return 409;
     case 'IS_A_DIRECTORY':
       return op === 'put' ? 405 : 409;
-    case 'UNAUTHENTICATED':
-      return 401;
-    case 'FORBIDDEN':
-      return 403;
-    case 'QUOTA_EXCEEDED':
-      return 507;
-    case 'PAYLOAD_TOO_LARGE':
-      return 413;
-    case 'LOCKED':
-      return 423;
-    case 'VALIDATION':
     case 'CHECKSUM_MISMATCH':
       return 400;
-    case 'RATE_LIMITED':
-      return 429;
-    case 'UNSUPPORTED':
-      return 501;
     default:
-      return 500;
+      return statusOf(code);
   }
 }
 
 /** The one place that turns any thrown value into a WebDAV answer. */
 export function davErrorResponse(err: unknown, op: DavOperation = 'other'): DavErrorResponse {
   if (err instanceof DavError) {
-    const res: DavErrorResponse = { status: err.status, headers: {} };
+    const res: DavErrorResponse = { status: statusOf(err.code), headers: {} };
     if (err.condition) res.body = errorBody(err.condition, err.hrefs);
     return res;
   }

@@ -17,7 +17,7 @@ export interface DavTarget {
 export function decodeTarget(rawUrl: string, prefix: string): DavTarget {
   const q = rawUrl.indexOf('?');
   const raw = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
-  if (raw !== prefix && !raw.startsWith(`${prefix}/`)) throw new DavError(404, 'outside the WebDAV root');
+  if (raw !== prefix && !raw.startsWith(`${prefix}/`)) throw new DavError('NOT_FOUND', 'outside the WebDAV root');
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw.slice(prefix.length));

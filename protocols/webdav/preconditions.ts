@@ -38,7 +38,7 @@ export function httpPrecondition(req: IncomingMessage, stat: EntryStat | null, r
 export function parseRange(header: string | undefined, size: number): ByteRange | null {
   const decision = decideRange(header, size);
   if (decision.kind === 'full') return null;
-  if (decision.kind === 'unsatisfiable') throw new DavError(416, 'range not satisfiable');
+  if (decision.kind === 'unsatisfiable') throw new DavError('RANGE_NOT_SATISFIABLE', 'range not satisfiable');
   return { start: decision.start, end: decision.end };
 }
 

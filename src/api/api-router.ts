@@ -102,7 +102,7 @@ export class ApiRouter {
 function requireJson(): Koa.Middleware<ApiState> {
   return async (ctx, next) => {
     if (!ctx.is('application/json')) {
-      throw new AppError('VALIDATION', 'request body must be application/json', { details: { status: 415 } });
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');
     }
     await next();
   };

@@ -50,16 +50,30 @@ export function createApiApp(options: ApiAppOptions): Koa<ApiState> {
     }
     await next();
   });
-  for (const r of options.routers) {
-    app.use(r.router.routes());
-    app.use(r.router.allowedMethods({ throw: true }));
-  }
+  for (const r of options.routers) app.use(r.router.routes());
   app.use(async (ctx, next) => {
     if (ctx.path === '/api' || ctx.path.startsWith('/api/')) {
-      throw new AppError('NOT_FOUND', `no API route ${ctx.method} ${ctx.path}`);
+      const allowed = allowedMethods(ctx);
+      if (allowed.length === 0) throw new AppError('NOT_FOUND', `no API route ${ctx.method} ${ctx.path}`);
+      ctx.set('Allow', allowed.join(', '));
+      if (ctx.method === 'OPTIONS') {
+        ctx.status = 204;
+        return;
+      }
+      throw new AppError('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allowed.join(', ')}`);
     }
     if (options.fallback) return options.fallback(ctx, next);
     throw new AppError('NOT_FOUND', 'not found');
   });
   return app;
+}
+
+/**
+ * The methods of the routes whose path matched this request (the routers record them in
+ * `ctx.matched` whatever the method), so a wrong method answers 405 with Allow (RFC 9110 §15.5.6)
+ * instead of 404.
+ */
+function allowedMethods(ctx: Koa.Context): string[] {
+  const matched = (ctx as { matched?: Array<{ methods: string[] }> }).matched ?? [];
+  return [...new Set(matched.flatMap((layer) => layer.methods))];
 }

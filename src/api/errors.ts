@@ -1,34 +1,6 @@
 import type Koa from 'koa';
-import { AppError, RateLimitedError, isClientAbort, type ErrorCode } from '../lib/errors.js';
+import { AppError, RateLimitedError, isClientAbort, statusOf } from '../lib/errors.js';
 import type { ApiState } from './context.js';
-
-/** The admin API's one mapping from error code to HTTP status; WebDAV and tus map the same codes in their own edge modules. */
-const STATUS: Record<ErrorCode, number> = {
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  PARENT_MISSING: 409,
-  NOT_A_DIRECTORY: 409,
-  IS_A_DIRECTORY: 409,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  QUOTA_EXCEEDED: 507,
-  PAYLOAD_TOO_LARGE: 413,
-  LOCKED: 423,
-  OFFSET_MISMATCH: 409,
-  CHECKSUM_MISMATCH: 460,
-  VALIDATION: 400,
-  CONFLICT: 409,
-  RATE_LIMITED: 429,
-  UNSUPPORTED: 501,
-  DEVICE_NOT_FOUND: 404,
-  DEVICE_BUSY: 409,
-  HW_UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
-
-export function statusForCode(code: ErrorCode): number {
-  return STATUS[code];
-}
 
 /** Errors from Koa and its middleware (http-errors) carry `status` and `expose`. */
 interface HttpLikeError {
@@ -44,18 +16,19 @@ function fromHttpError(err: HttpLikeError): AppError | undefined {
   if (!status || status < 400 || status >= 500) return undefined;
   const message = err.expose !== false && err.message ? err.message : 'bad request';
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
-  if (status === 415) return new AppError('VALIDATION', message, { details: { status: 415 } });
+  if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', message);
   if (err.type === 'entity.parse.failed' || /JSON/i.test(message)) return new AppError('VALIDATION', 'malformed JSON body');
   if (status === 401) return new AppError('UNAUTHENTICATED', message);
   if (status === 403) return new AppError('FORBIDDEN', message);
   if (status === 404) return new AppError('NOT_FOUND', message);
-  if (status === 405) return new AppError('UNSUPPORTED', message, { details: { status: 405 } });
+  if (status === 405) return new AppError('METHOD_NOT_ALLOWED', message);
   return new AppError('VALIDATION', message);
 }
 
 /**
- * Outermost API middleware: turns any thrown error into `{"error":{code,message,details}}`.
- * 4xx messages are shown; 5xx messages are replaced and logged with the request id.
+ * Outermost API middleware: turns any thrown error into `{"error":{code,message,details}}` with
+ * the status `statusOf(code)` (the admin API has no exceptions to the table). 4xx messages are
+ * shown; 5xx messages are replaced and logged with the request id.
  */
 export function errorMapper(): Koa.Middleware<ApiState> {
   return async (ctx, next) => {
@@ -73,8 +46,7 @@ export function errorMapper(): Koa.Middleware<ApiState> {
         ctx.body = { error: { code: 'INTERNAL', message: `internal error (request ${ctx.state.requestId})` } };
         return;
       }
-      const detailStatus = (err.details as { status?: number } | undefined)?.status;
-      ctx.status = detailStatus ?? statusForCode(err.code);
+      ctx.status = statusOf(err.code);
       if (err instanceof RateLimitedError) ctx.set('Retry-After', String(err.retryAfterSeconds));
       if (err.code === 'UNAUTHENTICATED') ctx.set('WWW-Authenticate', 'Bearer realm="nasd"');
       ctx.body = { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };

@@ -36,9 +36,9 @@ async function readLimited(req: Koa.Context['req'], limit: number): Promise<Buff
 export function jsonBody(limit: number): Koa.Middleware<ApiState> {
   return async (ctx, next) => {
     const coding = (ctx.get('content-encoding') || 'identity').trim().toLowerCase();
-    if (coding !== 'identity') throw new AppError('VALIDATION', `Content-Encoding ${coding.slice(0, 40)} is not supported`, { details: { status: 415 } });
+    if (coding !== 'identity') throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${coding.slice(0, 40)} is not supported`);
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(ctx.get('content-type'))?.[1]?.toLowerCase();
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new AppError('VALIDATION', `charset ${charset.slice(0, 40)} is not supported`, { details: { status: 415 } });
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new AppError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset.slice(0, 40)} is not supported`);
     const text = (await readLimited(ctx.req, limit)).toString('utf8');
     let body: unknown = {};
     if (text.length > 0) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from '../lib/errors.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type RouteAuth = 'public' | 'user' | 'admin';
@@ -48,7 +49,7 @@ const errorResponse = {
           error: {
             type: 'object',
             required: ['code', 'message'],
-            properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+            properties: { code: { type: 'string', enum: ERROR_CODES }, message: { type: 'string' }, details: {} },
           },
         },
       },

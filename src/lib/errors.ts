@@ -1,28 +1,47 @@
 /**
- * The one error taxonomy of nasd. Every layer throws these (never plain objects) and each edge
- * (API, WebDAV, tus) maps `code` to its own status in exactly one place.
+ * The one error taxonomy of nasd and its HTTP status. Every layer throws these (never plain
+ * objects); each edge answers `statusOf(code)` and keeps only its protocol's exceptions next to its
+ * mapping function (tus: 413 for quota; WebDAV: per-method statuses of RFC 4918).
  */
-export type ErrorCode =
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'PARENT_MISSING'
-  | 'NOT_A_DIRECTORY'
-  | 'IS_A_DIRECTORY'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'QUOTA_EXCEEDED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'LOCKED'
-  | 'OFFSET_MISMATCH'
-  | 'CHECKSUM_MISMATCH'
-  | 'VALIDATION'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UNSUPPORTED'
-  | 'DEVICE_NOT_FOUND'
-  | 'DEVICE_BUSY'
-  | 'HW_UNAVAILABLE'
-  | 'INTERNAL';
+const HTTP_STATUS = {
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  PARENT_MISSING: 409,
+  NOT_A_DIRECTORY: 409,
+  IS_A_DIRECTORY: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  METHOD_NOT_ALLOWED: 405,
+  PRECONDITION_FAILED: 412,
+  QUOTA_EXCEEDED: 507,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
+  LOCKED: 423,
+  OFFSET_MISMATCH: 409,
+  /** tus checksum extension's status; WebDAV answers 400. */
+  CHECKSUM_MISMATCH: 460,
+  VALIDATION: 400,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  UNSUPPORTED: 501,
+  /** A request that names another server (a WebDAV Destination elsewhere, RFC 4918 §9.8.4). */
+  BAD_GATEWAY: 502,
+  DEVICE_NOT_FOUND: 404,
+  DEVICE_BUSY: 409,
+  HW_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof HTTP_STATUS;
+
+/** Every error code, in table order (tests and the API document list them). */
+export const ERROR_CODES = Object.keys(HTTP_STATUS) as ErrorCode[];
+
+/** The HTTP status of a code on every edge that has no exception for it. */
+export function statusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}
 
 export interface AppErrorOptions {
   cause?: unknown;

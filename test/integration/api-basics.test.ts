@@ -32,6 +32,37 @@ describeEachDb('admin API basics', (kind) => {
     expect(res.body.error.message).to.be.a('string');
   });
 
+  it('answers a wrong method on a route with 405 METHOD_NOT_ALLOWED and Allow', async () => {
+    const res = await api(srv.baseUrl, 'DELETE', '/api/health');
+    expect([res.status, res.body.error.code]).to.deep.equal([405, 'METHOD_NOT_ALLOWED']);
+    expect(res.headers.get('allow')).to.equal('HEAD, GET');
+    expect(res.body.error.message).to.contain('DELETE');
+  });
+
+  it('answers OPTIONS on a route with 204 and Allow', async () => {
+    const res = await api(srv.baseUrl, 'OPTIONS', '/api/health');
+    expect([res.status, res.headers.get('allow')]).to.deep.equal([204, 'HEAD, GET']);
+  });
+
+  it('answers a body that is not JSON with 415 UNSUPPORTED_MEDIA_TYPE and a gzip body with the same', async () => {
+    const form = await api(srv.baseUrl, 'POST', '/api/auth/login', { rawBody: 'username=admin', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect([form.status, form.body.error.code]).to.deep.equal([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const gzip = await api(srv.baseUrl, 'POST', '/api/auth/login', { rawBody: '{}', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } });
+    expect([gzip.status, gzip.body.error.code]).to.deep.equal([415, 'UNSUPPORTED_MEDIA_TYPE']);
+  });
+
+  it('answers an oversized JSON body with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await api(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'x'.repeat(2 * 1024 * 1024), password: 'y' } });
+    expect([res.status, res.body.error.code]).to.deep.equal([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('lists every error code in the OpenAPI error schema', async () => {
+    const doc = await api(srv.baseUrl, 'GET', '/api/openapi.json');
+    const health = doc.body.paths['/api/health'].get.responses.default;
+    const codes = health.content['application/json'].schema.properties.error.properties.code.enum;
+    expect(codes).to.include.members(['UNSUPPORTED_MEDIA_TYPE', 'RANGE_NOT_SATISFIABLE', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'VALIDATION']);
+  });
+
   it('serves an OpenAPI document and a docs page', async () => {
     const doc = await api(srv.baseUrl, 'GET', '/api/openapi.json');
     expect(doc.status).to.equal(200);

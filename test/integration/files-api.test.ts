@@ -240,7 +240,7 @@ describeEachDb('file API', (kind) => {
     expect(svg.headers.get('content-security-policy')).to.equal("sandbox; default-src 'none'");
     for (const p of ['/home/page.html', '/home/app.js', '/home/noext']) {
       const res = await call('GET', `/api/files/preview?path=${q(p)}`);
-      expect(res.status, p).to.equal(415);
+      expect([res.status, res.body.error.code], p).to.deep.equal([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(res.body.error.message, p).to.match(/no preview/);
     }
     expect((await call('GET', '/api/files/preview?path=/home/list')).status).to.equal(409);

@@ -7,15 +7,15 @@ function overwriteFlag(ctx: DavContext): boolean {
   const v = header(ctx.req, 'overwrite');
   if (v === undefined) return true;
   const t = v.trim().toUpperCase();
-  if (t !== 'T' && t !== 'F') throw new DavError(400, 'Overwrite must be T or F');
+  if (t !== 'T' && t !== 'F') throw new DavError('VALIDATION', 'Overwrite must be T or F');
   return t === 'T';
 }
 
 function destination(ctx: DavContext): string {
   const raw = header(ctx.req, 'destination');
-  if (raw === undefined || raw.trim() === '') throw new DavError(400, 'Destination header is missing');
+  if (raw === undefined || raw.trim() === '') throw new DavError('VALIDATION', 'Destination header is missing');
   const target = ctx.resolve(raw.trim());
-  if (!target) throw new DavError(502, 'Destination is not on this server');
+  if (!target) throw new DavError('BAD_GATEWAY', 'Destination is not on this server');
   return target.path;
 }
 
@@ -33,10 +33,10 @@ export async function copyMove(ctx: DavContext, move: boolean): Promise<void> {
   const overwrite = overwriteFlag(ctx);
   const depth = move ? ctx.depth(['infinity'], 'infinity') : ctx.depth(['0', 'infinity'], 'infinity');
   const source = await vfs.stat(actor, from);
-  if (to === from) throw new DavError(403, 'source and destination are the same resource');
-  if (to.startsWith(`${from === '/' ? '' : from}/`)) throw new DavError(403, 'destination lies inside the source');
+  if (to === from) throw new DavError('FORBIDDEN', 'source and destination are the same resource');
+  if (to.startsWith(`${from === '/' ? '' : from}/`)) throw new DavError('FORBIDDEN', 'destination lies inside the source');
   const dest = await statOrNull(ctx, to);
-  if (dest && !overwrite) throw new DavError(412, 'destination exists and Overwrite is F');
+  if (dest && !overwrite) throw new DavError('PRECONDITION_FAILED', 'destination exists and Overwrite is F');
 
   const targets: WriteTarget[] = [];
   if (move) targets.push({ path: from, stat: source, members: true, parent: true });

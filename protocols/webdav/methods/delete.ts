@@ -13,7 +13,7 @@ export async function del(ctx: DavContext): Promise<void> {
   const stat = await vfs.stat(actor, path);
   if (stat.type === 'directory') ctx.depth(['infinity'], 'infinity');
   const pre = httpPrecondition(ctx.req, stat, false);
-  if (pre !== null) throw new DavError(pre, 'precondition failed');
+  if (pre !== null) throw new DavError('PRECONDITION_FAILED', 'precondition failed');
   await checkWrite(ctx, [{ path, stat, members: true, parent: true }]);
   await vfs.remove(actor, path);
   ctx.empty(204);

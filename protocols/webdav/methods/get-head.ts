@@ -79,7 +79,7 @@ export async function getHead(ctx: DavContext, head: boolean): Promise<void> {
     try {
       range = parseRange(req.headers.range, stat.size);
     } catch (err) {
-      if (!(err instanceof DavError) || err.status !== 416) throw err;
+      if (!(err instanceof DavError) || err.code !== 'RANGE_NOT_SATISFIABLE') throw err;
       ctx.empty(416, { 'Content-Range': `bytes */${stat.size}` });
       return;
     }

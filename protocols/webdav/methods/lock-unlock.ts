@@ -26,12 +26,12 @@ interface LockInfo {
 }
 
 function parseLockInfo(body: XmlElement): LockInfo {
-  if (body.ns !== DAV_NS || body.local !== 'lockinfo') throw new DavError(400, 'LOCK body must be a DAV:lockinfo element');
+  if (body.ns !== DAV_NS || body.local !== 'lockinfo') throw new DavError('VALIDATION', 'LOCK body must be a DAV:lockinfo element');
   const scopeEl = findChild(body, DAV_NS, 'lockscope');
   const scope = scopeEl ? childElements(scopeEl).find((c) => c.ns === DAV_NS)?.local : undefined;
-  if (scope !== 'exclusive' && scope !== 'shared') throw new DavError(400, 'lockscope must be exclusive or shared');
+  if (scope !== 'exclusive' && scope !== 'shared') throw new DavError('VALIDATION', 'lockscope must be exclusive or shared');
   const typeEl = findChild(body, DAV_NS, 'locktype');
-  if (!typeEl || !findChild(typeEl, DAV_NS, 'write')) throw new DavError(400, 'only write locks are supported');
+  if (!typeEl || !findChild(typeEl, DAV_NS, 'write')) throw new DavError('VALIDATION', 'only write locks are supported');
   const owner = findChild(body, DAV_NS, 'owner');
   return { scope, ownerXml: owner ? innerXml(owner) : '' };
 }
@@ -44,17 +44,17 @@ function answer(ctx: DavContext, status: number, lock: DavLock, withToken: boole
 
 async function refresh(ctx: DavContext, timeout: number): Promise<void> {
   const header = ctx.ifHeader();
-  if (!header) throw new DavError(400, 'a LOCK without a body refreshes a lock and needs an If header');
+  if (!header) throw new DavError('VALIDATION', 'a LOCK without a body refreshes a lock and needs an If header');
   const tokens = submittedTokens(header);
   const key = await ctx.vfs.storageKey(ctx.actor, ctx.target.path);
   const lock = (await ctx.deps.locks.affecting(key)).find((l) => tokens.has(l.token));
-  if (!lock) throw new DavError(412, 'no submitted lock token applies to this resource', 'lock-token-matches-request-uri');
-  if (lock.principalId !== ctx.actor.principal.userId) throw new DavError(403, 'the lock belongs to another user');
+  if (!lock) throw new DavError('PRECONDITION_FAILED', 'no submitted lock token applies to this resource', 'lock-token-matches-request-uri');
+  if (lock.principalId !== ctx.actor.principal.userId) throw new DavError('FORBIDDEN', 'the lock belongs to another user');
   // A refresh is a new grant: a user whose access was lowered cannot keep a lock they may no longer take.
   await ctx.vfs.assertMayLock(ctx.actor, lock.rootPath, lock.depth);
   await checkIfHeader(ctx);
   const refreshed = await ctx.deps.locks.refresh(lock.token, timeout);
-  if (!refreshed) throw new DavError(412, 'the lock expired');
+  if (!refreshed) throw new DavError('PRECONDITION_FAILED', 'the lock expired');
   answer(ctx, 200, refreshed, false);
 }
 
@@ -98,12 +98,12 @@ export async function lock(ctx: DavContext): Promise<void> {
 export async function unlock(ctx: DavContext): Promise<void> {
   const raw = header(ctx.req, 'lock-token');
   const m = raw ? /^\s*<([^<>\s]+)>\s*$/.exec(raw) : null;
-  if (!m) throw new DavError(400, 'Lock-Token header is missing or malformed');
+  if (!m) throw new DavError('VALIDATION', 'Lock-Token header is missing or malformed');
   const key = await ctx.vfs.storageKey(ctx.actor, ctx.target.path);
   const lock = (await ctx.deps.locks.affecting(key)).find((l) => l.token === m[1]);
-  if (!lock) throw new DavError(409, 'the lock token does not apply to this resource', 'lock-token-matches-request-uri');
+  if (!lock) throw new DavError('CONFLICT', 'the lock token does not apply to this resource', 'lock-token-matches-request-uri');
   if (lock.principalId !== ctx.actor.principal.userId && !ctx.actor.principal.isAdmin) {
-    throw new DavError(403, 'the lock belongs to another user');
+    throw new DavError('FORBIDDEN', 'the lock belongs to another user');
   }
   await ctx.deps.locks.remove(lock.token);
   ctx.empty(204);

@@ -10,10 +10,10 @@ import { DavError } from '../errors.js';
 export async function mkcol(ctx: DavContext): Promise<void> {
   if (hasBody(ctx.req)) {
     const body = await readSmallBody(ctx.req, ctx.deps.maxXmlBytes);
-    if (body.length > 0) throw new DavError(415, 'MKCOL with a request body is not supported');
+    if (body.length > 0) throw new DavError('UNSUPPORTED_MEDIA_TYPE', 'MKCOL with a request body is not supported');
   }
   const path = ctx.target.path;
-  if (await statOrNull(ctx, path)) throw new DavError(405, 'the resource already exists');
+  if (await statOrNull(ctx, path)) throw new DavError('METHOD_NOT_ALLOWED', 'the resource already exists');
   await checkWrite(ctx, [{ path, stat: null, parent: true }]);
   await ctx.vfs.mkdir(ctx.actor, path);
   ctx.empty(201);

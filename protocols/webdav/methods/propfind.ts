@@ -26,18 +26,18 @@ export const MAX_PROPFIND_PROPERTIES = 1000;
 
 function tooManyProperties(): DavError {
   // RFC 9110 §15.5.14: 413 when the request content is larger than the server is willing to process.
-  return new DavError(413, `PROPFIND names more than ${MAX_PROPFIND_PROPERTIES} properties`);
+  return new DavError('PAYLOAD_TOO_LARGE', `PROPFIND names more than ${MAX_PROPFIND_PROPERTIES} properties`);
 }
 
 function parseRequest(body: XmlElement | null): PropfindRequest {
   if (!body) return { mode: 'allprop', props: [] };
-  if (body.ns !== DAV_NS || body.local !== 'propfind') throw new DavError(400, 'PROPFIND body must be a DAV:propfind element');
+  if (body.ns !== DAV_NS || body.local !== 'propfind') throw new DavError('VALIDATION', 'PROPFIND body must be a DAV:propfind element');
   let mode: PropfindRequest['mode'] | undefined;
   const props: PropName[] = [];
   for (const c of childElements(body)) {
     if (c.ns !== DAV_NS) continue;
     if (c.local === 'allprop' || c.local === 'propname' || c.local === 'prop') {
-      if (mode) throw new DavError(400, 'PROPFIND must hold exactly one of allprop, propname or prop');
+      if (mode) throw new DavError('VALIDATION', 'PROPFIND must hold exactly one of allprop, propname or prop');
       mode = c.local;
       if (c.local === 'prop') for (const p of childElements(c)) props.push({ ns: p.ns, local: p.local });
     } else if (c.local === 'include') {
@@ -45,7 +45,7 @@ function parseRequest(body: XmlElement | null): PropfindRequest {
     }
     if (props.length > MAX_PROPFIND_PROPERTIES) throw tooManyProperties();
   }
-  if (!mode) throw new DavError(400, 'PROPFIND must hold allprop, propname or prop');
+  if (!mode) throw new DavError('VALIDATION', 'PROPFIND must hold allprop, propname or prop');
   return { mode, props: mode === 'propname' ? [] : props };
 }
 
@@ -117,7 +117,7 @@ function needs(req: PropfindRequest, name: string): boolean {
  */
 export async function propfind(ctx: DavContext): Promise<void> {
   const depth = ctx.depth(['0', '1', 'infinity'], 'infinity');
-  if (depth === 'infinity') throw new DavError(403, 'PROPFIND with Depth: infinity is not supported', 'propfind-finite-depth');
+  if (depth === 'infinity') throw new DavError('FORBIDDEN', 'PROPFIND with Depth: infinity is not supported', 'propfind-finite-depth');
   const req = parseRequest(await ctx.xmlBody());
   const { vfs, actor } = ctx;
   const path = ctx.target.path;

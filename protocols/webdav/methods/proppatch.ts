@@ -21,7 +21,7 @@ export const MAX_PROPPATCH_PROPERTIES = 1000;
 
 function parseInstructions(body: XmlElement | null): Instruction[] {
   if (!body || body.ns !== DAV_NS || body.local !== 'propertyupdate') {
-    throw new DavError(400, 'PROPPATCH body must be a DAV:propertyupdate element');
+    throw new DavError('VALIDATION', 'PROPPATCH body must be a DAV:propertyupdate element');
   }
   const out: Instruction[] = [];
   for (const c of childElements(body)) {
@@ -31,15 +31,15 @@ function parseInstructions(body: XmlElement | null): Instruction[] {
       for (const el of childElements(prop)) out.push({ op: c.local, el });
     }
     // RFC 9110 §15.5.14: 413 when the request content is larger than the server is willing to process.
-    if (out.length > MAX_PROPPATCH_PROPERTIES) throw new DavError(413, `PROPPATCH names more than ${MAX_PROPPATCH_PROPERTIES} properties`);
+    if (out.length > MAX_PROPPATCH_PROPERTIES) throw new DavError('PAYLOAD_TOO_LARGE', `PROPPATCH names more than ${MAX_PROPPATCH_PROPERTIES} properties`);
   }
-  if (out.length === 0) throw new DavError(400, 'PROPPATCH holds no property to set or remove');
+  if (out.length === 0) throw new DavError('VALIDATION', 'PROPPATCH holds no property to set or remove');
   return out;
 }
 
 function parseWin32Time(el: XmlElement): number {
   const ms = Date.parse(textOf(el).trim());
-  if (!Number.isFinite(ms)) throw new DavError(400, `${el.local} is not a date`);
+  if (!Number.isFinite(ms)) throw new DavError('VALIDATION', `${el.local} is not a date`);
   return ms;
 }
 

@@ -22,7 +22,7 @@ function ocMtime(req: IncomingMessage): number | undefined {
   const v = req.headers['x-oc-mtime'];
   if (typeof v !== 'string') return undefined;
   const s = Number(v.trim());
-  if (!Number.isFinite(s) || s < 0) throw new DavError(400, 'X-OC-Mtime must be seconds since the epoch');
+  if (!Number.isFinite(s) || s < 0) throw new DavError('VALIDATION', 'X-OC-Mtime must be seconds since the epoch');
   return Math.round(s * 1000);
 }
 
@@ -34,17 +34,17 @@ function ocMtime(req: IncomingMessage): number | undefined {
 export async function put(ctx: DavContext): Promise<void> {
   const { vfs, actor, req } = ctx;
   assertIdentityEncoding(req);
-  if (req.headers['content-range'] !== undefined) throw new DavError(400, 'partial PUT with Content-Range is not supported');
+  if (req.headers['content-range'] !== undefined) throw new DavError('VALIDATION', 'partial PUT with Content-Range is not supported');
   const mtimeMs = ocMtime(req);
   const path = ctx.target.path;
   // The stat is only needed for conditional headers; otherwise vfs.write reports a collection
   // (IS_A_DIRECTORY → 405) itself and the hot path saves a round trip.
   const conditional = CONDITIONAL.some((h) => req.headers[h] !== undefined);
   const stat = conditional ? await statOrNull(ctx, path) : undefined;
-  if (stat?.type === 'directory') throw new DavError(405, 'cannot PUT to a collection');
+  if (stat?.type === 'directory') throw new DavError('METHOD_NOT_ALLOWED', 'cannot PUT to a collection');
   if (stat !== undefined) {
     const pre = httpPrecondition(req, stat, false);
-    if (pre !== null) throw new DavError(pre, 'precondition failed');
+    if (pre !== null) throw new DavError('PRECONDITION_FAILED', 'precondition failed');
   }
   await checkWrite(ctx, [{ path, stat, parent: 'if-new' }]);
   const result = await vfs.write(actor, path, req, { expectedSize: expectedSize(req), overwrite: true, mtimeMs });

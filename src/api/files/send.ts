@@ -86,7 +86,7 @@ export async function sendDownload(ctx: ApiContext, vfs: VfsService, actor: Acto
   if (range === 'not-modified') return sendNotModified(ctx, stat);
   if (range === 'unsatisfiable') {
     ctx.set('Content-Range', `bytes */${stat.size}`);
-    throw new AppError('VALIDATION', `the requested range is not satisfiable: the file is ${stat.size} bytes long`, { details: { status: 416, size: stat.size } });
+    throw new AppError('RANGE_NOT_SATISFIABLE', `the requested range is not satisfiable: the file is ${stat.size} bytes long`, { details: { size: stat.size } });
   }
   validators(ctx, stat);
   ctx.set('Accept-Ranges', 'bytes');
@@ -115,9 +115,7 @@ export async function sendPreview(ctx: ApiContext, vfs: VfsService, actor: Actor
   const type = previewType(stat.name);
   if (!type || !stream) {
     stream?.destroy();
-    throw new AppError('VALIDATION', `no preview for ${stat.name}: previews exist for PNG, JPEG, GIF and WebP images and plain text; download the file instead`, {
-      details: { status: 415 },
-    });
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `no preview for ${stat.name}: previews exist for PNG, JPEG, GIF and WebP images and plain text; download the file instead`);
   }
   validators(ctx, stat);
   ctx.set('Content-Disposition', dispositionFor(stat.name, type.inline ? 'inline' : 'attachment'));
