@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../../src/db/index.js';
+import { RateLimitedError } from '../../../src/lib/errors.js';
 import { LoginThrottle, type ThrottleLimits } from '../../../src/services/identity/throttle.js';
 import { createPgDatabase, describeEachDb } from '../../helpers/db.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
@@ -31,8 +32,8 @@ describeEachDb('identity: throttle store', (kind) => {
       await t.reserve({ account, address });
       return undefined;
     } catch (err) {
-      if ((err as { code?: string }).code !== 'RATE_LIMITED') throw err;
-      return (err as { retryAfterSeconds: number }).retryAfterSeconds;
+      if (!(err instanceof RateLimitedError)) throw err;
+      return err.retryAfterSeconds;
     }
   }
 

@@ -9,6 +9,7 @@ import { generatePassword, randomSymbols } from '../../../src/services/identity/
 import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, verifyTotpCode } from '../../../src/services/identity/totp.js';
 import { assertValidUsername } from '../../../src/services/identity/usernames.js';
 import { nextGeneration } from '../../../src/services/identity/users.js';
+import { AppError } from '../../../src/lib/errors.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
 
 function throwsCode(fn: () => unknown): string | undefined {
@@ -16,7 +17,8 @@ function throwsCode(fn: () => unknown): string | undefined {
     fn();
     return undefined;
   } catch (err) {
-    return (err as { code?: string }).code;
+    if (!(err instanceof AppError)) throw err;
+    return err.code;
   }
 }
 
@@ -25,7 +27,8 @@ async function rejectsCode(p: Promise<unknown>): Promise<string | undefined> {
     await p;
     return undefined;
   } catch (err) {
-    return (err as { code?: string }).code;
+    if (!(err instanceof AppError)) throw err;
+    return err.code;
   }
 }
 
