@@ -79,6 +79,17 @@ describe('admin UI: storage, disks, power and fans in Chromium [sqlite]', () => 
     expect(ui.problems).to.deep.equal([]);
   });
 
+  it('serves a disk detail URL as the UI page, and nothing for a malformed device name', async () => {
+    for (const path of ['/storage/disks/sda', '/storage/disks/nvme0/']) {
+      const res = await api(srv.baseUrl, 'GET', path);
+      expect(res.status, path).to.equal(200);
+      expect(res.headers.get('content-type'), path).to.contain('text/html');
+    }
+    for (const path of ['/storage/disks/', '/storage/disks/a%2Fb', '/storage/disks/sda/extra', '/storage/disks/-sda']) {
+      expect((await api(srv.baseUrl, 'GET', path)).status, path).to.equal(404);
+    }
+  });
+
   it('an admin fails a member in the UI and watches md0 degrade and rebuild with live progress', async function () {
     this.timeout(60_000);
     await openStorage();
