@@ -12,6 +12,7 @@ import { Account } from './pages/Account.js';
 import { Connect } from './pages/Connect.js';
 import { Users } from './pages/Users.js';
 import { Storage } from './pages/Storage.js';
+import { Power } from './pages/Power.js';
 import { Audit } from './pages/Audit.js';
 import { Telemetry } from './pages/Telemetry.js';
 
@@ -21,7 +22,8 @@ const PAGES = [
   { path: '/account', title: 'Account', component: Account },
   { path: '/connect', title: 'Connect a device', component: Connect },
   { path: '/users', title: 'Users', component: Users, admin: true },
-  { path: '/storage', title: 'Storage health', component: Storage, admin: true },
+  { path: '/storage', title: 'Storage health', component: Storage, admin: true, prefix: true },
+  { path: '/power', title: 'Power and fans', component: Power, admin: true },
   { path: '/telemetry', title: 'Telemetry', component: Telemetry, admin: true },
   { path: '/audit', title: 'Audit log', component: Audit, admin: true },
 ];

@@ -31,8 +31,14 @@ export function ConfirmDialog({ title, message, confirmLabel = 'Delete', typeToC
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  // A second click or Enter can arrive before the re-render that disables the button: the ref
+  // blocks it synchronously, and the typed name is checked again here, not only by `disabled`.
+  const inFlight = useRef(false);
+  const blocked = typeToConfirm !== undefined && typed !== typeToConfirm;
   async function submit(e) {
     e.preventDefault();
+    if (blocked || inFlight.current) return;
+    inFlight.current = true;
     setBusy(true);
     setError(null);
     try {
@@ -41,9 +47,9 @@ export function ConfirmDialog({ title, message, confirmLabel = 'Delete', typeToC
     } catch (err) {
       setError(err.message);
       setBusy(false);
+      inFlight.current = false;
     }
   }
-  const blocked = typeToConfirm !== undefined && typed !== typeToConfirm;
   return html`<${Dialog} title=${title} onClose=${onClose}>
     <form class="stack" onSubmit=${submit}>
       <p>${message}</p>

@@ -1,35 +1,49 @@
-// RAID arrays and disk health (admin only).
+// Storage (/storage): md arrays with their actions and the disks' health; /storage/disks/<device>
+// is one disk's detail (StorageDisk.js).
 import { html } from 'htm/preact';
 import { useApi } from '../lib/use-api.js';
-import { Status, formatBytes } from '../components/Status.js';
-import { ProgressBar } from '../components/ProgressBar.js';
+import { Link } from '../lib/router.js';
+import { Status } from '../components/Status.js';
+import { RaidArrayCard } from '../components/RaidArray.js';
+import { StorageDisk, orDash } from './StorageDisk.js';
 
-function SyncProgress({ sync }) {
-  if (!sync) return html`<span class="muted">idle</span>`;
-  return html`<div>${sync.action} ${sync.percent}% (${sync.status})
-    <${ProgressBar} label=${`${sync.action} progress`} value=${sync.percent} max=${100} /></div>`;
+const DISK_PAGE = /^\/storage\/disks\/([^/]+)\/?$/;
+
+function Arrays() {
+  // Sync progress is live: a short poll while the page is visible.
+  const raid = useApi('/api/raid/arrays', { pollMs: 2000 });
+  const free = useApi('/api/raid/candidates', { pollMs: 10_000 });
+  const reload = () => { raid.reload(); free.reload(); };
+  return html`<div>
+    <h2>RAID arrays ${raid.data && html`<small class="muted">(${raid.data.backend})</small>`}</h2>
+    <${Status} ...${raid} />
+    ${raid.data && raid.data.arrays.length === 0 && html`<p class="empty">No md arrays on this machine.</p>`}
+    ${raid.data && raid.data.arrays.map((a) => html`<${RaidArrayCard} key=${a.name} array=${a} candidates=${free.data ? free.data.devices : []} onChanged=${reload} />`)}
+    ${free.error && html`<p class="error" role="alert">Free disks could not be listed: ${free.error.message}</p>`}
+  </div>`;
 }
 
-export function Storage() {
-  const raid = useApi('/api/raid/arrays', { pollMs: 5000 });
-  const smart = useApi('/api/smart/disks', { pollMs: 60_000 });
-  return html`<section>
-    <h1>Storage health</h1>
-    <h3>RAID arrays ${raid.data && html`<small class="muted">(${raid.data.backend})</small>`}</h3>
-    <${Status} ...${raid} />
-    ${raid.data && html`<div class="table-box" tabindex="0"><table>
-      <thead><tr><th>Array</th><th>Level</th><th>State</th><th>Size</th><th>Disks</th><th>Activity</th></tr></thead>
-      <tbody>${raid.data.arrays.map((a) => html`<tr key=${a.name}>
-        <td>${a.name}</td><td>${a.level}</td>
-        <td><span class=${'badge ' + (a.degraded ? 'bad' : 'ok')}>${a.degraded ? 'degraded' : a.state}</span></td>
-        <td>${formatBytes(a.sizeBytes)}</td><td>${a.disks.active}/${a.disks.total} active${a.disks.failed ? `, ${a.disks.failed} failed` : ''}</td>
-        <td><${SyncProgress} sync=${a.sync} /></td></tr>`)}</tbody></table></div>`}
-    <h3>Disks ${smart.data && html`<small class="muted">(${smart.data.backend})</small>`}</h3>
+function Disks() {
+  const smart = useApi('/api/smart/disks', { pollMs: 30_000 });
+  return html`<div>
+    <h2>Disks ${smart.data && html`<small class="muted">(${smart.data.backend})</small>`}</h2>
     <${Status} ...${smart} />
-    ${smart.data && html`<div class="table-box" tabindex="0"><table>
+    ${smart.data && smart.data.disks.length === 0 && html`<p class="empty">No disks found.</p>`}
+    ${smart.data && smart.data.disks.length > 0 && html`<div class="table-box" tabindex="0" role="region" aria-label="Disks"><table class="stacked">
       <thead><tr><th>Device</th><th>Model</th><th>Health</th><th>Temperature</th><th>Power-on hours</th><th>Reasons</th></tr></thead>
       <tbody>${smart.data.disks.map((d) => html`<tr key=${d.device}>
-        <td>${d.device}</td><td>${d.model}</td><td><span class=${'badge ' + d.verdict}>${d.verdict}</span></td>
-        <td>${d.temperatureC === null || d.temperatureC === undefined ? '—' : `${d.temperatureC} °C`}</td><td>${d.powerOnHours ?? '—'}</td><td>${d.reasons.join('; ')}</td></tr>`)}</tbody></table></div>`}
+        <td class="device"><${Link} href=${`/storage/disks/${encodeURIComponent(d.device)}`}>${d.device}<//></td><td data-label="Model">${d.model || '—'}</td>
+        <td data-label="Health"><span class=${'badge ' + d.verdict}>${d.verdict}</span>${d.acknowledged.some((a) => a.active) ? html` <span class="badge">acknowledged</span>` : ''}</td>
+        <td data-label="Temperature">${orDash(d.temperatureC, ' °C')}</td><td data-label="Power-on hours">${orDash(d.powerOnHours)}</td><td data-label="Reasons">${d.reasons.join('; ') || '—'}</td></tr>`)}</tbody></table></div>`}
+  </div>`;
+}
+
+export function Storage({ path }) {
+  const disk = DISK_PAGE.exec(path);
+  if (disk) return html`<${StorageDisk} device=${decodeURIComponent(disk[1])} />`;
+  return html`<section>
+    <h1>Storage health</h1>
+    <${Arrays} />
+    <${Disks} />
   </section>`;
 }

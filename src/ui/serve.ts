@@ -32,9 +32,10 @@ const IMPORT_MAP = JSON.stringify({
 
 /**
  * The UI's page URLs (history routing): each answers index.html so reload and deep links work.
- * `/files/...` carries a folder path; the rest are fixed names, part 2's admin pages included.
+ * `/files/...` carries a folder path, `/storage/disks/<device>` a kernel device name; the rest are
+ * fixed names, part 2's admin pages included.
  */
-const PAGE_PATH = /^\/(files(\/.*)?|account|connect|users|shares|storage|power|jobs|audit|settings|alerts|smb|telemetry)\/?$/;
+const PAGE_PATH = /^\/(files(\/.*)?|account|connect|users|shares|storage(\/disks\/[A-Za-z0-9][A-Za-z0-9._:-]{0,63})?|power|jobs|audit|settings|alerts|smb|telemetry)\/?$/;
 
 const SAFE_UI_PATH = /^\/ui\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.(js|css|svg)$/;
 

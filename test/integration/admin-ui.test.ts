@@ -23,6 +23,16 @@ describeEachDb('admin UI in Chromium', (kind) => {
     await srv?.close();
   });
 
+  /** Each test can run alone (-g): the ones that need a session sign in when the page has none. */
+  async function signedIn(): Promise<void> {
+    if (await page.locator('.who').isVisible().catch(() => false)) return;
+    await page.goto(`${srv.baseUrl}/`);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', ADMIN_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.locator('.who').waitFor();
+  }
+
   it('loads with no script errors and no CSP violations, and shows the sign-in form', async () => {
     await page.goto(`${srv.baseUrl}/`);
     await page.getByRole('heading', { name: 'Sign in to nasd' }).waitFor();
@@ -30,6 +40,7 @@ describeEachDb('admin UI in Chromium', (kind) => {
   });
 
   it('refuses a wrong password with the server message', async () => {
+    await page.goto(`${srv.baseUrl}/`);
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', 'not-the-password');
     await page.click('button[type=submit]');
@@ -39,6 +50,8 @@ describeEachDb('admin UI in Chromium', (kind) => {
   });
 
   it('signs the first admin in and shows the dashboard', async () => {
+    await page.goto(`${srv.baseUrl}/`);
+    await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', ADMIN_PASSWORD);
     await page.click('button[type=submit]');
     await page.getByRole('heading', { name: 'Hello, admin' }).waitFor();
@@ -46,6 +59,7 @@ describeEachDb('admin UI in Chromium', (kind) => {
   });
 
   it('creates a user from the Users page', async () => {
+    await signedIn();
     await page.click('nav a[href="/users"]');
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.fill('form[aria-label="Create user"] input[name=username]', 'carol');
@@ -54,14 +68,16 @@ describeEachDb('admin UI in Chromium', (kind) => {
     await page.locator('td', { hasText: 'carol' }).first().waitFor();
   });
 
-  it('shows storage health from the simulated hardware, with a degraded-free RAID1 and a failing disk', async () => {
+  it('shows storage health from the simulated hardware, with a clean RAID1 md0 and a failing disk', async () => {
+    await signedIn();
     await page.click('nav a[href="/storage"]');
-    await page.getByRole('heading', { name: 'Storage health' }).waitFor();
-    await page.locator('td', { hasText: 'md0' }).first().waitFor();
+    await page.getByRole('heading', { name: 'Storage health', level: 1 }).waitFor();
+    await page.locator('article.raid', { hasText: 'md0' }).locator('.badge.ok', { hasText: 'active' }).first().waitFor();
     await page.locator('.badge.failing').first().waitFor();
   });
 
   it('draws telemetry charts with frappe-charts from stored samples', async () => {
+    await signedIn();
     await srv.nasd.hardware.telemetry.sampleNow();
     await srv.nasd.hardware.telemetry.sampleNow();
     await page.click('nav a[href="/telemetry"]');
@@ -71,6 +87,7 @@ describeEachDb('admin UI in Chromium', (kind) => {
   });
 
   it('shows the audit log with the sign-in events', async () => {
+    await signedIn();
     await page.click('nav a[href="/audit"]');
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.locator('td', { hasText: 'auth.login' }).first().waitFor();

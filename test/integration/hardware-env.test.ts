@@ -30,6 +30,15 @@ describeEachDb('hardware API: power, fans and telemetry (simulated)', (kind) => 
     expect((await call('PUT', '/api/power/profile', { profile: 'balanced', governor: 'x' })).status).to.equal(400);
   });
 
+  it('lists every profile with the governor and EPP it would set on these CPUs', async () => {
+    const res = await call('GET', '/api/power');
+    expect(res.body.profiles).to.deep.equal([
+      { name: 'power-saving', governor: 'powersave', epp: 'power', available: true },
+      { name: 'balanced', governor: 'schedutil', epp: 'balance_performance', available: true },
+      { name: 'performance', governor: 'performance', epp: 'performance', available: true },
+    ]);
+  });
+
   it('drives a fan from its curve as the simulated CPU heats up, with hysteresis persisted in the DB', async () => {
     const curve = { sensorId: 'sim.temp1', points: [{ tempC: 35, duty: 20 }, { tempC: 50, duty: 50 }, { tempC: 70, duty: 100 }], minDuty: 25, maxDuty: 100, hysteresisC: 2 };
     let res = await call('PUT', '/api/fans/sim.pwm1/curve', curve);

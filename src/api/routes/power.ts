@@ -6,7 +6,7 @@ import { actorOf } from './hardware.js';
 /** /api/power: CPU governors, energy preference and frequency per core; profiles applied to all CPUs. Admin only. */
 export function powerRoutes(router: ApiRouter, power: PowerService): void {
   router.route(
-    { method: 'get', path: '/power', summary: 'CPU frequency scaling: the active profile and each CPU\'s governor, EPP and frequency', auth: 'admin' },
+    { method: 'get', path: '/power', summary: 'CPU frequency scaling: the active profile, each CPU\'s governor, EPP and frequency, and what each profile would set', auth: 'admin' },
     () => power.status(),
   );
   router.route(

@@ -1,7 +1,15 @@
 import type { AuditLog } from '../../audit/index.js';
 import { HardwareError } from '../../lib/errors.js';
-import { currentProfile, profileSettings, type BackendKind, type CpuFreqState, type PowerBackend, type PowerProfile } from '../../../hardware/index.js';
+import { currentProfile, POWER_PROFILES, profileSettings, type BackendKind, type CpuFreqState, type PowerBackend, type PowerProfile } from '../../../hardware/index.js';
 import { audited, type HardwareActor } from './audited.js';
+
+/** A profile as it would apply to this machine's CPUs. */
+export interface PowerProfileOption {
+  name: PowerProfile;
+  governor: string | null;
+  epp: string | null;
+  available: boolean;
+}
 
 /** CPU power profiles over the power backend; applying one is audited. */
 export class PowerService {
@@ -14,9 +22,19 @@ export class PowerService {
     return this.backend.kind;
   }
 
-  async status(): Promise<{ backend: BackendKind; profile: PowerProfile | 'custom'; cpus: CpuFreqState[] }> {
+  /**
+   * The active profile, each CPU's state, and every profile with the governor and EPP it would
+   * set on these CPUs (`available: false` when they offer no governor for it), so a client can
+   * say what a switch does before it is made.
+   */
+  async status(): Promise<{ backend: BackendKind; profile: PowerProfile | 'custom'; cpus: CpuFreqState[]; profiles: PowerProfileOption[] }> {
     const cpus = await this.backend.listCpus();
-    return { backend: this.backend.kind, profile: currentProfile(cpus), cpus };
+    const cpu = cpus.find((c) => c.governor !== null);
+    const profiles = POWER_PROFILES.map((name) => {
+      const s = cpu ? profileSettings(name, cpu) : {};
+      return { name, governor: s.governor ?? null, epp: s.epp ?? null, available: s.governor !== undefined };
+    });
+    return { backend: this.backend.kind, profile: currentProfile(cpus), cpus, profiles };
   }
 
   /** Applies a profile to every CPU: the governor (and EPP where offered) it resolves to. */
