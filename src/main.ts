@@ -27,7 +27,7 @@ import { sharesRoutes, usageRoutes } from './api/routes/shares.js';
 import { filesRoutes } from './api/routes/files.js';
 import { LocalBackend, ShareService, UploadSessions, VfsService } from './vfs/index.js';
 import { createTusHandler } from '../protocols/tus/index.js';
-import { createWebdavHandler } from '../protocols/webdav/index.js';
+import { answerDavDiscovery, createWebdavHandler } from '../protocols/webdav/index.js';
 import { createHardware } from '../hardware/index.js';
 import { createHardwareServices, SystemInformationBackend, type HardwareServices } from './services/hardware/index.js';
 import { hardwareRoutes } from './api/routes/hardware.js';
@@ -221,7 +221,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       { prefix: '/api/uploads', handler: tus.handle },
       { prefix: '/dav', handler: dav },
     ],
-    app.callback(),
+    answerDavDiscovery(app.callback()),
     httpLimits(config, logger),
     logger.child({ component: 'http' }),
   );

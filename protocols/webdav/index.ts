@@ -1,1 +1,2 @@
 export { createWebdavHandler, type WebdavOptions } from './handler.js';
+export { answerDavDiscovery } from './discovery.js';

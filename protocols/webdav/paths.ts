@@ -10,24 +10,30 @@ export interface DavTarget {
 }
 
 /**
- * Turns the raw URL path (query stripped) into a VFS path: percent-decoded exactly once
- * (invalid escapes or invalid UTF-8 → 400), mount prefix removed. Normalising and jailing is
- * the VFS's job; this only refuses what cannot be a path at all.
+ * Turns the raw URL path (query stripped) into a VFS path, mount prefix removed. Each segment is
+ * percent-decoded exactly once (invalid escapes or invalid UTF-8 → 400), and a decoded segment
+ * is a name, never a path: one that decodes to something containing `/` (`a%2Fb`, `..%2f`) is
+ * refused with 400 instead of becoming two segments. `%25` and `%2e` therefore stay literal
+ * characters of a name (`50%25.txt` names `50%.txt`). Checking the names themselves is the VFS's job.
  */
 export function decodeTarget(rawUrl: string, prefix: string): DavTarget {
   const q = rawUrl.indexOf('?');
   const raw = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
   if (raw !== prefix && !raw.startsWith(`${prefix}/`)) throw new DavError('NOT_FOUND', 'outside the WebDAV root');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw.slice(prefix.length));
-  } catch {
-    throw new ValidationError('request path has an invalid percent-encoding or is not UTF-8');
+  const rest = raw.slice(prefix.length);
+  const segments: string[] = [];
+  for (const encoded of rest.split('/')) {
+    if (encoded === '') continue;
+    let name: string;
+    try {
+      name = decodeURIComponent(encoded);
+    } catch {
+      throw new ValidationError('request path has an invalid percent-encoding or is not UTF-8');
+    }
+    if (name.includes('/')) throw new ValidationError('a name must not contain "/" (an encoded %2F in the request path)');
+    segments.push(name);
   }
-  const slash = decoded.endsWith('/');
-  let path = decoded.replace(/\/+$/, '');
-  if (!path.startsWith('/')) path = `/${path}`;
-  return { path, slash };
+  return { path: `/${segments.join('/')}`, slash: rest.endsWith('/') };
 }
 
 /** Percent-encodes one path segment for an href (RFC 3986 unreserved characters stay as they are). */
@@ -57,15 +63,13 @@ export function parentPath(path: string): string {
 export function resolveUri(uri: string, host: string | undefined, prefix: string): DavTarget | null {
   let pathPart = uri;
   if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) {
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      return null;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-    if (!host || url.host.toLowerCase() !== normaliseHost(host, url.protocol)) return null;
-    pathPart = url.pathname;
+    // Read as written, not through URL: its parser would resolve `%2e%2e` segments (which must
+    // be refused) and read backslashes as slashes.
+    const m = /^(https?):\/\/([^/?#]*)([^?#]*)/i.exec(uri);
+    if (!m) return null;
+    const protocol = `${m[1].toLowerCase()}:`;
+    if (!host || normaliseHost(m[2], protocol) !== normaliseHost(host, protocol)) return null;
+    pathPart = m[3] || '/';
   } else if (!uri.startsWith('/')) {
     return null;
   }
@@ -77,7 +81,7 @@ export function resolveUri(uri: string, host: string | undefined, prefix: string
   }
 }
 
-/** The Host header as URL.host would print it (default port dropped, lower case). */
+/** A host and port as compared: lower case, the protocol's default port dropped. */
 function normaliseHost(host: string, protocol: string): string {
   const h = host.toLowerCase();
   if (protocol === 'http:' && h.endsWith(':80')) return h.slice(0, -3);

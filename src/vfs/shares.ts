@@ -3,6 +3,7 @@ import { auditFile, type VfsCore } from './core.js';
 import type { Share, ShareAccess } from './directory.js';
 import { effectiveAccess, RESERVED_ROOT_NAMES } from './namespace.js';
 import { validateName } from './path.js';
+import { windowsNameProblem } from './windows-names.js';
 import type { Actor, Principal } from './types.js';
 
 /** Share names: lower-case letters, digits, dot, underscore, dash; must start with a letter or digit. */
@@ -70,6 +71,8 @@ export class ShareService {
   async create(actor: Actor, input: ShareInput): Promise<ShareView> {
     if (!SHARE_NAME.test(input.name)) throw new VfsError('VALIDATION', 'a share name is 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
     validateName(input.name);
+    const windowsProblem = windowsNameProblem(input.name);
+    if (windowsProblem) throw new VfsError('VALIDATION', `a share name must work on Windows: ${windowsProblem}`);
     if (RESERVED_ROOT_NAMES.has(input.name)) throw new VfsError('VALIDATION', `"${input.name}" is reserved for home folders`);
     if (await this.core.dir.shareByName(input.name)) throw new VfsError('ALREADY_EXISTS', `a share named ${input.name} already exists`);
     const ownerId = input.ownerId ?? actor.principal.userId;

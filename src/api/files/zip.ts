@@ -17,6 +17,15 @@ interface ZipRun {
   current?: Readable;
 }
 
+/**
+ * A file name as a zip member name. A backslash is a legal POSIX name character, but zip tools
+ * (yazl included) read it as a folder separator, so `..\x` would climb out of the extraction
+ * folder; it becomes `_`.
+ */
+function zipMemberName(name: string): string {
+  return name.replace(/\\/g, '_');
+}
+
 /** Adds one file or folder (folders recursively) under `name`. */
 async function addEntry(run: ZipRun, entry: EntryStat, name: string): Promise<void> {
   const { zip, vfs, actor } = run;
@@ -48,7 +57,7 @@ async function addEntry(run: ZipRun, entry: EntryStat, name: string): Promise<vo
 async function addTree(run: ZipRun, entries: EntryStat[], prefix: string): Promise<void> {
   for (const entry of [...entries].sort(byName)) {
     if (run.closed) return;
-    await addEntry(run, entry, `${prefix}${entry.name}`);
+    await addEntry(run, entry, `${prefix}${zipMemberName(entry.name)}`);
   }
 }
 
@@ -95,7 +104,7 @@ async function streamZip(ctx: ApiContext, run: Omit<ZipRun, 'zip' | 'closed'>, m
   (async () => {
     for (const entry of [...members].sort(byName)) {
       if (state.closed) return;
-      await addEntry(state, entry, entry.name);
+      await addEntry(state, entry, zipMemberName(entry.name));
     }
     if (!state.closed) zip.end();
   })().catch(abort);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { VfsError } from '../../../src/lib/errors.js';
 import { baseName, isSameOrBelow, joinPath, normalizePath, parentPath, validateName } from '../../../src/vfs/path.js';
+import { POSIX_NAMES } from '../../fixtures/posix-names.js';
 import { TRAVERSAL_CORPUS } from '../../fixtures/traversal-corpus.js';
 
 function rejection(raw: string): VfsError {
@@ -40,6 +41,13 @@ describe('vfs/path normalizePath', () => {
     }
   });
 
+  it('accepts every POSIX name a WebDAV listing can carry, unchanged', () => {
+    for (const name of POSIX_NAMES) {
+      expect(normalizePath(`/home/${name}`).segments, JSON.stringify(name)).to.deep.equal(['home', name]);
+      expect(validateName(name)).to.equal(name);
+    }
+  });
+
   it('accepts names of exactly 255 bytes and refuses 256', () => {
     expect(() => validateName('a'.repeat(255))).not.to.throw();
     expect(() => validateName('é'.repeat(127) + 'a')).not.to.throw();
@@ -49,9 +57,10 @@ describe('vfs/path normalizePath', () => {
   it('says which rule was broken', () => {
     expect(rejection('/home/../x').message).to.match(/"\.\." segments/);
     expect(rejection('/home/a\u0000').message).to.match(/control characters/);
-    expect(rejection('/home/a\\b').message).to.match(/backslash/);
-    expect(rejection('/home/%2e%2e').message).to.match(/percent-encoded/);
-    expect(rejection('/home/CON.txt').message).to.match(/reserved by Windows/);
+    expect(rejection('/home/x\ud800').message).to.match(/not valid Unicode/);
+    expect(rejection('/home/x\ufffd').message).to.match(/not valid UTF-8/);
+    expect(rejection(`/home/${'a'.repeat(256)}`).message).to.match(/at most 255 bytes/);
+    expect(rejection(`/home/${'a/'.repeat(2100)}`).message).to.match(/at most 4096 bytes/);
   });
 });
 

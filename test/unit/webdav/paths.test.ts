@@ -10,6 +10,15 @@ describe('webdav paths, ranges and timeouts', () => {
     expect(decodeTarget('/dav/home/a%20b/%C3%A9t%C3%A9.txt?x=1', '/dav')).to.deep.equal({ path: '/home/a b/été.txt', slash: false });
     expect(decodeTarget('/dav/home/%252e%252e/', '/dav')).to.deep.equal({ path: '/home/%2e%2e', slash: true });
     expect(decodeTarget('/dav/home/%2e%2e/x', '/dav').path).to.equal('/home/../x'); // the VFS rejects it
+    expect(decodeTarget('/dav/home/50%25.txt', '/dav').path).to.equal('/home/50%.txt');
+    expect(decodeTarget('/dav/home/a%252e.txt', '/dav').path).to.equal('/home/a%2e.txt');
+    expect(decodeTarget('/dav/home/._./name./name%20', '/dav').path).to.equal('/home/._./name./name ');
+  });
+
+  it('refuses a segment that decodes to a slash: a decoded name is never a path', () => {
+    for (const bad of ['/dav/home/a%2Fb', '/dav/home/..%2f..%2fetc', '/dav/home/%2f', '/dav/%2Fhome']) {
+      expect(() => decodeTarget(bad, '/dav'), bad).to.throw().with.property('code', 'VALIDATION');
+    }
   });
 
   it('rejects invalid percent-encoding and invalid UTF-8 with a validation error', () => {
@@ -33,7 +42,12 @@ describe('webdav paths, ranges and timeouts', () => {
     expect(resolveUri('http://other:8080/dav/x', 'h:8080', '/dav')).to.equal(null);
     expect(resolveUri('http://h:8081/dav/x', 'h:8080', '/dav')).to.equal(null);
     expect(resolveUri('http://h:8080/api/x', 'h:8080', '/dav')).to.equal(null);
-    expect(resolveUri('http://h:8080/dav/../api', 'h:8080', '/dav')).to.equal(null);
+    expect(resolveUri('http://h:8080/dav/../api', 'h:8080', '/dav')?.path).to.equal('/../api'); // the VFS rejects it
+    expect(resolveUri('http://h:8080/dav/home/%2e%2e/x', 'h:8080', '/dav')?.path).to.equal('/home/../x');
+    expect(resolveUri('http://h:8080/dav/home/50%25.txt?q#f', 'h:8080', '/dav')?.path).to.equal('/home/50%.txt');
+    expect(() => resolveUri('http://h:8080/dav/home/a%2fb', 'h:8080', '/dav')).to.throw().with.property('code', 'VALIDATION');
+    expect(resolveUri('http://u@h:8080/dav/x', 'h:8080', '/dav')).to.equal(null);
+    expect(resolveUri('http://h:8080', 'h:8080', '/dav')).to.equal(null);
     expect(resolveUri('ftp://h:8080/dav/x', 'h:8080', '/dav')).to.equal(null);
     expect(resolveUri('relative/x', 'h:8080', '/dav')).to.equal(null);
   });
