@@ -15,22 +15,38 @@ import { Storage } from './pages/Storage.js';
 import { Power } from './pages/Power.js';
 import { Audit } from './pages/Audit.js';
 import { Telemetry } from './pages/Telemetry.js';
+import { Shares } from './pages/Shares.js';
+import { Settings } from './pages/Settings.js';
 
 const PAGES = [
   { path: '/', title: 'Dashboard', component: Dashboard },
   { path: '/files', title: 'Files', component: Files, prefix: true },
   { path: '/account', title: 'Account', component: Account },
   { path: '/connect', title: 'Connect a device', component: Connect },
+  // `admin: true` pages form the nav's "Administration" group, in this order.
   { path: '/users', title: 'Users', component: Users, admin: true },
+  { path: '/shares', title: 'Shares', component: Shares, admin: true },
   { path: '/storage', title: 'Storage health', component: Storage, admin: true, prefix: true },
   { path: '/power', title: 'Power and fans', component: Power, admin: true },
   { path: '/telemetry', title: 'Telemetry', component: Telemetry, admin: true },
   { path: '/audit', title: 'Audit log', component: Audit, admin: true },
+  { path: '/settings', title: 'Settings', component: Settings, admin: true },
 ];
 
 function matches(page, path) {
   const p = path.replace(/\/+$/, '') || '/';
   return p === page.path || (page.prefix && p.startsWith(page.path + '/'));
+}
+
+/** One group of nav links, with a heading when it has a title. */
+function NavGroup({ title, pages, current }) {
+  const id = title ? `nav-${title.toLowerCase()}` : undefined;
+  return html`<div class="nav-group">
+    ${title && html`<h2 class="nav-title" id=${id}>${title}</h2>`}
+    <ul aria-labelledby=${id}>
+      ${pages.map((p) => html`<li key=${p.path}><${Link} href=${p.path} class=${p === current ? 'active' : ''} aria-current=${p === current ? 'page' : undefined}>${p.title}<//></li>`)}
+    </ul>
+  </div>`;
 }
 
 function Shell({ user }) {
@@ -51,7 +67,8 @@ function Shell({ user }) {
       <div class="brand"><span class="logo" aria-hidden="true">▣</span> nasd</div>
       <button class="menu secondary" aria-expanded=${menuOpen} aria-controls="nav-links" onClick=${() => setMenuOpen(!menuOpen)}>Menu</button>
       <nav id="nav-links" class=${menuOpen ? 'open' : ''} aria-label="Main">
-        ${pages.map((p) => html`<${Link} href=${p.path} class=${p === page ? 'active' : ''} aria-current=${p === page ? 'page' : undefined}>${p.title}<//>`)}
+        <${NavGroup} pages=${pages.filter((p) => !p.admin)} current=${page} />
+        ${user.role === 'admin' && html`<${NavGroup} title="Administration" pages=${pages.filter((p) => p.admin)} current=${page} />`}
         <div class="who">Signed in as <strong>${user.username}</strong> (${user.role})</div>
         <button class="secondary signout" onClick=${() => logout()}>Sign out</button>
       </nav>

@@ -8,6 +8,7 @@ import { healthRoutes } from './api/routes/health.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { authRoutes } from './api/routes/auth.js';
 import { meRoutes } from './api/routes/me.js';
+import { settingsRoutes } from './api/routes/settings.js';
 import { usersRoutes } from './api/routes/users.js';
 import { createIdentity, type FirstRunResult, type Identity } from './services/identity/index.js';
 import { Accounts } from './services/accounts.js';
@@ -167,6 +168,8 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   connectRoutes(meApi, smb);
   const usersApi = router('', 'users');
   usersRoutes(usersApi, identity, new Accounts(identity.users, vfs.retirement));
+  const settingsApi = router('', 'settings');
+  settingsRoutes(settingsApi, config, identity);
   const auditApi = router('', 'audit');
   auditRoutes(auditApi, audit);
   const sharesApi = router('/shares', 'shares');
@@ -203,7 +206,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     trustProxy: config.trustProxy,
     cors,
     openapi,
-    routers: [system, authApi, meApi, usersApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, alertsApi, smbApi],
+    routers: [system, authApi, meApi, usersApi, settingsApi, auditApi, sharesApi, usageApi, filesApi, ...hardwareRouters, jobsApi, alertsApi, smbApi],
     observe: observeApi(httpMetrics(hw.metrics), smb),
     fallback: adminUi(path.join(projectRoot(), 'admin-ui'), path.join(projectRoot(), 'node_modules')),
     verifyBearer: identity.verifyAccessToken,

@@ -8,9 +8,9 @@ export function ProgressBar({ label, value, max }) {
 }
 
 /** Storage used against a quota, with the numbers in words (colour is never the only signal). */
-export function UsageBar({ used, quota, label = 'Storage used' }) {
+export function UsageBar({ used, quota, label = 'Storage used', noLimit = 'no quota' }) {
   if (quota === null || quota === undefined) {
-    return html`<div class="usage"><span>${label}: <strong>${formatBytes(used)}</strong> (no quota)</span></div>`;
+    return html`<div class="usage"><span>${label}: <strong>${formatBytes(used)}</strong> (${noLimit})</span></div>`;
   }
   const pct = quota === 0 ? 100 : Math.min(100, Math.round((100 * used) / quota));
   return html`<div class="usage">

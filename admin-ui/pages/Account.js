@@ -42,7 +42,8 @@ function ChangePassword() {
   </section>`;
 }
 
-function device(ua) {
+/** A readable device name from a User-Agent ("Firefox on Linux"). */
+export function device(ua) {
   if (!ua) return 'unknown device';
   const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrom(e|ium)\//.test(ua) ? 'Chromium/Chrome' : /Safari\//.test(ua) ? 'Safari' : 'a program';
   const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';

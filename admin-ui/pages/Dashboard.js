@@ -1,9 +1,11 @@
-// Dashboard (/): the user's usage, recent files, reachable shares and notices that concern them.
+// Dashboard (/): the user's usage, recent files, reachable shares and notices that concern them;
+// administrators also get the server overview (capacity, health, live load).
 import { html } from 'htm/preact';
 import { useApi } from '../lib/use-api.js';
 import { Link, filesUrl } from '../lib/router.js';
 import { Status, formatBytes, formatDate } from '../components/Status.js';
 import { UsageBar } from '../components/ProgressBar.js';
+import { AdminOverview } from '../components/AdminOverview.js';
 
 function notices(usage, tfa, appPasswords) {
   const out = [];
@@ -21,7 +23,6 @@ export function Dashboard({ user }) {
   const recent = useApi(`/api/files/list?${new URLSearchParams({ path: '/home', sort: 'mtime', order: 'desc', limit: '6' })}`, { pollMs: 30_000 });
   const tfa = useApi('/api/me/recovery-codes');
   const appPasswords = useApi('/api/me/app-passwords');
-  const health = useApi(user.role === 'admin' ? '/api/health' : null, { pollMs: 30_000 });
   const list = notices(usage.data, tfa.data, appPasswords.data);
   return html`<section>
     <h1>Hello, ${user.displayName || user.username}</h1>
@@ -41,8 +42,7 @@ export function Dashboard({ user }) {
         ${shares.data && shares.data.items.length === 0 && html`<p class="muted">No shares yet.</p>`}
         ${shares.data && html`<ul class="plain">${shares.data.items.map((s) => html`<li key=${s.id}>
           <${Link} href=${filesUrl('/' + s.name)}>${s.name}<//> <span class="badge">${s.access === 'read' ? 'read-only' : s.access}</span></li>`)}</ul>`}</div>
-      ${health.data && html`<div class="card"><h2>Server</h2><p class="stat">${health.data.status}</p>
-        <p class="muted">nasd ${health.data.version}, ${health.data.database}, up ${Math.round(health.data.uptimeSeconds / 60)} min</p></div>`}
     </div>
+    ${user.role === 'admin' && html`<${AdminOverview} />`}
   </section>`;
 }

@@ -6,7 +6,7 @@ import { configSchema, type Config, type ConfigInput } from './schema.js';
 type Env = Record<string, string | undefined>;
 
 /** Environment variables and the config path they set. The only reader of process.env is `loadConfig`. */
-const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
+export const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['NASD_HOST', ['host'], 'string'],
   ['NASD_PORT', ['port'], 'int'],
   ['NASD_DATA_DIR', ['dataDir'], 'string'],

@@ -61,10 +61,14 @@ describeEachDb('admin UI in Chromium', (kind) => {
   it('creates a user from the Users page', async () => {
     await signedIn();
     await page.click('nav a[href="/users"]');
-    await page.getByRole('heading', { name: 'Users' }).waitFor();
-    await page.fill('form[aria-label="Create user"] input[name=username]', 'carol');
-    await page.fill('form[aria-label="Create user"] input[name=password]', 'carol-password-1');
-    await page.click('form[aria-label="Create user"] button[type=submit]');
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('User name').fill('carol');
+    await dialog.getByLabel('Type it').check();
+    await dialog.getByLabel('New password').fill('carol-password-1');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.locator('td', { hasText: 'carol' }).first().waitFor();
   });
 

@@ -20,6 +20,7 @@ export const userView = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   passwordChangedAt: z.number(),
+  lastLoginAt: z.number().nullable(),
 });
 
 export const loginBody = z

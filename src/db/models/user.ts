@@ -26,6 +26,8 @@ export class UserModel extends BaseModel {
   /** Last accepted TOTP time step; codes at or before it are replays. */
   totpLastStep!: number | null;
   passwordChangedAt!: number;
+  /** Last successful API login; null = never. Not a credential change, so it never moves `updatedAt`. */
+  lastLoginAt!: number | null;
   createdAt!: number;
   /** Also the credential generation: bumped on every password, 2FA, role, disable or app-password change. */
   updatedAt!: number;

@@ -22,7 +22,7 @@ export type { PowerService } from './power-service.js';
 export type { RaidService } from './raid-service.js';
 export type { SmartService, SmartDiskSummary, SmartDiskDetail } from './smart-service.js';
 export type { TelemetryService } from './telemetry-service.js';
-export type { Resolution, TelemetryPoint } from './telemetry-store.js';
+export { RETENTION_MS as TELEMETRY_RETENTION_MS, type Resolution, type TelemetryPoint } from './telemetry-store.js';
 
 /** Everything the hardware API, /metrics and the scheduler use. */
 export interface HardwareServices {

@@ -108,24 +108,36 @@ export class RefreshTokens {
 
   /** The user's live sessions, newest activity first. */
   async listSessions(userId: number): Promise<SessionInfo[]> {
-    const rows = await RefreshTokenModel.query(this.knex)
-      .where({ user_id: userId })
-      .whereNull('revoked_at')
-      .whereNull('used_at')
-      .where('expires_at', '>', this.now())
-      .orderBy('created_at', 'desc');
-    return rows.map((r) => ({
-      id: r.familyId,
-      startedAt: r.sessionStartedAt,
-      lastUsedAt: r.createdAt,
-      expiresAt: r.expiresAt,
-      userAgent: r.userAgent,
-      address: r.address,
-    }));
+    return (await this.liveTokens().where({ user_id: userId })).map(toSessionInfo);
+  }
+
+  /** Every user's live sessions with the user's name, newest activity first. */
+  async listAllSessions(): Promise<(SessionInfo & { userId: number; username: string })[]> {
+    const rows = await this.liveTokens().join('users', 'users.id', 'refresh_tokens.user_id').select('refresh_tokens.*', 'users.username');
+    return rows.map((r) => ({ ...toSessionInfo(r), userId: r.userId, username: (r as RefreshTokenModel & { username: string }).username }));
+  }
+
+  /** The user of a live session, or undefined when it has ended or never existed. */
+  async liveSessionOwner(familyId: string): Promise<{ userId: number; username: string } | undefined> {
+    const row = await this.liveTokens().where({ family_id: familyId }).join('users', 'users.id', 'refresh_tokens.user_id').select('refresh_tokens.user_id', 'users.username').first();
+    return row ? { userId: row.userId, username: (row as RefreshTokenModel & { username: string }).username } : undefined;
+  }
+
+  /** The newest token of every live session: not revoked, not yet rotated, not expired. */
+  private liveTokens() {
+    return RefreshTokenModel.query(this.knex)
+      .whereNull('refresh_tokens.revoked_at')
+      .whereNull('refresh_tokens.used_at')
+      .where('refresh_tokens.expires_at', '>', this.now())
+      .orderBy('refresh_tokens.created_at', 'desc');
   }
 
   /** Deletes tokens that expired more than a day ago; returns how many went. */
   async prune(): Promise<number> {
     return RefreshTokenModel.query(this.knex).delete().where('expires_at', '<', this.now() - 86_400_000);
   }
+}
+
+function toSessionInfo(r: RefreshTokenModel): SessionInfo {
+  return { id: r.familyId, startedAt: r.sessionStartedAt, lastUsedAt: r.createdAt, expiresAt: r.expiresAt, userAgent: r.userAgent, address: r.address };
 }

@@ -92,6 +92,10 @@ export class Sessions {
     }
     const { token, familyId } = await judged(ticket, () => this.refreshTokens.issue(user.id, ctx));
     await ticket.succeeded({ sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) }, actorCtx);
+    // Through knex, not the model: the model's update hook ends every cached Basic-auth trust in the
+    // process, and a login changes no credential.
+    user.lastLoginAt = Date.now();
+    await this.knex('users').where({ id: user.id }).update({ last_login_at: user.lastLoginAt });
     return this.pair(user, familyId, token);
   }
 
@@ -133,6 +137,19 @@ export class Sessions {
 
   listSessions(userId: number): Promise<SessionInfo[]> {
     return this.refreshTokens.listSessions(userId);
+  }
+
+  /** Every user's live sessions, newest first (administrators). */
+  listAllSessions(): Promise<(SessionInfo & { userId: number; username: string })[]> {
+    return this.refreshTokens.listAllSessions();
+  }
+
+  /** Ends any user's session (administrators); NOT_FOUND when it is not active. Audited with the session's user as target. */
+  async revokeAnySession(sessionId: string, ctx: AuditContext): Promise<void> {
+    const owner = await this.refreshTokens.liveSessionOwner(sessionId);
+    const revoked = owner ? await this.refreshTokens.revokeFamily(sessionId, undefined, owner.userId) : 0;
+    if (!owner || revoked === 0) throw new AppError('NOT_FOUND', `no active session ${sessionId}`);
+    await this.audit.record({ ...auditBase(ctx), action: 'auth.session.revoke', outcome: 'success', target: owner.username, details: { sessionId, userId: owner.userId } });
   }
 
   /** Revokes one of the user's own sessions (NOT_FOUND when it is not theirs or already ended). */

@@ -25,6 +25,8 @@ export interface UserView {
   createdAt: number;
   updatedAt: number;
   passwordChangedAt: number;
+  /** Last successful API (web UI) login; null = never. */
+  lastLoginAt: number | null;
 }
 
 export interface CreateUserInput {

@@ -21,6 +21,7 @@ export function toUserView(u: UserModel): UserView {
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
     passwordChangedAt: u.passwordChangedAt,
+    lastLoginAt: u.lastLoginAt ?? null,
   };
 }
 
