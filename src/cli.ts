@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from './config/index.js';
 import { openDatabase } from './db/index.js';
 import { AppError, ConfigError } from './lib/errors.js';
+import { registerBackupCommands } from './cli/backup.js';
 import { registerUserCommands } from './cli/users.js';
 import { createNasd } from './main.js';
 import { NASD_VERSION } from './version.js';
@@ -44,6 +45,7 @@ program
   });
 
 registerUserCommands(program);
+registerBackupCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

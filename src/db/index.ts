@@ -1,1 +1,1 @@
-export { openDatabase, type Database, type DbKind } from './knex.js';
+export { isPostgresUrl, knownMigrations, openDatabase, sqliteFile, type Database, type DbKind } from './knex.js';

@@ -32,17 +32,37 @@ async function pgTypes() {
   };
 }
 
+/** Whether the database URL names PostgreSQL (otherwise nasd uses SQLite). */
+export function isPostgresUrl(databaseUrl: string | undefined): databaseUrl is string {
+  return databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
+/** The SQLite database file for a non-PostgreSQL URL: the URL's path, else `<dataDir>/nasd.sqlite`. */
+export function sqliteFile(databaseUrl: string | undefined, dataDir: string): string {
+  return path.resolve(databaseUrl ? databaseUrl.replace(/^sqlite:\/\//, '') : path.join(dataDir, 'nasd.sqlite'));
+}
+
+/** The migrations this build knows, by name without extension (knex records `.ts` from source, `.js` from dist). */
+export function knownMigrations(): string[] {
+  const ext = runningFromSource ? '.ts' : '.js';
+  return fs
+    .readdirSync(migrationsDir)
+    .filter((f) => f.endsWith(ext))
+    .map((f) => f.slice(0, -ext.length))
+    .sort();
+}
+
 async function knexConfig(databaseUrl: string | undefined, dataDir: string): Promise<{ kind: DbKind; config: Knex.Config }> {
   const migrations = { directory: migrationsDir, loadExtensions: [runningFromSource ? '.ts' : '.js'] };
-  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+  if (isPostgresUrl(databaseUrl)) {
     const types = await pgTypes();
     return {
       kind: 'postgres',
       config: { client: 'pg', connection: { connectionString: databaseUrl, types }, pool: { min: 0, max: 10 }, migrations },
     };
   }
-  const filename = databaseUrl ? databaseUrl.replace(/^sqlite:\/\//, '') : path.join(dataDir, 'nasd.sqlite');
-  fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  const filename = sqliteFile(databaseUrl, dataDir);
+  fs.mkdirSync(path.dirname(filename), { recursive: true });
   return {
     kind: 'sqlite',
     config: {
