@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthError, isAppError, isClientAbort } from '../../src/lib/errors.js';
 import { SERVED_FILE_HEADERS } from '../../src/lib/served-content.js';
+import { clientAddress } from '../../src/lib/client-address.js';
 import { isServerFault, refusalFields, type Logger } from '../../src/lib/log.js';
 import type { BasicAuthVerifier } from '../../src/services/identity/index.js';
 import type { Actor, DavLockStore, Vfs } from '../../src/vfs/index.js';
@@ -56,15 +57,6 @@ const METHODS: Record<string, { run: Method; op: DavOperation }> = {
   LOCK: { run: lock, op: 'put' },
   UNLOCK: { run: unlock, op: 'other' },
 };
-
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const fwd = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress;
-}
 
 /** Decodes `Authorization: Basic …`; null when absent or not Basic. */
 function basicCredentials(req: IncomingMessage): { username: string; password: string } | null {
