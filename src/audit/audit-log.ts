@@ -35,9 +35,14 @@ export interface AuditQuery {
   outcome?: AuditOutcome;
   from?: number;
   to?: number;
+  /** `system` also matches entries recorded without a protocol. */
+  protocol?: AuditProtocol;
   limit: number;
   offset: number;
 }
+
+/** The filters of a query without its page. */
+export type AuditFilter = Omit<AuditQuery, 'limit' | 'offset'>;
 
 interface AuditRow {
   id: number;
@@ -92,18 +97,50 @@ export class AuditLog {
     this.observers.push(observer);
   }
 
-  /** Newest first, filtered; `action` matches a prefix (`auth.` finds every auth event). */
-  async list(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
-    const base = this.knex<AuditRow>('audit_log').where((q) => {
+  private filtered(query: AuditFilter): Knex.QueryBuilder<AuditRow> {
+    return this.knex<AuditRow>('audit_log').where((q) => {
       if (query.actor) q.where('actor_name', query.actor);
       if (query.action) q.where('action', 'like', `${query.action.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
       if (query.outcome) q.where('outcome', query.outcome);
       if (query.from !== undefined) q.where('at', '>=', query.from);
       if (query.to !== undefined) q.where('at', '<=', query.to);
+      if (query.protocol === 'system') q.where((p) => p.where('protocol', 'system').orWhereNull('protocol'));
+      else if (query.protocol) q.where('protocol', query.protocol);
     });
+  }
+
+  /** Newest first, filtered; `action` matches a prefix (`auth.` finds every auth event). */
+  async list(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
+    const base = this.filtered(query);
     const [{ count }] = await base.clone().count<{ count: number | string }[]>({ count: '*' });
     const rows: AuditRow[] = await base.clone().orderBy('id', 'desc').limit(query.limit).offset(query.offset);
     return { items: rows.map(toEntry), total: Number(count) };
+  }
+
+  /** How many entries up to `maxId` match, without loading them. */
+  async count(query: AuditFilter, maxId: number): Promise<number> {
+    const [{ count }] = await this.filtered(query).andWhere('id', '<=', maxId).count<{ count: number | string }[]>({ count: '*' });
+    return Number(count);
+  }
+
+  /**
+   * Every matching entry, newest first, in batches by id (keyset, so entries recorded meanwhile
+   * neither shift nor join the result: only ids up to `maxId` are read).
+   */
+  async *each(query: AuditFilter, maxId: number, batch = 1000): AsyncGenerator<AuditEntry> {
+    let below = maxId + 1;
+    for (;;) {
+      const rows: AuditRow[] = await this.filtered(query).andWhere('id', '<', below).orderBy('id', 'desc').limit(batch);
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < batch) return;
+      below = Number(rows[rows.length - 1].id);
+    }
+  }
+
+  /** The id of the newest entry (0 when the log is empty). */
+  async newestId(): Promise<number> {
+    const row = await this.knex<AuditRow>('audit_log').max<{ id: number | string | null }>({ id: 'id' }).first();
+    return Number(row?.id ?? 0);
   }
 
   /** Deletes entries older than the retention period; returns how many went. */

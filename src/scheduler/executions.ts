@@ -156,8 +156,18 @@ export class ExecutionStore {
 
   /** Newest first. */
   async list(job: string, limit: number, offset: number): Promise<{ items: ExecutionView[]; total: number }> {
-    const [{ count }] = await this.table().where({ job_name: job }).count<{ count: number | string }[]>({ count: '*' });
-    const rows: ExecutionRow[] = await this.table().where({ job_name: job }).orderBy('id', 'desc').limit(limit).offset(offset);
+    return this.search({ job }, limit, offset);
+  }
+
+  /** Newest first, across jobs, optionally one job's and/or one status's. */
+  async search(filter: { job?: string; status?: ExecutionStatus }, limit: number, offset: number): Promise<{ items: ExecutionView[]; total: number }> {
+    const base = () =>
+      this.table().where((q) => {
+        if (filter.job) q.where('job_name', filter.job);
+        if (filter.status) q.where('status', filter.status);
+      });
+    const [{ count }] = await base().count<{ count: number | string }[]>({ count: '*' });
+    const rows: ExecutionRow[] = await base().orderBy('id', 'desc').limit(limit).offset(offset);
     return { items: rows.map(toView), total: Number(count) };
   }
 

@@ -9,7 +9,7 @@ import { ExecutionStore } from './executions.js';
 import { formatInterval, parseInterval } from './interval.js';
 import { JobRunner, type RunnerOptions, type RunRequest } from './runner.js';
 import { JobSettingsStore, type JobSettings } from './settings.js';
-import type { ExecutionTrigger, ExecutionView, JobView, ManagedJob, SchedulerActor } from './types.js';
+import type { ExecutionStatus, ExecutionTrigger, ExecutionView, JobView, ManagedJob, SchedulerActor } from './types.js';
 
 /** Job names: dotted lower-case words; `executions` is taken by the API's own path. */
 const JOB_NAME = /^(?!executions$)[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
@@ -261,6 +261,13 @@ export class Scheduler {
     this.spec(name);
     await this.sweep();
     return this.executions.list(name, limit, offset);
+  }
+
+  /** Executions of every job (or one job, one status), newest first. */
+  async searchHistory(filter: { job?: string; status?: ExecutionStatus }, limit: number, offset: number): Promise<{ items: ExecutionView[]; total: number }> {
+    if (filter.job) this.spec(filter.job);
+    await this.sweep();
+    return this.executions.search(filter, limit, offset);
   }
 
   /** One execution. */

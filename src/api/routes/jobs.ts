@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Scheduler, SchedulerActor } from '../../scheduler/index.js';
 import type { ApiRouter } from '../api-router.js';
 import type { ApiContext, ApiPrincipal } from '../context.js';
-import { executionId, executionsQuery, executionView, jobName, jobView, runAccepted, updateJobBody } from '../schemas/jobs.js';
+import { executionId, executionsQuery, historyQuery, executionView, jobName, jobView, runAccepted, updateJobBody } from '../schemas/jobs.js';
 
 function actorOf(ctx: ApiContext, principal: ApiPrincipal): SchedulerActor {
   return { userId: principal.userId, username: principal.username, address: ctx.ip || null };
@@ -16,6 +16,11 @@ export function jobsRoutes(router: ApiRouter, scheduler: Scheduler): void {
   router.route({ method: 'get', path: '/', summary: 'Managed jobs with settings, next run, last and current execution', auth: 'admin', response: z.object({ items: z.array(jobView) }) }, async () => ({
     items: await scheduler.list(),
   }));
+
+  router.route(
+    { method: 'get', path: '/executions', summary: 'Executions of every job, newest first (filters: job, status; limit, offset)', auth: 'admin', query: historyQuery, response: z.object({ items: z.array(executionView), total: z.number() }) },
+    (_ctx, { query }) => scheduler.searchHistory({ job: query.job, status: query.status }, query.limit, query.offset),
+  );
 
   router.route({ method: 'get', path: '/executions/:id', summary: 'One execution (poll it after a run)', auth: 'admin', params: executionId, response: executionView }, (_ctx, { params }) =>
     scheduler.execution(params.id),

@@ -127,13 +127,19 @@ export const updateUserBody = z
 export const resetPasswordBody = z.object({ password }).strict();
 
 const epochMs = z.coerce.number().int().min(0);
+const auditFilterShape = {
+  actor: z.string().min(1).max(64).optional(),
+  action: z.string().min(1).max(64).optional(),
+  outcome: z.enum(['success', 'failure']).optional(),
+  protocol: z.enum(['api', 'webdav', 'tus', 'smb', 'cli', 'system']).optional(),
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+};
+/** The filters of GET /api/audit.csv (the same as the list's, without paging). */
+export const auditFilter = z.object(auditFilterShape).strict();
 export const auditQuery = z
   .object({
-    actor: z.string().min(1).max(64).optional(),
-    action: z.string().min(1).max(64).optional(),
-    outcome: z.enum(['success', 'failure']).optional(),
-    from: epochMs.optional(),
-    to: epochMs.optional(),
+    ...auditFilterShape,
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })

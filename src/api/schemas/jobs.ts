@@ -15,6 +15,16 @@ export const executionsQuery = z
   })
   .strict();
 
+/** GET /api/jobs/executions: every job's history, optionally one job's and/or one outcome's. */
+export const historyQuery = z
+  .object({
+    job: jobName.shape.name.optional(),
+    status: z.enum(['queued', 'running', 'ok', 'failed']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+
 export const updateJobBody = z
   .object({
     enabled: z.boolean().optional(),

@@ -10,6 +10,7 @@ const applyResult = z.object({
 
 export const smbStatusView = z.object({
   enabled: z.boolean(),
+  offReason: z.enum(['not-installed', 'config', 'admin']).nullable(),
   samba: z.object({ installed: z.boolean(), version: z.string().optional(), running: z.boolean().optional(), message: z.string().optional() }),
   includeFile: z.string(),
   lastResult: applyResult.optional(),

@@ -43,6 +43,8 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
   private debounce?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Why SMB is off (when it is): set at start and by `setEnabled`. */
+  private offBy: 'config' | 'admin' = 'config';
 
   constructor(private readonly backend: SmbBackend<R>, private readonly options: SmbSyncOptions) {
     this.enabled = options.enabled;
@@ -55,6 +57,7 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
     if ((await this.options.switchStore?.load()) === false) {
       this.options.logger.info('smb: turned off by an administrator (PUT /api/smb)');
       this.enabled = false;
+      this.offBy = 'admin';
       if (this.probe.installed) this.lastResult = await this.backend.applyEmpty();
       return;
     }
@@ -182,6 +185,7 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
     } else await this.ensureProbed();
     await this.running;
     await this.options.switchStore?.save(enabled);
+    this.offBy = 'admin';
     if (!enabled) {
       this.enabled = false;
       this.lastConf = undefined;
@@ -207,6 +211,7 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
     const readOnly = new Set(model.users.filter((u) => u.quotaBytes !== null && u.usedBytes >= u.quotaBytes).map((u) => u.username));
     return {
       enabled: this.enabled,
+      offReason: this.enabled ? null : !this.probe.installed ? 'not-installed' : this.offBy,
       samba: this.probe,
       includeFile: this.options.includeFile,
       lastResult: this.lastResult,

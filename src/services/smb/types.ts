@@ -63,6 +63,8 @@ export interface SmbShareState {
 /** Everything `/api/smb` reports. */
 export interface SmbStatus {
   enabled: boolean;
+  /** Why SMB is off: Samba missing, NASD_SMB=off, or an administrator's PUT /api/smb; null when on. */
+  offReason: 'not-installed' | 'config' | 'admin' | null;
   samba: SambaProbe;
   includeFile: string;
   lastResult?: SmbApplyResult;
