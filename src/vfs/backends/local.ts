@@ -109,7 +109,9 @@ export class LocalBackend implements StorageBackend {
    * the next batch's job running while the caller works on this one.
    */
   async *listInBatches(key: string): AsyncGenerator<Array<{ name: string; stat: RawStat }>> {
-    const abs = await this.confined(key);
+    // The folder itself must not be a symlink either (readdir would follow it).
+    const abs = path.join(this.root, key);
+    await assertRealFolder(abs, key);
     let dirents: fs.Dirent[];
     try {
       dirents = await fsp.readdir(abs, { withFileTypes: true });

@@ -77,7 +77,9 @@ export class ReferenceBackend implements StorageBackend {
   }
 
   async list(key: string): Promise<Array<{ name: string; stat: RawStat }>> {
-    const abs = await this.confined(key);
+    // The folder itself must not be a symlink either (readdir would follow it).
+    const abs = path.join(this.root, key);
+    await assertRealFolder(abs, key);
     let names: string[];
     try {
       names = await fsp.readdir(abs);
@@ -155,7 +157,7 @@ export class ReferenceBackend implements StorageBackend {
     let size = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
-        Promise.resolve(guard?.(size + chunk.length)).then(() => {
+        new Promise<void>((resolve) => resolve(guard?.(size + chunk.length))).then(() => {
           size += chunk.length;
           hash.update(chunk);
           done(null, chunk);
@@ -165,7 +167,9 @@ export class ReferenceBackend implements StorageBackend {
     const handle = await fsp.open(tempPath, 'wx', FILE_MODE).catch((err: unknown) => {
       throw classifyFsError(err, 'temporary file');
     });
-    const done = pipeline(counter, handle.createWriteStream({ autoClose: false }));
+    const done = pipeline(counter, async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) await handle.write(chunk);
+    });
     const feed = feedFromClient(source, counter);
     try {
       await done;

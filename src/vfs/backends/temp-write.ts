@@ -37,7 +37,7 @@ function countingHasher(guard: ByteGuard | undefined, total: { bytes: number; ha
     highWaterMark: WRITE_HIGH_WATER,
     transform(chunk: Buffer, _enc, done) {
       const next = total.bytes + chunk.length;
-      Promise.resolve(guard?.(next)).then(
+      new Promise<void>((resolve) => resolve(guard?.(next))).then(
         () => {
           total.bytes = next;
           total.hash.update(chunk);

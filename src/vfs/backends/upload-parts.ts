@@ -61,7 +61,7 @@ export class UploadParts {
     let written = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
-        Promise.resolve(guard(offset + written + chunk.length)).then(
+        new Promise<void>((resolve) => resolve(guard(offset + written + chunk.length))).then(
           () => {
             written += chunk.length;
             hash?.update(chunk);
