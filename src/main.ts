@@ -26,7 +26,7 @@ import path from 'node:path';
 import { NASD_VERSION } from './version.js';
 import { sharesRoutes, usageRoutes } from './api/routes/shares.js';
 import { filesRoutes } from './api/routes/files.js';
-import { LocalBackend, ShareService, UploadSessions, VfsService } from './vfs/index.js';
+import { createVfs, type ShareService, type UploadSessions, type VfsService } from './vfs/index.js';
 import { createTusHandler } from '../protocols/tus/index.js';
 import { answerDavDiscovery, createWebdavHandler } from '../protocols/webdav/index.js';
 import { createHardware } from '../hardware/index.js';
@@ -97,13 +97,17 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const identity = createIdentity({ knex: db.knex, audit, config, logger: logger.child({ component: 'identity' }), events: smb });
   const firstRun = await identity.ensureInitialAdmin();
   if (firstRun) logger.warn({ username: firstRun.username, passwordFile: firstRun.passwordFile }, 'first run: created the administrator account');
-  const backend = await LocalBackend.create(config.storageRoot);
-  // Upload bytes are counted by the metrics service, built below once the VFS exists (it reports usage).
-  const vfs = new VfsService({ knex: db.knex, backend, audit, logger, onCommitted: (protocol, bytes) => hw.metrics.countUpload(protocol, bytes) });
+  const { vfs, shares, uploads } = await createVfs({
+    knex: db.knex,
+    audit,
+    storageRoot: config.storageRoot,
+    backend: config.storageBackend,
+    logger,
+    // Upload bytes are counted by the metrics service, built below once the VFS exists (it reports usage).
+    onCommitted: (protocol, bytes) => hw.metrics.countUpload(protocol, bytes),
+  });
   const recovered = await vfs.start();
   if (recovered.tempFiles || recovered.reservations) logger.warn(recovered, 'storage: dropped leftovers of an interrupted run');
-  const shares = new ShareService(vfs.core);
-  const uploads = new UploadSessions(vfs.core, 24 * 3600_000);
   const hw = createHardwareServices({
     hardware: await createHardware(config.hardware, { realSystem: () => new SystemInformationBackend() }),
     knex: db.knex,
@@ -149,7 +153,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       smbRecycle:
         config.smb.mode === 'off'
           ? undefined
-          : () => cleanRecycleBins({ storageRoot: config.storageRoot, shares: () => vfs.core.dir.shares(), days: config.smb.recycleDays, afterwards: () => vfs.reconcile() }),
+          : () => cleanRecycleBins({ storageRoot: config.storageRoot, shares: () => shares.all(), days: config.smb.recycleDays, afterwards: () => vfs.reconcile() }),
     }),
   });
   alerts.watchJobs(scheduler);

@@ -11,6 +11,7 @@ export const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 
   ['NASD_PORT', ['port'], 'int'],
   ['NASD_DATA_DIR', ['dataDir'], 'string'],
   ['NASD_STORAGE_ROOT', ['storageRoot'], 'string'],
+  ['NASD_STORAGE_BACKEND', ['storageBackend'], 'string'],
   ['NASD_DATABASE_URL', ['databaseUrl'], 'string'],
   ['NASD_LOG_LEVEL', ['logLevel'], 'string'],
   ['NASD_TRUST_PROXY', ['trustProxy'], 'bool'],

@@ -13,6 +13,8 @@ export const configSchema = z
     dataDir: z.string().min(1).default('./data'),
     /** Where user files live; defaults to `<dataDir>/storage`. */
     storageRoot: z.string().min(1).optional(),
+    /** Storage backend: `fast` (worker threads, batching) or `reference` (plain node:fs, one call at a time). */
+    storageBackend: z.enum(['fast', 'reference']).default('fast'),
     /** `postgres://…` for PostgreSQL; absent means SQLite at `<dataDir>/nasd.sqlite`. */
     databaseUrl: z
       .string()

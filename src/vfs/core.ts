@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
-import type { LocalBackend, RawStat } from './backends/local.js';
+import type { RawStat, StorageBackend } from './backends/index.js';
 import type { StorageDirectory } from './directory.js';
 import type { DavLockStore } from './locks.js';
 import { parentKey } from './keys.js';
@@ -15,7 +15,7 @@ import type { Actor, EntryStat, Principal, VfsProtocol } from './types.js';
 /** Everything the VFS operations share; built once by VfsService. */
 export interface VfsCore {
   knex: Knex;
-  backend: LocalBackend;
+  backend: StorageBackend;
   dir: StorageDirectory;
   owners: OwnerRepo;
   props: PropertyRepo;

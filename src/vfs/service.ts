@@ -1,22 +1,17 @@
 import type { Readable } from 'node:stream';
-import type { Knex } from 'knex';
-import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import type { LocalBackend, RawStat } from './backends/local.js';
+import type { RawStat, StorageBackendKind } from './backends/index.js';
 import { asNamedBy, auditFile, clientNamed, locate, requireArea, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
-import { StorageDirectory, type StorageUser } from './directory.js';
+import type { StorageUser } from './directory.js';
 import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, resolveLocation, type AreaLocation, type Location } from './namespace.js';
-import { InstanceRegistry } from './instances.js';
+import type { InstanceRegistry } from './instances.js';
 import { assertMayLockAt, assertUnlocked } from './lock-guard.js';
-import { KnexDavLockStore, type DavLockStore } from './locks.js';
-import { OwnerRepo } from './owners.js';
+import type { DavLockStore } from './locks.js';
 import { joinPath, validateName } from './path.js';
-import { PropertyRepo } from './properties.js';
-import { QuotaLedger, type UsageDelta } from './quota.js';
+import type { UsageDelta } from './quota.js';
 import { reconcileStorage, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
-import { RetiredHomes } from './backends/retired-homes.js';
-import { HomeRetirement } from './retire.js';
+import type { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
 import type { Actor, ByteRange, DeadProperty, EntryStat, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
 import { writeFile } from './write.js';
@@ -48,8 +43,6 @@ function isValidName(name: string): boolean {
  * to map. `start()` must run once before use and `close()` once at shutdown.
  */
 export class VfsService implements Vfs {
-  /** Shared internals, also used by UploadSessions and reconcile. */
-  readonly core: VfsCore;
   /** This process among the nasd processes sharing the database (its id is the backend's). */
   readonly instance: InstanceRegistry;
   /** The storage side of deleting a user (their home retired, their rows dropped or reassigned). */
@@ -58,24 +51,20 @@ export class VfsService implements Vfs {
   readonly locks: DavLockStore;
   private readonly logger?: Logger;
 
-  constructor(deps: { knex: Knex; backend: LocalBackend; onCommitted?: VfsCore['onCommitted']; audit: AuditLog; logger?: Logger; heartbeatMs?: number }) {
-    const { knex, backend, audit } = deps;
-    this.instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs });
-    this.logger = deps.logger;
-    this.locks = new KnexDavLockStore(knex);
-    this.core = {
-      knex,
-      backend,
-      audit,
-      dir: new StorageDirectory(knex),
-      owners: new OwnerRepo(knex),
-      props: new PropertyRepo(knex),
-      ledger: new QuotaLedger(knex, () => backend.freeBytes(), backend.instanceId),
-      locks: this.locks,
-      adminVisits: new WeakMap(),
-      onCommitted: deps.onCommitted,
-    };
-    this.retirement = new HomeRetirement(this.core, new RetiredHomes(backend.root, backend.instanceId), deps.logger);
+  /** Built by createVfs, which owns the core. */
+  constructor(
+    private readonly core: VfsCore,
+    parts: { instance: InstanceRegistry; retirement: HomeRetirement; logger?: Logger },
+  ) {
+    this.instance = parts.instance;
+    this.retirement = parts.retirement;
+    this.locks = core.locks;
+    this.logger = parts.logger;
+  }
+
+  /** Which storage backend runs (`fast` or `reference`). */
+  get backendKind(): StorageBackendKind {
+    return this.core.backend.kind;
   }
 
   /**

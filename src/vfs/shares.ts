@@ -60,6 +60,11 @@ export class ShareService {
     return out;
   }
 
+  /** Every share, unfiltered, for system jobs (the SMB recycle-bin cleanup). */
+  all(): Promise<Share[]> {
+    return this.core.dir.shares();
+  }
+
   /** One share; NOT_FOUND when absent or invisible to the caller. */
   async get(principal: Principal, id: number): Promise<ShareView> {
     const share = await this.core.dir.shareById(id);

@@ -166,4 +166,6 @@ export interface Vfs {
    * (`details.properties` names the properties at fault when it is a cap).
    */
   patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void>;
+  /** Usernames of owners (ids from EntryStat.ownerId), in one query; ids of deleted users are absent. */
+  ownerNames(ids: Iterable<number>): Promise<Map<number, string>>;
 }

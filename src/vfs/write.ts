@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
-import type { RawStat, TempFile } from './backends/local.js';
+import type { RawStat, TempFile } from './backends/index.js';
 import { auditFile, requireInside, subjectOf, toEntry, type VfsCore } from './core.js';
 import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { AuditLog } from '../../src/audit/index.js';
 import { hostKey } from '../../src/vfs/instances.js';
-import { LocalBackend, VfsService, type Actor } from '../../src/vfs/index.js';
+import { createVfs, type Actor, type VfsService } from '../../src/vfs/index.js';
 import { describeEachDb } from '../helpers/db.js';
 import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
@@ -45,8 +45,7 @@ describeEachDb('VFS concurrency: several processes, concurrent overwrites', (kin
 
   /** Another "process": its own VfsService and backend on the same database and storage root. */
   async function startProcess(): Promise<{ vfs: VfsService; recovered: { tempFiles: number; reservations: number } }> {
-    const backend = await LocalBackend.create(fx.storageRoot);
-    const vfs = new VfsService({ knex: fx.db.knex, backend, audit: new AuditLog(fx.db.knex) });
+    const { vfs } = await createVfs({ knex: fx.db.knex, audit: new AuditLog(fx.db.knex), storageRoot: fx.storageRoot });
     opened.push(vfs);
     return { vfs, recovered: await vfs.start() };
   }

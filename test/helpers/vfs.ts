@@ -1,10 +1,10 @@
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { AuditLog } from '../../src/audit/index.js';
 import { VfsError } from '../../src/lib/errors.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
-import { LocalBackend, VfsService } from '../../src/vfs/index.js';
-import type { Actor } from '../../src/vfs/index.js';
+import { createVfs, type Actor, type StorageBackendKind, type VfsService } from '../../src/vfs/index.js';
 import { createPgDatabase, type TestDbKind } from './db.js';
 import { makeTmpDir } from './tmp.js';
 
@@ -12,7 +12,7 @@ import { makeTmpDir } from './tmp.js';
 export interface VfsFixture {
   vfs: VfsService;
   db: Database;
-  backend: LocalBackend;
+  /** The real (resolved) storage root. */
   storageRoot: string;
   /** Inserts a user row directly (the identity service is not needed to test storage). */
   addUser(username: string, options?: { admin?: boolean; quotaBytes?: number | null }): Promise<Actor>;
@@ -21,19 +21,19 @@ export interface VfsFixture {
   close(): Promise<void>;
 }
 
-export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind): Promise<VfsFixture> {
+/** A VFS on `kind` of database over the given storage backend (default: the fast one). */
+export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind, backend: StorageBackendKind = 'fast'): Promise<VfsFixture> {
   const tmp = makeTmpDir('nasd-vfs-');
   const pgDb = kind === 'postgres' ? await createPgDatabase(ctx) : undefined;
   const db = await openDatabase(pgDb?.url, tmp.dir);
-  const backend = await LocalBackend.create(`${tmp.dir}/storage`);
-  const vfs = new VfsService({ knex: db.knex, backend, audit: new AuditLog(db.knex) });
+  const { vfs } = await createVfs({ knex: db.knex, audit: new AuditLog(db.knex), storageRoot: `${tmp.dir}/storage`, backend });
   await vfs.start();
+  const storageRoot = fs.realpathSync(`${tmp.dir}/storage`);
   const now = Date.now();
   return {
     vfs,
     db,
-    backend,
-    storageRoot: backend.root,
+    storageRoot,
     async addUser(username, options = {}) {
       const [row] = await db
         .knex('users')
@@ -59,7 +59,7 @@ export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind): Pr
       for (const [userId, access] of Object.entries(options.acl ?? {})) {
         await db.knex('share_acl').insert({ share_id: id, user_id: Number(userId), access });
       }
-      await backend.mkdir(`shares/${name}`);
+      fs.mkdirSync(`${storageRoot}/shares/${name}`);
       return id;
     },
     async close() {

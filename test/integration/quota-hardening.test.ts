@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { QuotaLedger } from '../../src/vfs/quota.js';
 import { createUser, loginAdmin, type CreatedUser } from '../helpers/auth.js';
 import { describeEachDb } from '../helpers/db.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
@@ -120,7 +121,7 @@ describeEachDb('quota hardening', (kind) => {
   });
 
   it('shares one reservation among at most 8 concurrent writers of one key', async () => {
-    const ledger = srv.nasd.vfs.core.ledger;
+    const ledger = new QuotaLedger(srv.nasd.db.knex, async () => Number.MAX_SAFE_INTEGER, srv.nasd.vfs.instance.id);
     const subject = { userId: over.id, shareId: null };
     const free = 10 * MiB - (await srv.nasd.vfs.userUsage(over.id)).bytes;
     const ids: string[] = [];

@@ -55,6 +55,23 @@ describe('architecture: dependency rule', () => {
     });
   }
 
+  it('code outside src/vfs reaches storage only through src/vfs/index.ts', () => {
+    const offences = files
+      .filter((f) => !f.startsWith('src/vfs/'))
+      .flatMap((f) => relativeImports(f).filter((t) => t.startsWith('src/vfs/') && t !== 'src/vfs/index.ts').map((t) => `${f} -> ${t}`));
+    expect(offences).to.deep.equal([]);
+  });
+
+  it('src/vfs/index.ts keeps the core private: no core, no backend class, services only as types', () => {
+    const index = fs.readFileSync('src/vfs/index.ts', 'utf8');
+    const statements = index.split(/;\s*\n/);
+    expect(statements.filter((st) => /from '\.\/(core|backends\/(?!index)[^']*)\.js'/.test(st)), 'exports from core.ts or a backend file').to.deep.equal([]);
+    const valueExports = statements.filter((st) => /^export \{/.test(st.trim())).join(' ');
+    for (const name of ['VfsService', 'ShareService', 'VfsCore', 'LocalBackend', 'ReferenceBackend']) {
+      expect(new RegExp(`[{,]\\s*${name}\\b`).test(valueExports), `${name} exported as a value`).to.equal(false);
+    }
+  });
+
   it('only the composition root and the CLI import protocol handlers', () => {
     const offences = files
       .filter((f) => !f.startsWith('protocols/') && f !== 'src/main.ts')

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ZipFile } from 'yazl';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Actor, EntryStat, VfsService } from '../../vfs/index.js';
+import type { Actor, EntryStat, Vfs } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
 import { dispositionFor } from '../../lib/served-content.js';
 
@@ -11,7 +11,7 @@ const byName = (a: EntryStat, b: EntryStat) => (a.name < b.name ? -1 : a.name > 
 /** One zip download in progress: whether the client went away, and the file being read now. */
 interface ZipRun {
   zip: ZipFile;
-  vfs: VfsService;
+  vfs: Vfs;
   actor: Actor;
   closed: boolean;
   current?: Readable;
@@ -65,13 +65,9 @@ async function addTree(run: ZipRun, entries: EntryStat[], prefix: string): Promi
  * Reads a folder's first batch only: proves it can be listed without holding the full listings
  * of up to a thousand selected folders at once (the walk lists each again when it gets there).
  */
-async function checkListable(vfs: VfsService, actor: Actor, path: string): Promise<void> {
-  const batches = vfs.listInBatches(actor, path);
-  try {
-    await batches.next();
-  } finally {
-    await batches.return(undefined);
-  }
+async function checkListable(vfs: Vfs, actor: Actor, path: string): Promise<void> {
+  // Leaving the loop ends the listing (its iterator's return()).
+  for await (const _first of vfs.listInBatches(actor, path)) break;
 }
 
 /** Folders that are not a place to zip from: everything, and every user's home at once. */
@@ -117,7 +113,7 @@ async function streamZip(ctx: ApiContext, run: Omit<ZipRun, 'zip' | 'closed'>, m
  * (a file vanished) aborts the response, so the client sees a truncated download, never a
  * silently incomplete archive.
  */
-export async function sendZip(ctx: ApiContext, vfs: VfsService, actor: Actor, path: string, log: Logger): Promise<void> {
+export async function sendZip(ctx: ApiContext, vfs: Vfs, actor: Actor, path: string, log: Logger): Promise<void> {
   const root = await vfs.stat(actor, path);
   if (root.type !== 'directory') throw new AppError('NOT_A_DIRECTORY', `${root.path} is a file; download it with /api/files/download`);
   if (isTooWide(root.path)) throw new AppError('VALIDATION', 'choose a folder inside a home or a share to download as a zip');
@@ -132,7 +128,7 @@ export async function sendZip(ctx: ApiContext, vfs: VfsService, actor: Actor, pa
  * byte, so a missing, forbidden or misplaced entry is a normal 4xx error and no partial archive
  * is sent.
  */
-export async function sendSelectionZip(ctx: ApiContext, vfs: VfsService, actor: Actor, paths: string[], log: Logger): Promise<void> {
+export async function sendSelectionZip(ctx: ApiContext, vfs: Vfs, actor: Actor, paths: string[], log: Logger): Promise<void> {
   const members: EntryStat[] = [];
   const seen = new Set<string>();
   let folder: string | undefined;

@@ -1,4 +1,4 @@
-import type { EntryStat, VfsService } from '../../vfs/index.js';
+import type { EntryStat, Vfs } from '../../vfs/index.js';
 import type { ApiRouter } from '../api-router.js';
 import { isMacMetadata } from '../files/mac-metadata.js';
 import { sendDownload, sendPreview } from '../files/send.js';
@@ -21,7 +21,7 @@ function sortEntries(entries: EntryStat[], sort: 'name' | 'size' | 'mtime', orde
   });
 }
 
-async function present(vfs: VfsService, entries: EntryStat[]): Promise<EntryView[]> {
+async function present(vfs: Vfs, entries: EntryStat[]): Promise<EntryView[]> {
   const names = await vfs.ownerNames(entries.flatMap((e) => (e.ownerId === null ? [] : [e.ownerId])));
   return entries.map((e) => ({
     name: e.name,
@@ -41,7 +41,7 @@ async function present(vfs: VfsService, entries: EntryStat[]): Promise<EntryView
  * Every permission, path check, quota and audit event is the VFS's; these handlers only
  * validate, call and present. Uploads go through tus (/api/uploads).
  */
-export function filesRoutes(router: ApiRouter, vfs: VfsService): void {
+export function filesRoutes(router: ApiRouter, vfs: Vfs): void {
   router.route(
     { method: 'get', path: '/list', summary: 'List a folder (folders first, sorted, paginated)', auth: 'user', query: listQuery, response: listView },
     async (ctx, { query, principal }) => {

@@ -47,7 +47,7 @@ export function sharesRoutes(router: ApiRouter, shares: ShareService): void {
 }
 
 /** /api/usage: a user's own usage; administrators see everybody's. */
-export function usageRoutes(router: ApiRouter, vfs: VfsService): void {
+export function usageRoutes(router: ApiRouter, vfs: Pick<VfsService, 'usageReport' | 'usageReports'>): void {
   router.route({ method: 'get', path: '/', summary: "The caller's storage usage and quota", auth: 'user', response: usageView }, async (_ctx, { principal }) => {
     const report = await vfs.usageReport(principal.userId);
     if (!report) throw new AppError('NOT_FOUND', 'your account no longer exists');

@@ -8,35 +8,14 @@ import { classifyFsError, keyError } from './errors.js';
 import { FsWorkerPool } from './fs-pool.js';
 import { errnoError, isErrno } from './fs-jobs.js';
 import { sendFile } from './send-file.js';
-import { writeTempFile, type ByteGuard, type TempFile } from './temp-write.js';
+import { writeTempFile } from './temp-write.js';
 import { DIR_MODE } from './modes.js';
+import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
+import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
+import type { ByteGuard, CommitOptions, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
 import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, stampedStat } from './path-calls.js';
-
-export type { RawStat } from './raw-stat.js';
-
-export type { ByteGuard, TempFile } from './temp-write.js';
-
-/** What is at a key and around it, from one resolution of its folder (see LocalBackend.probe). */
-export interface KeyProbe {
-  /** The key's folder: a folder, a file (so the key cannot exist), or absent (or not a plain folder). */
-  parent: 'directory' | 'file' | 'missing';
-  /** The entry at the key, when there is one. */
-  entry: RawStat | undefined;
-}
-
-/** How LocalBackend.commitTemp puts a temp file in place. */
-export interface CommitOptions {
-  mtimeMs?: number;
-  /** false: fail with ALREADY_EXISTS instead of replacing (link, then unlink the temp). Default true. */
-  replace?: boolean;
-  /**
-   * Runs after the target is resolved and before the rename, with what is there now (undefined
-   * when nothing); throwing stops the commit and leaves the temp file in place.
-   */
-  check?: (existing: RawStat | undefined) => Promise<void>;
-}
 
 const READ_HIGH_WATER = 1024 * 1024;
 /**
@@ -49,14 +28,13 @@ const AREA_TRUST_MS = 1000;
 const STAT_BATCH = 256;
 
 /**
- * Disk I/O under one confined root. Addresses are storage keys (`homes/alice/a.txt`,
- * `shares/media/x`), never absolute paths. Symlinks are never followed: a symlink anywhere in a
- * key's path (even one created on disk behind nasd's back) makes the key NOT_FOUND, and
- * listings skip them. nasd's own files live in `<root>/.nasd/{tmp,uploads}` on the same
- * filesystem, so a finished temp file is renamed into place atomically. Temp files are named
- * `<instanceId>_<random>`, so several processes sharing one root each know their own.
+ * The fast storage backend (`NASD_STORAGE_BACKEND=fast`, the default): the StorageBackend
+ * contract, with the hot paths run as jobs on storage worker threads (fs-pool.ts), listings
+ * stat'ed a batch per job, small bodies written in one job, and area roots trusted for a second.
+ * The reference backend (reference.ts) does the same with one plain node:fs call at a time.
  */
-export class LocalBackend {
+export class LocalBackend implements StorageBackend {
+  readonly kind = 'fast' as const;
   /** Runs the short file system call sequences of the hot paths (see fs-pool.ts). */
   private readonly workers = new FsWorkerPool();
   /** Area roots seen as folders, with when (performance.now()), for ensureArea. */
@@ -70,15 +48,12 @@ export class LocalBackend {
 
   /** Creates the root layout (homes/, shares/, .nasd/tmp, .nasd/uploads) and resolves the real root. */
   static async create(root: string, options: { instanceId?: string } = {}): Promise<LocalBackend> {
-    for (const dir of ['homes', 'shares', '.nasd/tmp', '.nasd/uploads']) {
-      await fsp.mkdir(path.join(root, dir), { recursive: true, mode: DIR_MODE });
-    }
-    return new LocalBackend(await fsp.realpath(root), options.instanceId ?? crypto.randomUUID());
+    return new LocalBackend(await prepareRoot(root), options.instanceId ?? crypto.randomUUID());
   }
 
   /** A fresh path in `.nasd/tmp` carrying this process's instance id. */
   private newTempPath(): string {
-    return path.join(this.root, '.nasd', 'tmp', `${this.instanceId}_${crypto.randomUUID()}`);
+    return newTempPath(this.root, this.instanceId);
   }
 
   /** Absolute path of a key after checking that no component of its parent is a symlink. */
@@ -134,7 +109,9 @@ export class LocalBackend {
    * the next batch's job running while the caller works on this one.
    */
   async *listInBatches(key: string): AsyncGenerator<Array<{ name: string; stat: RawStat }>> {
-    const abs = await this.confined(key);
+    // The folder itself must not be a symlink either (readdir would follow it).
+    const abs = path.join(this.root, key);
+    await assertRealFolder(abs, key);
     let dirents: fs.Dirent[];
     try {
       dirents = await fsp.readdir(abs, { withFileTypes: true });
@@ -215,18 +192,7 @@ export class LocalBackend {
     const st = await this.stat(key);
     if (st.type !== 'file') throw keyError('IS_A_DIRECTORY', 'not a file', key);
     const tempPath = this.newTempPath();
-    try {
-      await fsp.copyFile(abs, tempPath, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
-      const handle = await fsp.open(tempPath, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (err) {
-      await fsp.rm(tempPath, { force: true });
-      throw classifyFsError(err, key);
-    }
+    await copyFileToTemp(abs, tempPath, key);
     return { tempPath, size: st.size };
   }
 
@@ -236,22 +202,7 @@ export class LocalBackend {
    */
   async copyTreeToTemp(key: string, depth: 0 | 'infinity'): Promise<{ tempPath: string; entries: Array<{ rel: string; stat: RawStat }> }> {
     const tempPath = this.newTempPath();
-    const entries: Array<{ rel: string; stat: RawStat }> = [];
-    try {
-      await fsp.mkdir(tempPath, { mode: DIR_MODE });
-      if (depth === 'infinity') {
-        for await (const entry of this.walk(key)) {
-          const rel = entry.key.slice(key.length);
-          const dest = path.join(tempPath, rel);
-          if (entry.stat.type === 'directory') await fsp.mkdir(dest, { mode: DIR_MODE });
-          else await fsp.copyFile(path.join(this.root, entry.key), dest, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
-          entries.push({ rel, stat: entry.stat });
-        }
-      }
-    } catch (err) {
-      await fsp.rm(tempPath, { recursive: true, force: true });
-      throw classifyFsError(err, key);
-    }
+    const entries = await copyTreeToTemp(this.root, key, tempPath, depth === 'infinity' ? this.walk(key) : undefined);
     return { tempPath, entries };
   }
 
@@ -371,23 +322,11 @@ export class LocalBackend {
     return st.bavail * st.bsize;
   }
 
-  /**
-   * Deletes the temp files in `.nasd/tmp` whose process is not alive (leftovers of a killed
-   * one). The folder is listed BEFORE asking who is alive: a process that starts meanwhile
-   * registers before it writes temp files, so none of its files can be in the listing.
-   */
   async clearTemp(liveInstances: () => Promise<Set<string>>): Promise<number> {
-    const dir = path.join(this.root, '.nasd', 'tmp');
-    const names = await fsp.readdir(dir);
-    const live = await liveInstances();
-    const orphaned = names.filter((n) => !live.has(n.split('_', 1)[0]));
-    await Promise.all(orphaned.map((n) => fsp.rm(path.join(dir, n), { recursive: true, force: true })));
-    return orphaned.length;
+    return clearTempIn(this.root, liveInstances);
   }
 
-  /** Absolute path of a tus part file in `.nasd/uploads` (ids are validated by the caller). */
   uploadPartPath(id: string): string {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new VfsError('VALIDATION', 'invalid upload id');
-    return path.join(this.root, '.nasd', 'uploads', id);
+    return partPathIn(this.root, id);
   }
 }

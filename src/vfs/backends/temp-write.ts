@@ -8,17 +8,8 @@ import { classifyFsError } from './errors.js';
 import { errnoError } from './fs-jobs.js';
 import { FILE_MODE } from './modes.js';
 import type { FsWorkerPool } from './fs-pool.js';
+import type { ByteGuard, TempFile } from './storage-backend.js';
 import { prefixed, readUpTo } from '../../lib/body-prefix.js';
-
-/** A file fully written to nasd's temp area: fsynced, not yet in the namespace. */
-export interface TempFile {
-  tempPath: string;
-  size: number;
-  sha256: string;
-}
-
-/** Called with the running byte total before each chunk is written; throws to stop the write. */
-export type ByteGuard = (totalBytes: number) => void | Promise<void>;
 
 /**
  * Bytes buffered on the way to the temp file before the upload is paused. Measured here with a
@@ -46,7 +37,7 @@ function countingHasher(guard: ByteGuard | undefined, total: { bytes: number; ha
     highWaterMark: WRITE_HIGH_WATER,
     transform(chunk: Buffer, _enc, done) {
       const next = total.bytes + chunk.length;
-      Promise.resolve(guard?.(next)).then(
+      new Promise<void>((resolve) => resolve(guard?.(next))).then(
         () => {
           total.bytes = next;
           total.hash.update(chunk);

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { VfsError } from '../../lib/errors.js';
 import { feedFromClient } from './client-feed.js';
 import { classifyFsError } from './errors.js';
-import type { ByteGuard } from './local.js';
+import type { ByteGuard } from './storage-backend.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -61,7 +61,7 @@ export class UploadParts {
     let written = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
-        Promise.resolve(guard(offset + written + chunk.length)).then(
+        new Promise<void>((resolve) => resolve(guard(offset + written + chunk.length))).then(
           () => {
             written += chunk.length;
             hash?.update(chunk);
