@@ -39,7 +39,7 @@ function isValidName(name: string): boolean {
 
 /**
  * The VFS: namespace, permissions, ownership, quota and audit around the local backend. Every
- * protocol goes through it (README, "Storage" in the architecture section); its errors are VfsErrors for each edge
+ * protocol goes through it (docs/architecture.md, "Storage"); its errors are VfsErrors for each edge
  * to map. `start()` must run once before use and `close()` once at shutdown.
  */
 export class VfsService implements Vfs {
