@@ -100,7 +100,8 @@ export class AuditLog {
   private filtered(query: AuditFilter): Knex.QueryBuilder<AuditRow> {
     return this.knex<AuditRow>('audit_log').where((q) => {
       if (query.actor) q.where('actor_name', query.actor);
-      if (query.action) q.where('action', 'like', `${query.action.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+      // SQLite's LIKE has no escape character unless told (PostgreSQL's default is the backslash).
+      if (query.action) q.whereRaw("action like ? escape '\\'", [`${query.action.replace(/[%_\\]/g, (c) => `\\${c}`)}%`]);
       if (query.outcome) q.where('outcome', query.outcome);
       if (query.from !== undefined) q.where('at', '>=', query.from);
       if (query.to !== undefined) q.where('at', '<=', query.to);
