@@ -116,7 +116,7 @@ describeEachDb('nasd backup / restore CLI', (kind) => {
     tmp?.remove();
   });
 
-  it('writes an encrypted backup only when given a passphrase', async () => {
+  it('writes an encrypted backup only when given a passphrase, and says clearly when it cannot write', async () => {
     expect(outputs.join('\n')).to.match(/state\.nasdbak \(\d+ bytes, encrypted\)/);
     expect(outputs.join('\n')).to.match(/plain\.nasdbak \(\d+ bytes, NOT encrypted/);
     const encrypted = fs.readFileSync(file('state.nasdbak'));
@@ -125,6 +125,10 @@ describeEachDb('nasd backup / restore CLI', (kind) => {
       (err: Error) => expect(err.message).to.contain('this backup is encrypted'),
     );
     expect(encrypted.includes(Buffer.from('tess'))).to.equal(false);
+
+    const nowhere = await nasdCli(['backup', file('no-such-dir/state.nasdbak')], sourceDir, sourceUrl);
+    expect(nowhere.code).to.equal(1);
+    expect(nowhere.stderr.trim()).to.equal(`nasd: cannot write the backup to ${file('no-such-dir/state.nasdbak')}: ENOENT (does its directory exist and may this user write there?)`);
   });
 
   it('refuses a wrong passphrase with a clear error and writes nothing', async () => {
