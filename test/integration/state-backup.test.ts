@@ -131,6 +131,18 @@ describeEachDb('nasd backup / restore CLI', (kind) => {
     expect(nowhere.stderr.trim()).to.equal(`nasd: cannot write the backup to ${file('no-such-dir/state.nasdbak')}: ENOENT (does its directory exist and may this user write there?)`);
   });
 
+  it('refuses to back up a data directory and database nasd never used', async function () {
+    const unused = kind === 'postgres' ? await createPgDatabase(this) : undefined;
+    try {
+      const res = await nasdCli(['backup', file('unused.nasdbak')], emptyDir('unused'), unused?.url);
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.match(kind === 'postgres' ? /has no nasd tables: nothing to back up/ : /there is no database at .*unused.*nasd\.sqlite to back up/);
+      expect(fs.existsSync(file('unused.nasdbak'))).to.equal(false);
+    } finally {
+      await unused?.drop();
+    }
+  });
+
   it('refuses a wrong passphrase with a clear error and writes nothing', async () => {
     const target = emptyDir('wrong-passphrase-target');
     const res = await nasdCli(['restore', file('state.nasdbak'), '--passphrase-file', file('wrong-passphrase')], target, targetUrl);
