@@ -151,10 +151,17 @@ describeEachDb('nasd backup / restore CLI', (kind) => {
     expect(fs.readdirSync(target)).to.deep.equal([]);
   });
 
-  it('refuses to restore into a data directory that already holds nasd state', async () => {
+  it('refuses to restore into a data directory (or PostgreSQL database) that already holds nasd state', async () => {
     const res = await nasdCli(['restore', file('plain.nasdbak')], sourceDir, sourceUrl);
     expect(res.code).to.equal(1);
     expect(res.stderr).to.match(/already holds nasd state \(.*jwt-secret.*\): restore only into an empty data directory/);
+    if (kind === 'postgres') {
+      const emptyDataDir = emptyDir('used-database-target');
+      const used = await nasdCli(['restore', file('plain.nasdbak')], emptyDataDir, sourceUrl);
+      expect(used.code).to.equal(1);
+      expect(used.stderr).to.match(/the PostgreSQL database is not empty \(\d+ tables\): restore only into a new, empty database/);
+      expect(fs.readdirSync(emptyDataDir)).to.deep.equal([]);
+    }
   });
 
   it('refuses a backup whose schema is newer than this nasd', async () => {
