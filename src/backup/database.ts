@@ -17,6 +17,9 @@ export interface DatabaseDump {
   migrations: string[];
 }
 
+/** PostgreSQL's SQLSTATE for a missing table. */
+const UNDEFINED_TABLE = '42P01';
+
 const stripExtension = (name: string) => name.replace(/\.(ts|js)$/, '');
 
 /** libpq settings for a URL: the password goes through the environment, never the command line. */
@@ -55,6 +58,9 @@ export async function dumpDatabase(databaseUrl: string | undefined, dataDir: str
     let migrations: string[];
     try {
       migrations = (await client.query<{ name: string }>('SELECT name FROM knex_migrations ORDER BY id')).rows.map((r) => stripExtension(r.name));
+    } catch (err) {
+      if ((err as { code?: string }).code === UNDEFINED_TABLE) throw new BackupError('NOT_FOUND', 'the PostgreSQL database NASD_DATABASE_URL names has no nasd tables: nothing to back up (check NASD_DATABASE_URL)');
+      throw err;
     } finally {
       await client.end();
     }

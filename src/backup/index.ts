@@ -54,7 +54,12 @@ export async function createBackup(config: Config, options: BackupOptions): Prom
   const bytes = await packBackup(entries, options.passphrase);
   const target = path.resolve(options.file);
   const partial = `${target}.partial-${process.pid}`;
-  const fd = fs.openSync(partial, 'wx', 0o600);
+  let fd: number;
+  try {
+    fd = fs.openSync(partial, 'wx', 0o600);
+  } catch (err) {
+    throw new BackupError('NOT_FOUND', `cannot write the backup to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (does its directory exist and may this user write there?)`);
+  }
   try {
     fs.writeFileSync(fd, bytes);
     fs.fsyncSync(fd);
