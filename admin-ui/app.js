@@ -14,6 +14,7 @@ import { Users } from './pages/Users.js';
 import { Storage } from './pages/Storage.js';
 import { Power } from './pages/Power.js';
 import { Audit } from './pages/Audit.js';
+import { Jobs } from './pages/Jobs.js';
 import { Telemetry } from './pages/Telemetry.js';
 import { Shares } from './pages/Shares.js';
 import { Settings } from './pages/Settings.js';
@@ -28,6 +29,7 @@ const PAGES = [
   { path: '/shares', title: 'Shares', component: Shares, admin: true },
   { path: '/storage', title: 'Storage health', component: Storage, admin: true, prefix: true },
   { path: '/power', title: 'Power and fans', component: Power, admin: true },
+  { path: '/jobs', title: 'Jobs', component: Jobs, admin: true },
   { path: '/telemetry', title: 'Telemetry', component: Telemetry, admin: true },
   { path: '/audit', title: 'Audit log', component: Audit, admin: true },
   { path: '/settings', title: 'Settings', component: Settings, admin: true },
