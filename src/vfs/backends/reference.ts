@@ -164,9 +164,21 @@ export class ReferenceBackend implements StorageBackend {
         }, done);
       },
     });
+    // A body that breaks off while the file is being opened must fail this write, not escape as
+    // an uncaught stream error: hold its error until the feed below takes over.
+    let earlyError: Error | undefined;
+    const holdError = (err: Error) => void (earlyError ??= err);
+    source.on('error', holdError);
     const handle = await fsp.open(tempPath, 'wx', FILE_MODE).catch((err: unknown) => {
+      source.off('error', holdError);
       throw classifyFsError(err, 'temporary file');
     });
+    source.off('error', holdError);
+    if (earlyError || (source.destroyed && !source.readableEnded)) {
+      await handle.close();
+      await fsp.rm(tempPath, { force: true });
+      throw classifyFsError(earlyError ?? Object.assign(new Error('the client went away'), { code: 'ECONNRESET' }), 'temporary file');
+    }
     const done = pipeline(counter, async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) await handle.write(chunk);
     });
