@@ -15,7 +15,7 @@ import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import type { ByteGuard, CommitOptions, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
-import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, stampedStat } from './path-calls.js';
+import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
 
 const READ_HIGH_WATER = 1024 * 1024;
 /**
@@ -287,24 +287,11 @@ export class LocalBackend implements StorageBackend {
 
   /** Renames within the root; an existing target file is replaced atomically. */
   async rename(fromKey: string, toKey: string): Promise<void> {
-    const from = await this.confined(fromKey);
-    const to = await this.confined(toKey);
-    try {
-      await fsp.rename(from, to);
-    } catch (err) {
-      throw classifyFsError(err, toKey);
-    }
+    await renameWithin(await this.confined(fromKey), await this.confined(toKey), toKey);
   }
 
   async setMtime(key: string, mtimeMs: number): Promise<void> {
-    const abs = await this.confined(key);
-    try {
-      const st = await fsp.lstat(abs);
-      if (st.isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ENOENT' });
-      await fsp.utimes(abs, st.atime, new Date(mtimeMs));
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
+    await setMtimeNoFollow(await this.confined(key), mtimeMs, key);
   }
 
   /** Every file and folder below `key` (not `key` itself), parents before children; symlinks skipped. */

@@ -68,3 +68,23 @@ export async function lstatIfAny(abs: string, key: string): Promise<RawStat | un
     throw classifyFsError(err, key);
   }
 }
+
+/** Renames within the root (paths already confined); an existing target file is replaced atomically. */
+export async function renameWithin(from: string, to: string, toKey: string): Promise<void> {
+  try {
+    await fsp.rename(from, to);
+  } catch (err) {
+    throw classifyFsError(err, toKey);
+  }
+}
+
+/** Sets a file's or folder's mtime, keeping its atime; a symlink answers as absent (never followed). */
+export async function setMtimeNoFollow(abs: string, mtimeMs: number, key: string): Promise<void> {
+  try {
+    const st = await fsp.lstat(abs);
+    if (st.isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ENOENT' });
+    await fsp.utimes(abs, st.atime, new Date(mtimeMs));
+  } catch (err) {
+    throw classifyFsError(err, key);
+  }
+}

@@ -10,7 +10,7 @@ import { feedFromClient } from './client-feed.js';
 import { classifyFsError, keyError } from './errors.js';
 import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import { DIR_MODE, FILE_MODE } from './modes.js';
-import { assertRealFolder, lstatIfAny, lstatRaw, stampedStat } from './path-calls.js';
+import { assertRealFolder, lstatIfAny, lstatRaw, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
 import { rawStatOf, type RawStat } from './raw-stat.js';
 import type { ByteGuard, CommitOptions, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
@@ -269,24 +269,11 @@ export class ReferenceBackend implements StorageBackend {
   }
 
   async rename(fromKey: string, toKey: string): Promise<void> {
-    const from = await this.confined(fromKey);
-    const to = await this.confined(toKey);
-    try {
-      await fsp.rename(from, to);
-    } catch (err) {
-      throw classifyFsError(err, toKey);
-    }
+    await renameWithin(await this.confined(fromKey), await this.confined(toKey), toKey);
   }
 
   async setMtime(key: string, mtimeMs: number): Promise<void> {
-    const abs = await this.confined(key);
-    try {
-      const st = await fsp.lstat(abs);
-      if (st.isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ENOENT' });
-      await fsp.utimes(abs, st.atime, new Date(mtimeMs));
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
+    await setMtimeNoFollow(await this.confined(key), mtimeMs, key);
   }
 
   async freeBytes(): Promise<number> {
