@@ -157,7 +157,8 @@ describeEachDb('file API', (kind) => {
     expect((await get('/api/files/download?path=/home/digits.txt', { Range: 'pages=1' })).status).to.equal(200);
     expect((await get('/api/files/download?path=/home/digits.txt', { Range: 'bytes=2-3', 'If-Range': etag })).status).to.equal(206);
     expect((await get('/api/files/download?path=/home/digits.txt', { Range: 'bytes=2-3', 'If-Range': '"stale"' })).status).to.equal(200);
-    expect((await get('/api/files/download?path=/home/list')).status).to.equal(409);
+    expect((await call('POST', '/api/files/mkdir', { path: '/home/a-folder' })).status).to.equal(201);
+    expect((await get('/api/files/download?path=/home/a-folder')).status).to.equal(409);
   });
 
   it('builds a safe Content-Disposition for hostile file names', async () => {
@@ -243,6 +244,7 @@ describeEachDb('file API', (kind) => {
       expect([res.status, res.body.error.code], p).to.deep.equal([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(res.body.error.message, p).to.match(/no preview/);
     }
-    expect((await call('GET', '/api/files/preview?path=/home/list')).status).to.equal(409);
+    expect((await call('POST', '/api/files/mkdir', { path: '/home/preview-folder' })).status).to.equal(201);
+    expect((await call('GET', '/api/files/preview?path=/home/preview-folder')).status).to.equal(409);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Locator } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { describeEachDb } from '../helpers/db.js';
 import { loginAdmin } from '../helpers/auth.js';
 import { ADMIN_PASSWORD, api, startTestServer, type TestServer } from '../helpers/server.js';
 import { checkPageLooks, openUi, SCREENSHOT_DIR, type UiSession } from '../helpers/ui.js';
@@ -8,9 +9,7 @@ import { checkPageLooks, openUi, SCREENSHOT_DIR, type UiSession } from '../helpe
 interface Member { device: string; role: 'active' | 'spare' | 'faulty' }
 interface RaidArray { name: string; degraded: boolean; disks: { active: number }; members: Member[]; sync: { action: string; percent: number } | null }
 
-// The browser flows run on SQLite: the RAID, SMART, power and fan API they drive is covered on
-// SQLite and PostgreSQL by hardware-raid, hardware-smart and hardware-env.
-describe('admin UI: storage, disks, power and fans in Chromium [sqlite]', () => {
+describeEachDb('admin UI: storage, disks, power and fans in Chromium', (kind) => {
   let srv: TestServer;
   let browser: Browser;
   let ui: UiSession;
@@ -38,7 +37,7 @@ describe('admin UI: storage, disks, power and fans in Chromium [sqlite]', () => 
   before(async function () {
     this.timeout(60_000);
     browser = await launchBrowser(this);
-    srv = await startTestServer(this, 'sqlite', { hardware: { simulatedClock: 'manual', fanIntervalSeconds: 1, telemetryIntervalSeconds: 0 } });
+    srv = await startTestServer(this, kind, { hardware: { simulatedClock: 'manual', fanIntervalSeconds: 1, telemetryIntervalSeconds: 0 } });
     token = (await loginAdmin(srv)).accessToken;
     // Two scans a day apart, so the disk's history charts have points to draw.
     await call('POST', '/api/smart/scan');

@@ -3,14 +3,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { describeEachDb } from '../helpers/db.js';
 import { createUser, loginAdmin, type CreatedUser } from '../helpers/auth.js';
 import { ADMIN_PASSWORD, api, startTestServer, type TestServer } from '../helpers/server.js';
 import { dav } from '../helpers/webdav.js';
 import { checkPageLooks, openUi, type UiSession } from '../helpers/ui.js';
 
-// The browser flows run on SQLite; the API they rely on (users, shares, ACLs, sessions, settings)
-// is covered on SQLite and PostgreSQL by its own suites (admin-sessions-settings, users, shares).
-describe('web UI admin cockpit, people (Users, Shares, Settings, Dashboard, nav) in Chromium [sqlite]', () => {
+describeEachDb('web UI admin cockpit, people (Users, Shares, Settings, Dashboard, nav) in Chromium', (kind) => {
   let srv: TestServer;
   let browser: Browser;
   let ui: UiSession;
@@ -20,7 +19,7 @@ describe('web UI admin cockpit, people (Users, Shares, Settings, Dashboard, nav)
   before(async function () {
     this.timeout(60_000);
     browser = await launchBrowser(this);
-    srv = await startTestServer(this, 'sqlite');
+    srv = await startTestServer(this, kind);
     adminToken = (await loginAdmin(srv)).accessToken;
     dora = await createUser(srv, adminToken, { username: 'dora', password: 'dora-password-1' });
     const team = await api(srv.baseUrl, 'POST', '/api/shares', { token: adminToken, body: { name: 'team', description: 'Shared by the office', recycleBin: true } });

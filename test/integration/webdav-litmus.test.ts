@@ -10,7 +10,6 @@ describeEachDb('webdav litmus', (kind) => {
   let srv: TestServer;
   let user: CreatedUser;
   const tmp = makeTmpDir('nasd-litmus-');
-  const seen: Record<string, number> = {};
 
   before(async function () {
     requireLitmus(this);
@@ -23,14 +22,15 @@ describeEachDb('webdav litmus', (kind) => {
     tmp.remove();
   });
 
-  for (const suite of Object.keys(LITMUS_SUITES)) {
-    it(`passes every test of the ${suite} suite and stays up`, async () => {
-      seen[suite] = (await expectLitmusSuitePasses(suite, `${srv.baseUrl}/dav/home/`, user.username, user.password, tmp.dir)).passed;
+  // Each suite's test checks its own count, so every test runs alone; together they make 104/104.
+  for (const [suite, count] of Object.entries(LITMUS_SUITES)) {
+    it(`passes all ${count} tests of the ${suite} suite and stays up`, async () => {
+      await expectLitmusSuitePasses(suite, `${srv.baseUrl}/dav/home/`, user.username, user.password, tmp.dir);
       expect((await dav(srv.baseUrl, 'OPTIONS', '/dav/')).status, 'server alive').to.equal(200);
     });
   }
 
-  it('passes 104/104 in total', () => {
-    expect(Object.values(seen).reduce((a, b) => a + b, 0)).to.equal(104);
+  it('runs every litmus suite: 104 tests in all', () => {
+    expect(Object.values(LITMUS_SUITES).reduce((a, b) => a + b, 0)).to.equal(104);
   });
 });
