@@ -80,7 +80,9 @@ describeEachDb('file API', (kind) => {
   });
 
   it('stats files and folders', async () => {
-    const file = await call('GET', '/api/files/stat?path=/home/list/b.txt');
+    expect((await call('POST', '/api/files/mkdir', { path: '/home/stat' })).status).to.equal(201);
+    await seed(srv.nasd, actorOf(alice), { '/home/stat/b.txt': 'abc' });
+    const file = await call('GET', '/api/files/stat?path=/home/stat/b.txt');
     expect(file.status).to.equal(200);
     expect(file.body).to.include({ name: 'b.txt', type: 'file', size: 3, owner: 'alice', virtual: false });
     expect(file.body.etag).to.match(/^".+"$/);
