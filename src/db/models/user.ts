@@ -1,4 +1,3 @@
-import type { StaticHookArguments } from 'objection';
 import { BaseModel } from './base.js';
 
 export type UserRole = 'admin' | 'user';
@@ -31,19 +30,4 @@ export class UserModel extends BaseModel {
   createdAt!: number;
   /** Also the credential generation: bumped on every password, 2FA, role, disable or app-password change. */
   updatedAt!: number;
-
-  /**
-   * How many update or delete queries on users this process has run (any database). In-process
-   * caches of user state (BasicAuth's short trust window) compare it to notice a local change at
-   * once; changes made by other processes reach them through their time limit instead.
-   */
-  static localWrites = 0;
-
-  static override afterUpdate(_args: StaticHookArguments<UserModel>): void {
-    UserModel.localWrites++;
-  }
-
-  static override afterDelete(_args: StaticHookArguments<UserModel>): void {
-    UserModel.localWrites++;
-  }
 }

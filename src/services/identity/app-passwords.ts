@@ -7,6 +7,7 @@ import { randomSymbols } from './secrets.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
+import { TrustEpoch } from './trust-epoch.js';
 
 const LENGTH = 24;
 const PREFIX_LENGTH = 6;
@@ -50,6 +51,7 @@ export class AppPasswords {
     private readonly hasher: PasswordHasher,
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
+    private readonly trust: TrustEpoch = new TrustEpoch(),
   ) {}
 
   async list(userId: number): Promise<AppPasswordView[]> {
@@ -92,7 +94,7 @@ export class AppPasswords {
     return { ...toView(row), password };
   }
 
-  /** Revokes one of the user's app passwords; cached Basic-auth checks end with the generation bump. */
+  /** Revokes one of the user's app passwords; cached Basic-auth checks with it end at once. */
   async revoke(userId: number, id: number, ctx: AuditContext): Promise<void> {
     const revoked = await this.knex.transaction(async (trx) => {
       const row = await AppPasswordModel.query(trx).findOne({ id, user_id: userId });
@@ -104,6 +106,7 @@ export class AppPasswords {
       await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.revoke', outcome: 'success', target: user.username, details: { id, name: row.name } }, trx);
       return { row, user };
     });
+    this.trust.advance();
     if (revoked.row.smb) await this.events.smbAppPasswordRevoked(subjectOf(revoked.user));
   }
 

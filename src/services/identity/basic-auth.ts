@@ -6,6 +6,7 @@ import type { Principal } from '../../vfs/index.js';
 import { looksLikeAppPassword, type AppPasswords } from './app-passwords.js';
 import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
+import type { TrustEpoch } from './trust-epoch.js';
 
 /**
  * The check WebDAV and SMB code against: a username and a password (the account password while
@@ -22,9 +23,8 @@ interface CacheEntry {
   principal: Principal;
   /** When the database last confirmed the entry (same generation, enabled, not throttled). */
   checkedAt: number;
-  /** UserModel.localWrites and CredentialGuard.localFailures just before that confirmation. */
-  userWrites: number;
-  failures: number;
+  /** The trust epoch just before that confirmation. */
+  epoch: number;
 }
 
 const MAX_CACHE_ENTRIES = 10_000;
@@ -33,7 +33,7 @@ const MAX_CACHE_ENTRIES = 10_000;
  * How long a confirmed entry is trusted without asking the database again. Short on purpose:
  * several nasd processes may share one database, and a password change, disable, app-password
  * revocation or throttle made through another process must end access within this time. Changes
- * made through this process end it at once (see CacheEntry.userWrites).
+ * made through this nasd instance end it at once (TrustEpoch).
  */
 export const BASIC_TRUST_MS = 1000;
 
@@ -42,9 +42,9 @@ export const BASIC_TRUST_MS = 1000;
  * cache is keyed by an HMAC of (username, password) under a per-process random key (the password
  * itself is never held). A hit is re-checked against the throttle and the user's current
  * generation (`updated_at`) in the database, except within BASIC_TRUST_MS of the last such check
- * when this process has changed no user and counted no failed login since: a password change,
- * disable, 2FA change or app-password revocation ends a cached credential at once when made
- * through this process and within BASIC_TRUST_MS when made through another.
+ * when the trust epoch has not moved since (identity changed no credential and counted no failed
+ * login): a password change, disable, 2FA change or app-password revocation ends a cached
+ * credential at once when made through this instance and within BASIC_TRUST_MS otherwise.
  */
 export class BasicAuth {
   private readonly cacheKey = crypto.randomBytes(32);
@@ -55,6 +55,7 @@ export class BasicAuth {
     private readonly hasher: PasswordHasher,
     private readonly guard: CredentialGuard,
     private readonly appPasswords: AppPasswords,
+    private readonly trust: TrustEpoch,
     private readonly cacheSeconds: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -82,15 +83,14 @@ export class BasicAuth {
   private async check(key: string, account: string, password: string, meta: Parameters<BasicAuthVerifier>[2]): Promise<Principal> {
     const ctx = { actor: null, address: meta.address, protocol: meta.protocol };
     const attempt = { action: 'auth.basic', account, ctx };
-    const userWrites = UserModel.localWrites;
-    const failures = this.guard.localFailures;
+    const epoch = this.trust.current;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) {
       // A credential verified before: not a guess, so checked against the throttle without counting.
       await this.guard.assertAllowed(attempt);
       const user = await UserModel.query(this.knex).findById(cached.userId);
       if (user && !user.disabled && user.updatedAt === cached.generation) {
-        Object.assign(cached, { principal: principalOf(user), checkedAt: this.now(), userWrites, failures });
+        Object.assign(cached, { principal: principalOf(user), checkedAt: this.now(), epoch });
         return principalOf(user);
       }
     }
@@ -105,7 +105,7 @@ export class BasicAuth {
     const { user, via, appPasswordId } = outcome;
     await ticket.succeeded({ via, ...(appPasswordId ? { appPasswordId } : {}) }, { ...ctx, actor: { id: user.id, name: user.username } });
     const now = this.now();
-    this.remember(key, { userId: user.id, generation: user.updatedAt, expiresAt: now + this.cacheSeconds * 1000, principal: principalOf(user), checkedAt: now, userWrites, failures });
+    this.remember(key, { userId: user.id, generation: user.updatedAt, expiresAt: now + this.cacheSeconds * 1000, principal: principalOf(user), checkedAt: now, epoch });
     return principalOf(user);
   }
 
@@ -139,14 +139,13 @@ export class BasicAuth {
     return { user, via, ...(appPasswordId ? { appPasswordId } : {}) };
   }
 
-  /** A live entry confirmed by the database moments ago, with no local user change or failure since. */
+  /** A live entry confirmed by the database moments ago, with no credential change or failure since. */
   private trusted(entry: CacheEntry): boolean {
     const now = this.now();
     return (
       entry.expiresAt > now &&
       now - entry.checkedAt < BASIC_TRUST_MS &&
-      entry.userWrites === UserModel.localWrites &&
-      entry.failures === this.guard.localFailures
+      entry.epoch === this.trust.current
     );
   }
 

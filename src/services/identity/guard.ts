@@ -5,6 +5,7 @@ import type { PasswordHasher } from './passwords.js';
 import type { AttemptKeys, LoginThrottle, Reservation } from './throttle.js';
 import type { AuditContext } from './types.js';
 import { auditBase } from './users.js';
+import { TrustEpoch } from './trust-epoch.js';
 
 /** One credential check: what it is (audit action), whose account and from where. */
 export interface Attempt {
@@ -41,12 +42,6 @@ export interface CheckTicket {
  */
 export class CredentialGuard {
   /**
-   * Failed checks counted by this process so far. BasicAuth's short trust window compares it so
-   * that a throttle reached through this process applies at once, even to a cached credential.
-   */
-  localFailures = 0;
-
-  /**
    * (account, address) pairs that logged in through this process recently, keyed by an HMAC: a
    * hint that lets their checks into the priority lane before the database is asked (the
    * throttle's `known` rows stay the authority).
@@ -59,6 +54,8 @@ export class CredentialGuard {
     private readonly audit: AuditLog,
     private readonly hasher: PasswordHasher,
     private readonly now: () => number = Date.now,
+    /** Advanced on every failed check: a throttle it starts applies at once, even to cached credentials. */
+    private readonly trust: TrustEpoch = new TrustEpoch(),
   ) {}
 
   /**
@@ -97,7 +94,7 @@ export class CredentialGuard {
       known: reservation.known || hinted,
       failed: async (reason, ctx = attempt.ctx) => {
         settle();
-        this.localFailures++;
+        this.trust.advance();
         await record('failure', ctx, { reason });
         // Audited once when a lock starts, not for each refused attempt after it.
         if (reservation.filled.length > 0) {

@@ -16,6 +16,7 @@ import { loadTotpKey, TotpSecretCipher } from './totp-cipher.js';
 import { TwoFactor } from './two-factor.js';
 import { UsersService } from './users.js';
 import { NO_CREDENTIAL_EVENTS, type CredentialEvents } from './credential-events.js';
+import { TrustEpoch } from './trust-epoch.js';
 
 export type { PasswordChangeOptions, Proof } from './account.js';
 export type { HasherStats } from './passwords.js';
@@ -88,17 +89,19 @@ export function createIdentity(deps: IdentityDeps): Identity {
     },
     now,
   );
-  const guard = new CredentialGuard(throttle, audit, hasher, now);
+  // One per identity: what ends this instance's cached Basic-auth credentials at once.
+  const trust = new TrustEpoch();
+  const guard = new CredentialGuard(throttle, audit, hasher, now, trust);
   const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
   const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
   const events = deps.events ?? NO_CREDENTIAL_EVENTS;
-  const users = new UsersService(knex, audit, hasher, refreshTokens, now, events);
+  const users = new UsersService(knex, audit, hasher, refreshTokens, now, events, trust);
   const logger = deps.logger ?? createLogger('error', { component: 'identity' });
-  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now, events);
-  const appPasswords = new AppPasswords(knex, audit, hasher, now, events);
+  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now, events, trust);
+  const appPasswords = new AppPasswords(knex, audit, hasher, now, events, trust);
   const sessions = new Sessions(knex, audit, hasher, guard, twoFactor, accessTokens, refreshTokens);
   const account = new Account(knex, hasher, guard, twoFactor, users, appPasswords);
-  const basic = new BasicAuth(knex, hasher, guard, appPasswords, auth.basicCacheSeconds, now);
+  const basic = new BasicAuth(knex, hasher, guard, appPasswords, trust, auth.basicCacheSeconds, now);
   return {
     users,
     sessions,

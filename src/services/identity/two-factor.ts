@@ -8,6 +8,7 @@ import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment
 import { TotpSecretCipher } from './totp-cipher.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
+import { TrustEpoch } from './trust-epoch.js';
 
 /**
  * TOTP second factor and its recovery codes. Codes are single use: an accepted TOTP step is stored
@@ -24,6 +25,7 @@ export class TwoFactor {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
+    private readonly trust: TrustEpoch = new TrustEpoch(),
   ) {}
 
   /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */
@@ -56,6 +58,7 @@ export class TwoFactor {
       await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
       return fresh;
     });
+    this.trust.advance();
     await this.events.statusChanged(subjectOf({ ...user, totpEnabled: true }), 'totp-on');
     return codes;
   }
@@ -70,6 +73,7 @@ export class TwoFactor {
       await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
       await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
     });
+    this.trust.advance();
     if (user.totpEnabled) await this.events.statusChanged(subjectOf({ ...user, totpEnabled: false }), 'totp-off');
   }
 

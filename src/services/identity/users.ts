@@ -7,6 +7,7 @@ import type { RefreshTokens } from './refresh-tokens.js';
 import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
 import { assertValidUsername } from './usernames.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
+import { TrustEpoch } from './trust-epoch.js';
 
 export function toUserView(u: UserModel): UserView {
   return {
@@ -48,6 +49,8 @@ export class UsersService {
     private readonly refreshTokens: RefreshTokens,
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
+    /** Advanced after every change that can end a cached Basic-auth credential. */
+    private readonly trust: TrustEpoch = new TrustEpoch(),
   ) {}
 
   async list(): Promise<UserView[]> {
@@ -117,6 +120,7 @@ export class UsersService {
       await this.audit.record({ ...auditBase(ctx), action: 'user.update', outcome: 'success', target: current.username, details: { changes } }, trx);
       return { updated, wasDisabled: current.disabled };
     });
+    this.trust.advance();
     if (user.updated.disabled !== user.wasDisabled) await this.events.statusChanged(subjectOf(user.updated), user.updated.disabled ? 'disabled' : 'enabled');
     return toUserView(user.updated);
   }
@@ -147,13 +151,14 @@ export class UsersService {
       await this.audit.record({ ...auditBase(ctx), action: 'user.delete', outcome: 'success', target: current.username }, trx);
       return current;
     });
+    this.trust.advance();
     await this.events.removed(subjectOf(removed));
   }
 
   /**
    * Sets a new password. An admin reset ends all the user's sessions and revokes their app
    * passwords; users changing their own choose (`revokeSessions` keeps `keepSessionId`,
-   * `revokeAppPasswords`). Cached Basic-auth checks end with the generation bump.
+   * `revokeAppPasswords`). Cached Basic-auth checks end at once (generation bump and trust epoch).
    */
   async setPassword(
     id: number,
@@ -176,6 +181,7 @@ export class UsersService {
       );
       return current;
     });
+    this.trust.advance();
     await this.events.accountPassword(subjectOf(user), password);
   }
 

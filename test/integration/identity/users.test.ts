@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createNasd } from '../../../src/main.js';
+import { BASIC_TRUST_MS } from '../../../src/services/identity/basic-auth.js';
+import { rejection } from '../../helpers/rejection.js';
 import { createUser, login, loginAdmin, type CreatedUser } from '../../helpers/auth.js';
 import { describeEachDb } from '../../helpers/db.js';
 import { ADMIN_PASSWORD, api, startTestServer, type TestServer } from '../../helpers/server.js';
@@ -35,6 +37,23 @@ describeEachDb('identity: users API', (kind) => {
     try {
       expect(second.firstRun).to.equal(undefined);
       expect((await second.identity.users.list()).filter((u) => u.username === 'admin')).to.have.length(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('ends a cached Basic-auth credential at once in the instance that reset the password, and within the trust window in a second instance in the same process', async () => {
+    const second = await createNasd(srv.nasd.config);
+    try {
+      const trudy = await createUser(srv, adminToken, { username: 'trudy', password: 'trudy-password-1' });
+      const meta = { protocol: 'webdav' as const, address: '192.0.2.7' };
+      for (const nasd of [srv.nasd, second]) expect((await nasd.identity.verifyBasic('trudy', 'trudy-password-1', meta)).userId).to.equal(trudy.id);
+      expect((await call('POST', `/api/users/${trudy.id}/password`, adminToken, { password: 'trudy-password-2' })).status).to.equal(204);
+      expect((await rejection(srv.nasd.identity.verifyBasic('trudy', 'trudy-password-1', meta))).code).to.equal('UNAUTHENTICATED');
+      await new Promise((r) => setTimeout(r, BASIC_TRUST_MS + 50));
+      const refused = await rejection(second.identity.verifyBasic('trudy', 'trudy-password-1', meta));
+      expect(refused.code, String(refused.message)).to.equal('UNAUTHENTICATED');
+      expect((await second.identity.verifyBasic('trudy', 'trudy-password-2', meta)).userId).to.equal(trudy.id);
     } finally {
       await second.close();
     }
