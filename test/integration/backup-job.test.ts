@@ -217,6 +217,27 @@ describeEachDb('backup.user-data job (rsync --link-dest versions)', (kind) => {
     expect(fs.readdirSync(target).filter((n) => n.endsWith('.partial'))).to.deep.equal([]);
   });
 
+  it('rsync missing, or stopped by nasd\u2019s shutdown, fails the run and leaves no version', async () => {
+    const before = fs.readdirSync(target).filter((n) => !n.endsWith('.partial')).sort();
+    const backup = (rsync: string) => new UserDataBackup({ storageRoot, target, keep: 2, sources: [], run: runCommand, alerts: srv.nasd.alerts.reporter, logger: srv.nasd.logger, rsync });
+    const missing = await rejection(backup('/nonexistent/rsync').run(new AbortController().signal));
+    expect(missing.message).to.equal('cannot run /nonexistent/rsync: not installed (not found)');
+    expect((await openBackupAlerts())[0].details.error).to.contain('not installed');
+    const stopping = new AbortController();
+    stopping.abort('nasd is shutting down');
+    expect((await rejection(backup('rsync').run(stopping.signal))).message).to.contain('was stopped: nasd is shutting down');
+    expect(fs.readdirSync(target).filter((n) => !n.endsWith('.partial')).sort()).to.deep.equal(before);
+    await backUp();
+  });
+
+  it('counts rsync\u2019s "source files vanished" (code 24, files deleted while it copied) as a good run', async () => {
+    const vanishing: typeof runCommand = async (file, args, options) => ({ ...(await runCommand(file, args, options)), exitCode: 24 });
+    const backup = new UserDataBackup({ storageRoot, target, keep: 2, sources: [], run: vanishing, alerts: srv.nasd.alerts.reporter, logger: srv.nasd.logger });
+    const report = await backup.run(new AbortController().signal);
+    expect(report.filesVanished).to.equal(true);
+    expect(fs.existsSync(path.join(target, report.version, 'homes', 'admin', 'kept.txt'))).to.equal(true);
+  });
+
   it('refuses at start a target inside the storage root', () => {
     expect(() => loadConfig({ NASD_STORAGE_ROOT: storageRoot, NASD_BACKUP_TARGET: path.join(storageRoot, 'shares', 'backup') })).to.throw(/NASD_BACKUP_TARGET.*inside the storage root/);
   });
