@@ -48,6 +48,7 @@ import { cleanRecycleBins, knexSmbSwitchStore, loadSmbModel, SmbAuditReader, Smb
 import { auditLogFileOf, createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
+import { UserDataBackup } from './services/user-data-backup/index.js';
 import { connectRoutes } from './api/routes/connect.js';
 import type Koa from 'koa';
 import type { ApiState } from './api/context.js';
@@ -150,6 +151,9 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
       identity,
       smart: hw.smart,
       raid: hw.raid,
+      userDataBackup: config.backup.target
+        ? new UserDataBackup({ ...config.backup, target: config.backup.target, storageRoot: config.storageRoot, run: runCommand, alerts: alerts.reporter, logger: logger.child({ component: 'backup' }) })
+        : undefined,
       smbRecycle:
         config.smb.mode === 'off'
           ? undefined

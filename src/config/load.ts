@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../lib/errors.js';
+import { isWithin } from '../lib/path-within.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 type Env = Record<string, string | undefined>;
@@ -47,6 +48,9 @@ export const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 
   ['NASD_ALERT_EMAIL', ['alerts', 'email'], 'list'],
   ['NASD_ALERT_PAGE_URL', ['alerts', 'pageUrl'], 'string'],
   ['NASD_ALERT_INTERVAL', ['alerts', 'evaluateIntervalSeconds'], 'int'],
+  ['NASD_BACKUP_TARGET', ['backup', 'target'], 'string'],
+  ['NASD_BACKUP_KEEP', ['backup', 'keep'], 'int'],
+  ['NASD_BACKUP_SOURCES', ['backup', 'sources'], 'list'],
   ['NASD_SMB', ['smb', 'mode'], 'string'],
   ['NASD_SMB_CONF', ['smb', 'conf'], 'string'],
   ['NASD_SMB_INCLUDE', ['smb', 'include'], 'string'],
@@ -131,11 +135,26 @@ export function loadConfig(env: Env = process.env, overrides: ConfigInput = {}):
     throw new ConfigError('alerts (NASD_SMTP_URL, NASD_SMTP_FROM, NASD_ALERT_EMAIL)', 'the e-mail channel needs all three: the SMTP URL, the from-address and at least one recipient');
   }
   const dataDir = path.resolve(cfg.dataDir);
+  const storageRoot = path.resolve(cfg.storageRoot ?? path.join(dataDir, 'storage'));
   return {
     ...cfg,
     dataDir,
-    storageRoot: path.resolve(cfg.storageRoot ?? path.join(dataDir, 'storage')),
+    storageRoot,
+    backup: { ...cfg.backup, target: backupTargetOutside(cfg.backup.target, storageRoot) },
   };
+}
+
+/**
+ * The backup target made absolute. A target in the storage root (or the root itself) is refused:
+ * every run would copy the earlier versions into the next. Symlinks are checked again at each run.
+ */
+function backupTargetOutside(target: string | undefined, storageRoot: string): string | undefined {
+  if (target === undefined) return undefined;
+  const resolved = path.resolve(target);
+  if (isWithin(storageRoot, resolved)) {
+    throw new ConfigError('backup.target (NASD_BACKUP_TARGET)', `${resolved} is inside the storage root ${storageRoot}; use a directory on another disk or mount`);
+  }
+  return resolved;
 }
 
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {

@@ -143,6 +143,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    backup: z
+      .object({
+        /** Directory the `backup.user-data` job writes dated versions into; the job exists only when set. Never created by nasd. */
+        target: z.string().min(1).optional(),
+        /** Complete versions kept; older ones are deleted after each successful run. */
+        keep: z.number().int().min(1).max(1000).default(7),
+        /** What to copy, relative to the storage root: `homes`, `shares`, `homes/<user>`, `shares/<share>`; empty = the whole storage root. */
+        sources: z
+          .array(z.string().regex(/^(homes|shares)(\/(?!\.\.?$)[^/\0]+)?$/, 'each entry must be homes, shares, homes/<user> or shares/<share>'))
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     smb: z
       .object({
         /** `auto`: on when `smbd` is installed; `on` reports a missing Samba as an error state; `off`. */

@@ -9,8 +9,12 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  /** Kill the command (SIGKILL) after this long; default 30 s. */
+  /** Kill the command (SIGKILL) after this long; default 30 s; 0 = no limit (long copies, ended by `signal`). */
   timeoutMs?: number;
+  /** Aborting it kills the command (SIGTERM), which then fails like a timeout. */
+  signal?: AbortSignal;
+  /** Keep the last 64 KiB of stderr instead of the first (a long run's final error lines). */
+  stderrTail?: boolean;
   /** Largest stdout accepted; beyond it the command is killed; default 8 MiB. */
   maxStdoutBytes?: number;
   /** Extra environment variables (the rest is inherited, with LC_ALL=C so output is not localized). */
@@ -64,31 +68,42 @@ export const runCommand: CommandRunner = (file, args, options = {}) => {
       failure ??= e;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => fail(new HardwareError('HW_UNAVAILABLE', `${shown} timed out after ${timeoutMs} ms`)), timeoutMs);
-    timer.unref();
+    const timer = timeoutMs > 0 ? setTimeout(() => fail(new HardwareError('HW_UNAVAILABLE', `${shown} timed out after ${timeoutMs} ms`)), timeoutMs) : undefined;
+    timer?.unref();
+    const onAbort = () => {
+      failure ??= new HardwareError('HW_UNAVAILABLE', `${file} was stopped: ${String(options.signal?.reason ?? 'aborted')}`);
+      child.kill('SIGTERM');
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
     child.stdout!.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > maxStdout) fail(new HardwareError('HW_UNAVAILABLE', `${shown} printed more than ${maxStdout} bytes`));
       else out.push(chunk);
     });
     child.stderr!.on('data', (chunk: Buffer) => {
-      if (errBytes < MAX_STDERR) errOut.push(chunk);
+      if (errBytes < MAX_STDERR || options.stderrTail) errOut.push(chunk);
       errBytes += chunk.length;
+      if (options.stderrTail) while (errOut.length > 1 && errBytes - errOut[0].length >= MAX_STDERR) errBytes -= errOut.shift()!.length;
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'ENOENT' ? 'not installed (not found)' : err.message;
       fail(new HardwareError('HW_UNAVAILABLE', `cannot run ${file}: ${why}`, { cause: err }));
-      clearTimeout(timer);
+      done();
       reject(failure);
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      done();
       if (failure) return reject(failure);
       if (code === null) return reject(new HardwareError('HW_UNAVAILABLE', `${shown} was killed by ${signal ?? 'a signal'}`));
       resolve({
         exitCode: code,
         stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(errOut).toString('utf8').slice(0, MAX_STDERR),
+        stderr: options.stderrTail ? Buffer.concat(errOut).subarray(-MAX_STDERR).toString('utf8') : Buffer.concat(errOut).toString('utf8').slice(0, MAX_STDERR),
       });
     });
   });

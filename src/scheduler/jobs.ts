@@ -25,6 +25,8 @@ export interface ManagedJobSources {
     list(): Promise<{ arrays: Array<{ name: string }> }>;
     startScrub(actor: typeof SCHEDULER_ACTOR, name: string): Promise<void>;
   };
+  /** The rsync backup of user data (registered when NASD_BACKUP_TARGET is set). */
+  userDataBackup?: { run(signal: AbortSignal): Promise<unknown> };
   /** SMB: empty old entries of the shares' recycle bins (registered when SMB can run). */
   smbRecycle?: () => Promise<unknown>;
 }
@@ -63,6 +65,7 @@ export function managedJobs(src: ManagedJobSources): ManagedJob[] {
     { name: 'identity.prune', description: 'Delete expired refresh tokens and ended login-throttle windows', defaultInterval: '1 hour', run: () => src.identity.prune() },
     !!src.smart && { name: 'smart.scan', description: 'Read SMART data of every disk into the history', defaultInterval: '1 day', run: () => src.smart!.scan() },
     !!src.smbRecycle && { name: 'smb.recycle-cleanup', description: 'Delete recycle-bin entries of SMB shares older than the retention (NASD_SMB_RECYCLE_DAYS)', defaultInterval: '1 day', run: () => src.smbRecycle!() },
+    !!src.userDataBackup && { name: 'backup.user-data', description: 'Copy user files with rsync into a new dated version on the backup target (NASD_BACKUP_TARGET), hard-linking unchanged files', defaultInterval: '1 day', run: (ctx) => src.userDataBackup!.run(ctx.signal) },
     !!src.raid && { name: 'raid.scrub', description: 'Start a consistency check (scrub) of every RAID array', defaultInterval: '30 days', run: () => scrubAll(src.raid!) },
   ];
   return jobs.filter((j): j is ManagedJob => j !== false);

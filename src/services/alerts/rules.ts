@@ -2,8 +2,8 @@
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
 
-export type RuleFamily = 'raid' | 'smart' | 'fans' | 'storage' | 'scheduler' | 'security' | 'smb' | 'alerts';
-export const FAMILIES: readonly RuleFamily[] = ['raid', 'smart', 'fans', 'storage', 'scheduler', 'security', 'smb', 'alerts'];
+export type RuleFamily = 'raid' | 'smart' | 'fans' | 'storage' | 'backup' | 'scheduler' | 'security' | 'smb' | 'alerts';
+export const FAMILIES: readonly RuleFamily[] = ['raid', 'smart', 'fans', 'storage', 'backup', 'scheduler', 'security', 'smb', 'alerts'];
 
 /**
  * Who sees an alert: `admins`; `user` (the user it is about, in-app only); `user+admins` (that
@@ -58,6 +58,7 @@ export const RULES: readonly AlertRule[] = [
   rule({ id: 'storage.filesystem_90', family: 'storage', severity: 'warning', title: 'The storage filesystem is over 90 % full', whatToDo: 'Free space or add capacity before it fills up.' }),
   rule({ id: 'storage.filesystem_95', family: 'storage', severity: 'critical', title: 'The storage filesystem is over 95 % full', whatToDo: 'Writes will fail soon. Free space now or add capacity.' }),
   rule({ id: 'storage.reconcile_drift', family: 'storage', severity: 'warning', kind: 'event', title: 'Reconcile found usage drift', whatToDo: 'Files changed behind nasd\u2019s back (another program or a restore). Usage was corrected; check what wrote to the storage directly.' }),
+  rule({ id: 'backup.failed', family: 'backup', severity: 'warning', notifyOnClose: true, title: 'Backup of user data to {key} failed', whatToDo: 'No new version was made; the earlier ones are intact. Check that the backup disk is mounted and writable and has free space, read the error in the backup.user-data job\u2019s history (Jobs), then run it again.' }),
   rule({ id: 'scheduler.job_failing', family: 'scheduler', severity: 'warning', title: 'Job {key} failed several times in a row', whatToDo: 'Open the job\u2019s run history (Jobs) for the error and fix its cause.' }),
   rule({ id: 'scheduler.job_missed', family: 'scheduler', severity: 'warning', title: 'Job {key} did not run when it should have', whatToDo: 'Its due time passed long ago and nothing ran it. Check that at least one nasd process has the scheduler enabled and look at its log; run the job by hand (Jobs) meanwhile.' }),
   rule({ id: 'security.login_throttled', family: 'security', severity: 'warning', kind: 'event', title: 'Login throttling triggered for {key}', whatToDo: 'Someone is guessing passwords. Check the audit log for the addresses; consider 2FA for the account.' }),

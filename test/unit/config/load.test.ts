@@ -41,4 +41,20 @@ describe('config', () => {
   it('rejects unknown settings in overrides and config files', () => {
     expect(() => loadConfig({}, { nope: 1 } as never)).to.throw(ConfigError);
   });
+  it('reads the backup settings: no target by default, keep 7, the whole storage root', () => {
+    expect(loadConfig({}).backup).to.deep.equal({ target: undefined, keep: 7, sources: [] });
+    const cfg = loadConfig({ NASD_STORAGE_ROOT: '/srv/nas', NASD_BACKUP_TARGET: '/mnt/usb/nasd-backup/', NASD_BACKUP_KEEP: '14', NASD_BACKUP_SOURCES: 'homes, shares/photos' });
+    expect(cfg.backup).to.deep.equal({ target: '/mnt/usb/nasd-backup', keep: 14, sources: ['homes', 'shares/photos'] });
+    expect(loadConfig({ NASD_STORAGE_ROOT: '/srv/nas', NASD_BACKUP_TARGET: '/srv/nas-backup' }).backup.target).to.equal('/srv/nas-backup');
+  });
+
+  it('refuses a backup target inside the storage root, a keep below 1 and sources outside homes and shares', () => {
+    for (const target of ['/srv/nas', '/srv/nas/', '/srv/nas/shares/backup', '/srv/nas/.nasd/b', '/srv/x/../nas/homes']) {
+      expect(() => loadConfig({ NASD_STORAGE_ROOT: '/srv/nas', NASD_BACKUP_TARGET: target }), target).to.throw(ConfigError, /NASD_BACKUP_TARGET.*inside the storage root \/srv\/nas/);
+    }
+    expect(() => loadConfig({ NASD_BACKUP_KEEP: '0' })).to.throw(ConfigError, /NASD_BACKUP_KEEP/);
+    for (const source of ['.nasd', 'homes/..', 'shares/../..', '/etc', 'homes/a/b', 'photos']) {
+      expect(() => loadConfig({ NASD_BACKUP_SOURCES: source }), source).to.throw(ConfigError, /NASD_BACKUP_SOURCES/);
+    }
+  });
 });
