@@ -21,12 +21,19 @@ export function compareVersions(a: string, b: string): number {
   return ta === tb ? Number(na ?? 0) - Number(nb ?? 0) : ta < tb ? -1 : 1;
 }
 
-/** `2026-12-03T141500Z` for that instant; `…Z-1`, `…Z-2` when the name is taken. */
+/**
+ * `2026-12-03T141500Z` for that instant; `…Z-<n>` past the highest counter any name of that second
+ * in the target has (not the first free one: after a prune freed `…Z`, a newer run named `…Z`
+ * would sort before the versions it follows).
+ */
 export function newVersionName(at: Date, taken: ReadonlySet<string>): string {
   const base = `${at.toISOString().slice(0, 19).replace(/:/g, '')}Z`;
-  let name = base;
-  for (let n = 1; taken.has(name) || taken.has(name + PARTIAL_SUFFIX); n++) name = `${base}-${n}`;
-  return name;
+  let highest = -1;
+  for (const name of taken) {
+    const m = VERSION.exec(name.endsWith(PARTIAL_SUFFIX) ? name.slice(0, -PARTIAL_SUFFIX.length) : name);
+    if (m && m[1] === base) highest = Math.max(highest, Number(m[2] ?? 0));
+  }
+  return highest < 0 ? base : `${base}-${highest + 1}`;
 }
 
 export function partialName(version: string): string {

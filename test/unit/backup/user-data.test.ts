@@ -8,6 +8,8 @@ describe('user-data backup: version names and rsync arguments', () => {
     expect(newVersionName(at, new Set())).to.equal('2026-12-03T141500Z');
     expect(newVersionName(at, new Set(['2026-12-03T141500Z']))).to.equal('2026-12-03T141500Z-1');
     expect(newVersionName(at, new Set(['2026-12-03T141500Z', '2026-12-03T141500Z-1.partial']))).to.equal('2026-12-03T141500Z-2');
+    // after a prune deleted …Z, a newer run still sorts after the versions it follows
+    expect(newVersionName(at, new Set(['2026-12-03T141500Z-1', '2026-12-03T141500Z-2', '2026-12-03T141459Z']))).to.equal('2026-12-03T141500Z-3');
   });
 
   it('recognises only its own names and sorts them by time, then counter', () => {
