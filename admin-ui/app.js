@@ -19,6 +19,7 @@ import { Telemetry } from './pages/Telemetry.js';
 import { Shares } from './pages/Shares.js';
 import { Settings } from './pages/Settings.js';
 import { Alerts } from './pages/Alerts.js';
+import { Smb } from './pages/Smb.js';
 import { useAlertCounts } from './lib/alert-counts.js';
 
 const PAGES = [
@@ -30,6 +31,7 @@ const PAGES = [
   // `admin: true` pages form the nav's "Administration" group, in this order.
   { path: '/users', title: 'Users', component: Users, admin: true },
   { path: '/shares', title: 'Shares', component: Shares, admin: true },
+  { path: '/smb', title: 'SMB', component: Smb, admin: true },
   { path: '/storage', title: 'Storage health', component: Storage, admin: true, prefix: true },
   { path: '/power', title: 'Power and fans', component: Power, admin: true },
   { path: '/jobs', title: 'Jobs', component: Jobs, admin: true },

@@ -136,3 +136,102 @@ describe('web UI Alerts page and nav badge in Chromium [sqlite]', () => {
     await mine.context.close();
   });
 });
+
+describe('web UI SMB page in Chromium [sqlite]', () => {
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(60_000);
+    browser = await launchBrowser(this);
+  });
+  after(() => browser?.close());
+
+  async function adminUi(srv: TestServer): Promise<UiSession> {
+    const ui = await openUi(browser, srv.baseUrl);
+    await ui.signIn('admin', ADMIN_PASSWORD);
+    return ui;
+  }
+
+  describe('without Samba', () => {
+    let srv: TestServer;
+    let savedPath: string | undefined;
+
+    before(async function () {
+      this.timeout(60_000);
+      // A PATH without smbd while nasd probes for it (at start and on the first status).
+      savedPath = process.env.PATH;
+      process.env.PATH = '/nonexistent';
+      try {
+        srv = await startTestServer(this, 'sqlite', { smb: { mode: 'on' } });
+        expect((await api(srv.baseUrl, 'GET', '/api/smb', { token: (await loginAdmin(srv)).accessToken })).body.offReason).to.equal('not-installed');
+      } finally {
+        process.env.PATH = savedPath;
+      }
+    });
+    after(() => srv?.close());
+
+    it('says that Samba is not installed and why, instead of failing', async function () {
+      this.timeout(120_000);
+      const ui = await adminUi(srv);
+      await ui.page.goto('/smb');
+      await ui.page.getByRole('heading', { name: 'SMB', level: 1 }).waitFor();
+      const reason = ui.page.getByRole('status').filter({ hasText: 'Samba is not installed on this machine' });
+      await reason.waitFor();
+      expect(await reason.textContent()).to.match(/smbd.*not installed/);
+      await ui.page.getByText('No configuration generated while SMB is off.').waitFor();
+      expect(await ui.page.getByRole('button', { name: 'Regenerate now' }).isDisabled()).to.equal(true);
+      await checkPageLooks(ui.page, 'admin-smb-off');
+      expect(ui.problems).to.deep.equal([]);
+      await ui.context.close();
+    });
+  });
+
+  describe('with Samba', () => {
+    let srv: TestServer;
+    let tmp: ReturnType<typeof makeTmpDir>;
+    // Random per run: creating the user also creates the Unix account nasd-<name>.
+    const reader = `r${crypto.randomBytes(3).toString('hex')}`;
+
+    before(async function () {
+      this.timeout(60_000);
+      if (!requireSambaTool(this, 'testparm')) return;
+      tmp = makeTmpDir('nasd-ui-smb-page-');
+      srv = await startTestServer(this, 'sqlite', { smb: privateSambaSettings(tmp.dir) });
+    });
+    after(async () => {
+      await srv?.close();
+      tmp?.remove();
+      removeSmbAccount(reader);
+    });
+
+    it('shows the generated configuration, the last validation and each share\u2019s state; "Regenerate now" reports its result; the switch turns SMB off and on', async function () {
+      this.timeout(120_000);
+      const admin = (await loginAdmin(srv)).accessToken;
+      const user = await createUser(srv, admin, { username: reader });
+      await createShare(srv, admin, 'media', [{ userId: user.id, access: 'read' }]);
+      expect((await api(srv.baseUrl, 'POST', '/api/smb/regenerate', { token: admin })).status).to.equal(200);
+      const ui = await adminUi(srv);
+      await ui.page.goto('/smb');
+      const generated = ui.page.getByRole('region', { name: 'Generated Samba include file' });
+      await generated.waitFor();
+      expect(await generated.textContent()).to.contain('[media]').and.to.contain('[home]');
+      const row = ui.page.getByRole('region', { name: 'SMB shares' }).locator('tr', { hasText: 'media' });
+      expect(await row.locator('td').nth(1).textContent()).to.contain(reader);
+      expect(await row.locator('td').nth(2).textContent(), 'a read ACL gives no write').not.to.contain(reader);
+      await ui.page.getByText('installed and reloaded').waitFor();
+      await ui.page.getByRole('region', { name: 'testparm output' }).waitFor();
+      await ui.page.getByRole('button', { name: 'Regenerate now' }).click();
+      await ui.page.getByRole('status').filter({ hasText: /Regenerated at .*: validated, installed and reloaded\./ }).waitFor();
+      await checkPageLooks(ui.page, 'admin-smb');
+      const smbSwitch = ui.page.getByLabel("Serve nasd's shares over SMB");
+      await smbSwitch.uncheck();
+      await ui.page.getByText('An administrator turned SMB off.').waitFor();
+      expect((await api(srv.baseUrl, 'GET', '/api/smb', { token: admin })).body).to.include({ enabled: false, offReason: 'admin' });
+      await smbSwitch.check();
+      await ui.page.getByText('An administrator turned SMB off.').waitFor({ state: 'detached' });
+      expect((await api(srv.baseUrl, 'GET', '/api/smb', { token: admin })).body.enabled).to.equal(true);
+      expect(ui.problems).to.deep.equal([]);
+      await ui.context.close();
+    });
+  });
+});
