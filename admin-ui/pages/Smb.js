@@ -16,8 +16,7 @@ const yes = (v, word) => (v ? html`<span class="badge ok">${word}</span>` : html
 /** Why SMB is off, in words, with what to do about it. */
 function OffReason({ status }) {
   if (status.offReason === 'not-installed') {
-    return html`<div class="warning-box" role="status"><p><strong>Samba is not installed on this machine.</strong>
-      Install it (<code>apt-get install samba</code>), add the include line to smb.conf and turn SMB on here.</p>
+    return html`<div class="warning-box" role="status"><p><strong>Samba is not installed on this machine.</strong>${' '}Install it (<code>apt-get install samba</code>), add the include line to smb.conf and turn SMB on here.</p>
       ${status.samba.message && html`<p class="small">What nasd found: ${status.samba.message}</p>`}</div>`;
   }
   if (status.offReason === 'config') {
