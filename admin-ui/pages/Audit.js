@@ -71,12 +71,12 @@ export function Audit() {
     ${exporter.error && html`<p class="error" role="alert">Export failed: ${exporter.error}</p>`}
     <${Status} ...${log} />
     ${log.data && items.length === 0 && html`<p class="empty muted">${filtered ? 'No entries match these filters.' : 'The audit log is empty.'}</p>`}
-    ${items.length > 0 && html`<div class="table-box" tabindex="0" role="region" aria-label="Audit entries"><table class="audit">
-      <thead><tr><th>Time</th><th>User</th><th>Action</th><th>Target</th><th>Outcome</th><th>Protocol</th><th>Address</th><th>Details</th></tr></thead>
+    ${items.length > 0 && html`<div class="table-box" tabindex="0" role="region" aria-label="Audit entries"><table class="audit cards-on-phone">
+      <thead><tr><th scope="col">Time</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Protocol</th><th scope="col">Address</th><th scope="col">Details</th></tr></thead>
       <tbody>${items.map((e) => html`<tr key=${e.id}>
-        <td class="date">${new Date(e.at).toLocaleString()}</td><td>${e.actorName || '—'}</td><td>${e.action}</td><td class="path">${e.target || ''}</td>
-        <td><span class=${'badge ' + (e.outcome === 'success' ? 'ok' : 'bad')}>${e.outcome}</span></td><td>${e.protocol}</td><td>${e.address || ''}</td>
-        <td><${Details} details=${e.details} /></td></tr>`)}
+        <td class="date">${new Date(e.at).toLocaleString()}</td><td data-label="User">${e.actorName || '—'}</td><td data-label="Action">${e.action}</td><td data-label="Target" class="path">${e.target || '—'}</td>
+        <td data-label="Outcome"><span class=${'badge ' + (e.outcome === 'success' ? 'ok' : 'bad')}>${e.outcome}</span></td><td data-label="Protocol">${e.protocol}</td><td data-label="Address">${e.address || '—'}</td>
+        <td data-label="Details"><${Details} details=${e.details} /></td></tr>`)}
       </tbody>
     </table></div>`}
     <${Pager} page=${page} pageSize=${PAGE} total=${total} onPage=${setPage} label="Audit pages" />

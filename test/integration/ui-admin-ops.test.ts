@@ -45,6 +45,11 @@ describe('web UI admin cockpit, operations (Jobs, Audit) in Chromium [sqlite]', 
     await page().getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page().locator('td', { hasText: 'auth.login' }).first().waitFor();
     await checkPageLooks(page(), 'admin-audit');
+    await page().setViewportSize({ width: 390, height: 844 });
+    const entries = page().getByRole('region', { name: 'Audit entries' });
+    const sideways = await entries.evaluate((box) => box.scrollWidth - box.clientWidth);
+    expect(sideways, 'the audit entries are cards at 390 px, not a table scrolled sideways').to.be.at.most(0);
+    await page().setViewportSize({ width: 1440, height: 900 });
     expect(ui.problems).to.deep.equal([]);
   });
 
