@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { describeEachDb } from '../helpers/db.js';
 import { createUser, loginAdmin } from '../helpers/auth.js';
 import { createShare } from '../helpers/files.js';
 import { startWebhookReceiver } from '../helpers/receivers.js';
@@ -10,9 +11,7 @@ import { ADMIN_PASSWORD, api, startTestServer, type TestServer } from '../helper
 import { makeTmpDir } from '../helpers/tmp.js';
 import { checkPageLooks, openUi, type UiSession } from '../helpers/ui.js';
 
-// The browser flows run on SQLite; /api/alerts and /api/smb are covered on SQLite and PostgreSQL
-// by alerts.test.ts and smb-api.test.ts.
-describe('web UI Alerts page and nav badge in Chromium [sqlite]', () => {
+describeEachDb('web UI Alerts page and nav badge in Chromium', (kind) => {
   let srv: TestServer;
   let browser: Browser;
   let ui: UiSession;
@@ -28,7 +27,7 @@ describe('web UI Alerts page and nav badge in Chromium [sqlite]', () => {
     this.timeout(60_000);
     browser = await launchBrowser(this);
     hook = await startWebhookReceiver();
-    srv = await startTestServer(this, 'sqlite', {
+    srv = await startTestServer(this, kind, {
       hardware: { simulatedClock: 'manual', fanIntervalSeconds: 0, telemetryIntervalSeconds: 0 },
       alerts: { evaluateIntervalSeconds: 0, clearAfterSeconds: 0, smartMaxAgeSeconds: 0, deliveryAttempts: 1 },
     });
@@ -51,7 +50,8 @@ describe('web UI Alerts page and nav badge in Chromium [sqlite]', () => {
     await page().getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
     await page().getByRole('heading', { name: 'Disk sdb shows SMART warnings' }).waitFor();
     await page().getByRole('heading', { name: 'looks hook' }).waitFor();
-    await page().getByText('Show the 27 rules').click();
+    const ruleCount = ((await call('GET', '/api/alerts/rules')).body.rules as unknown[]).length;
+    await page().getByText(`Show the ${ruleCount} rules`).click();
     await page().getByRole('region', { name: 'Alert rules' }).waitFor();
     await checkPageLooks(page(), 'admin-alerts');
     expect(ui.problems).to.deep.equal([]);
@@ -137,7 +137,7 @@ describe('web UI Alerts page and nav badge in Chromium [sqlite]', () => {
   });
 });
 
-describe('web UI SMB page in Chromium [sqlite]', () => {
+describeEachDb('web UI SMB page in Chromium', (kind) => {
   let browser: Browser;
 
   before(async function () {
@@ -162,7 +162,7 @@ describe('web UI SMB page in Chromium [sqlite]', () => {
       savedPath = process.env.PATH;
       process.env.PATH = '/nonexistent';
       try {
-        srv = await startTestServer(this, 'sqlite', { smb: { mode: 'on' } });
+        srv = await startTestServer(this, kind, { smb: { mode: 'on' } });
         expect((await api(srv.baseUrl, 'GET', '/api/smb', { token: (await loginAdmin(srv)).accessToken })).body.offReason).to.equal('not-installed');
       } finally {
         process.env.PATH = savedPath;
@@ -196,7 +196,7 @@ describe('web UI SMB page in Chromium [sqlite]', () => {
       this.timeout(60_000);
       if (!requireSambaTool(this, 'testparm')) return;
       tmp = makeTmpDir('nasd-ui-smb-page-');
-      srv = await startTestServer(this, 'sqlite', { smb: privateSambaSettings(tmp.dir) });
+      srv = await startTestServer(this, kind, { smb: privateSambaSettings(tmp.dir) });
     });
     after(async () => {
       await srv?.close();

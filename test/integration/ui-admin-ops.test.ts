@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { describeEachDb } from '../helpers/db.js';
 import { loginAdmin } from '../helpers/auth.js';
 import { ADMIN_PASSWORD, api, startTestServer, type TestServer } from '../helpers/server.js';
 import { checkPageLooks, openUi, type UiSession } from '../helpers/ui.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
-// The browser flows run on SQLite; the API they use (/api/jobs, /api/jobs/executions, /api/audit,
-// /api/audit.csv) is covered on SQLite and PostgreSQL by jobs-api, jobs-history and audit-export.
-describe('web UI admin cockpit, operations (Jobs, Audit) in Chromium [sqlite]', () => {
+describeEachDb('web UI admin cockpit, operations (Jobs, Audit) in Chromium', (kind) => {
   let srv: TestServer;
   let browser: Browser;
   let ui: UiSession;
@@ -18,7 +17,7 @@ describe('web UI admin cockpit, operations (Jobs, Audit) in Chromium [sqlite]', 
   before(async function () {
     this.timeout(60_000);
     browser = await launchBrowser(this);
-    srv = await startTestServer(this, 'sqlite');
+    srv = await startTestServer(this, kind);
     adminToken = (await loginAdmin(srv)).accessToken;
     // two failed sign-ins (the only failed auth.login entries), to filter the audit log by
     for (let i = 0; i < 2; i++) {
