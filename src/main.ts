@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiApp } from './api/app.js';
 import { ApiRouter } from './api/api-router.js';
 import { OpenApiRegistry } from './api/openapi.js';
-import { healthRoutes } from './api/routes/health.js';
+import { healthRoutes, livenessOf } from './api/routes/health.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { authRoutes } from './api/routes/auth.js';
 import { meRoutes } from './api/routes/me.js';
@@ -14,10 +14,12 @@ import { createIdentity, type FirstRunResult, type Identity } from './services/i
 import { Accounts } from './services/accounts.js';
 import { AuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
-import { openDatabase, type Database } from './db/index.js';
+import { isPostgresUrl, openDatabase, type Database } from './db/index.js';
 import { CorsPolicy } from './lib/cors-policy.js';
 import { createLogger, type Logger } from './lib/log.js';
-import { createHttpServer, type HttpServerLimits } from './http/server.js';
+import { createHttpServer, type HttpFront, type HttpServerLimits } from './http/server.js';
+import { notServingHandler } from './http/not-serving.js';
+import { Readiness } from './http/readiness.js';
 import { connectionCapWithin, openFilesLimit } from './lib/fd-limit.js';
 import { installFdExhaustionGuard } from './lib/resource-guard.js';
 import { projectRoot } from './lib/paths.js';
@@ -76,21 +78,90 @@ export interface Nasd {
   /** Set when this start created the first admin: how to log in (shown once, by the CLI). */
   readonly firstRun?: FirstRunResult;
   readonly server: http.Server;
-  /** Starts listening on config.host:config.port (port 0 → a free port). */
+  /** Starts listening on config.host:config.port (port 0 → a free port); the address when already listening. */
   listen(): Promise<AddressInfo>;
-  /** Stops accepting, ends keep-alive sockets, closes the database. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Readiness goes false, no new connections are accepted, idle keep-alive ones are closed;
+   * running requests get `graceMs` (default 0) to finish before their connections are cut; then
+   * the scheduler, services and database close. Idempotent.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface CreateNasdOptions {
   logger?: Logger;
 }
 
-/** The composition root: the only place that builds concrete classes and wires them together. */
+export interface StartNasdOptions extends CreateNasdOptions {
+  /** Called, and awaited, once the server listens: before the database is migrated. */
+  onListening?: (address: AddressInfo) => void | Promise<void>;
+}
+
+/** A readiness probe times out after this long, so a hung database cannot hang the answer. */
+const READINESS_PROBE_MS = 2000;
+
+/** The HTTP server and readiness, made before anything else so the server can answer while nasd starts. */
+interface Front {
+  http: HttpFront;
+  readiness: Readiness;
+  listen(): Promise<AddressInfo>;
+}
+
+function openFront(config: Config, logger: Logger): Front {
+  const readiness = new Readiness(READINESS_PROBE_MS);
+  const liveness = () => livenessOf(NASD_VERSION, isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite');
+  const front = createHttpServer(httpLimits(config, logger), notServingHandler(readiness, liveness), logger.child({ component: 'http' }));
+  const server = front.server;
+  let removeGuard: (() => void) | undefined;
+  server.once('close', () => removeGuard?.());
+  return {
+    http: front,
+    readiness,
+    listen: () =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        if (server.listening) return resolve(server.address() as AddressInfo);
+        removeGuard ??= installFdExhaustionGuard(logger);
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+  };
+}
+
+/** Builds nasd without listening (`listen()` starts serving): what the tests use. */
 export async function createNasd(config: Config, options: CreateNasdOptions = {}): Promise<Nasd> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  return assemble(config, logger, openFront(config, logger));
+}
+
+/**
+ * Listens first, then builds nasd: while the database is migrated and the services start, the
+ * server answers liveness, readiness (503 with the phase) and 503 for everything else.
+ */
+export async function startNasd(config: Config, options: StartNasdOptions = {}): Promise<Nasd> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const front = openFront(config, logger);
+  // Migrating is what comes right after listening.
+  front.readiness.notReady('migrating the database');
+  const address = await front.listen();
+  try {
+    await options.onListening?.(address);
+    return await assemble(config, logger, front);
+  } catch (err) {
+    await front.http.drain(0);
+    throw err;
+  }
+}
+
+/** The composition root: the only place that builds concrete classes and wires them together. */
+async function assemble(config: Config, logger: Logger, front: Front): Promise<Nasd> {
+  const { readiness } = front;
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  readiness.notReady('migrating the database');
   const db = await openDatabase(config.databaseUrl, config.dataDir);
+  readiness.notReady('starting services');
   const audit = new AuditLog(db.knex);
   // Built before identity, which reports passwords to it; it reads the VFS only once started.
   // `alerts` is built below; SMB reports its outcomes only once it has started, after that.
@@ -168,7 +239,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
   const router = (prefix: string, tag: string) => new ApiRouter(`/api${prefix}`, openapi, tag, config.http.maxJsonBytes);
 
   const system = router('', 'system');
-  healthRoutes(system, { version: NASD_VERSION, dbKind: db.kind, pingDb: async () => void (await db.knex.raw('select 1')) });
+  healthRoutes(system, { version: NASD_VERSION, dbKind: db.kind, ready: () => readiness.check() });
   const authApi = router('/auth', 'auth');
   authRoutes(authApi, identity, cors);
   const meApi = router('', 'me');
@@ -227,16 +298,14 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     logger: logger.child({ protocol: 'webdav' }),
     trustProxy: config.trustProxy,
   });
-  const server = createHttpServer(
+  front.http.mount(
     [
       { prefix: '/api/uploads', handler: tus.handle },
       { prefix: '/dav', handler: dav },
     ],
     answerDavDiscovery(app.callback()),
-    httpLimits(config, logger),
-    logger.child({ component: 'http' }),
   );
-  let removeGuard: (() => void) | undefined;
+  readiness.serving(() => db.ping());
 
   let closing: Promise<void> | undefined;
   return {
@@ -253,29 +322,23 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     smb,
     scheduler,
     firstRun,
-    server,
-    listen: () =>
-      new Promise<AddressInfo>((resolve, reject) => {
-        removeGuard ??= installFdExhaustionGuard(logger);
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
-    close: () =>
+    server: front.http.server,
+    listen: front.listen,
+    close: ({ graceMs = 0 } = {}) =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await scheduler.close();
-        await alerts.stop();
-        await smb.close();
-        await hw.stop();
-        await vfs.close();
-        await db.close();
-        removeGuard?.();
+        readiness.notReady('shutting down');
+        const { cut } = await front.http.drain(graceMs);
+        if (cut) logger.warn({ cut, graceMs }, 'shutdown: requests still running after the grace period were cut');
+        // Each part closes even when one before it failed (a database that went away, for one).
+        const parts: Array<[string, () => Promise<void>]> = [
+          ['scheduler', () => scheduler.close()],
+          ['alerts', () => alerts.stop()],
+          ['smb', () => smb.close()],
+          ['hardware', () => hw.stop()],
+          ['storage', () => vfs.close()],
+          ['database', () => db.close()],
+        ];
+        for (const [part, closePart] of parts) await closePart().catch((err: unknown) => logger.warn({ err, part }, 'shutdown: closing a part failed'));
       })()),
   };
 }

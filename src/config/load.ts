@@ -16,6 +16,7 @@ export const ENV_SETTINGS: Array<[string, string[], 'string' | 'int' | 'bool' | 
   ['NASD_DATABASE_URL', ['databaseUrl'], 'string'],
   ['NASD_LOG_LEVEL', ['logLevel'], 'string'],
   ['NASD_TRUST_PROXY', ['trustProxy'], 'bool'],
+  ['NASD_SHUTDOWN_GRACE', ['shutdownGraceSeconds'], 'int'],
   ['NASD_ADMIN_PASSWORD', ['adminPassword'], 'string'],
   ['NASD_JWT_SECRET', ['auth', 'jwtSecret'], 'string'],
   ['NASD_TOTP_KEY', ['auth', 'totpKey'], 'string'],

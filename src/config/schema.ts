@@ -21,6 +21,8 @@ export const configSchema = z
       .regex(/^(postgres|postgresql|sqlite):\/\//, 'must start with postgres://, postgresql:// or sqlite://')
       .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** On SIGTERM/SIGINT, how long running requests (uploads) may take to finish before their connections are cut, seconds. */
+    shutdownGraceSeconds: z.number().int().min(0).max(3600).default(30),
     /** Behind a reverse proxy: trust X-Forwarded-For for the client address. */
     trustProxy: z.boolean().default(false),
     /** First-run admin password; random when absent. Ignored once any user exists. */

@@ -9,6 +9,8 @@ export type DbKind = 'sqlite' | 'postgres';
 export interface Database {
   readonly knex: Knex;
   readonly kind: DbKind;
+  /** One round trip that reads a table (SQLite answers `select 1` without touching the file). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** migrations/ sits at the repository root; from dist/src/db it is dist/migrations. */
 const migrationsDir = path.resolve(here, '../../migrations');
 const runningFromSource = import.meta.url.endsWith('.ts');
+const PG_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * PostgreSQL returns int8 (bigint) and numeric as strings; nasd stores byte counts and epoch-ms
@@ -58,7 +61,8 @@ async function knexConfig(databaseUrl: string | undefined, dataDir: string): Pro
     const types = await pgTypes();
     return {
       kind: 'postgres',
-      config: { client: 'pg', connection: { connectionString: databaseUrl, types }, pool: { min: 0, max: 10 }, migrations },
+      // A server that accepts but never answers must not hold a pool slot for good (pg waits forever by default).
+      config: { client: 'pg', connection: { connectionString: databaseUrl, types, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS }, pool: { min: 0, max: 10 }, migrations },
     };
   }
   const filename = sqliteFile(databaseUrl, dataDir);
@@ -96,5 +100,17 @@ export async function openDatabase(databaseUrl: string | undefined, dataDir: str
     await knex.destroy();
     throw err;
   }
-  return { knex, kind, close: () => knex.destroy() };
+  return {
+    knex,
+    kind,
+    ping: async () => {
+      try {
+        await knex('knex_migrations_lock').select('is_locked').limit(1);
+      } catch (err) {
+        // knex puts the statement in front of the driver's message; the driver's part is the news.
+        throw new Error((err as Error).message.replace(/^select .*? - /, ''), { cause: err });
+      }
+    },
+    close: () => knex.destroy(),
+  };
 }

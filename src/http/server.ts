@@ -31,16 +31,36 @@ export interface HttpServerLimits {
 
 /** How long an idle keep-alive connection waits for its next request. */
 const KEEP_ALIVE_MS = 65_000;
+/** After the grace period, how long cut requests get to clean up (temp files, reservations) before shutdown goes on. */
+const CLEANUP_AFTER_CUT_MS = 10_000;
+
+/** The HTTP front of nasd: the server, what it routes to, and its graceful stop. */
+export interface HttpFront {
+  readonly server: http.Server;
+  /** From now on requests go to the protocol mounts and `fallback`; until then every one goes to `notServing`. */
+  mount(mounts: Mount[], fallback: RequestHandler): void;
+  /**
+   * Graceful stop: no new connections, idle keep-alive ones closed, a request arriving on an open
+   * one answered by `notServing` with `Connection: close`. Running requests get `graceMs` to
+   * finish; then their connections are destroyed. Resolves once every handler has settled, with
+   * how many requests were cut.
+   */
+  drain(graceMs: number): Promise<{ cut: number }>;
+}
 
 /**
  * The one node:http server: protocol mounts are tried in order (longest prefixes first),
  * everything else goes to Koa. WebDAV and tus never pass through Koa's body parsing.
  * There is no whole-request timeout (an upload may take hours); slow or stuck clients are cut by
  * the headers timeout and the idle timeout, and floods by the connection caps. Accept errors
- * (out of file descriptors) are logged and the server keeps listening.
+ * (out of file descriptors) are logged and the server keeps listening. Before `mount()` and
+ * while draining, requests get `notServing` (liveness, readiness, 503 for the rest).
  */
-export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limits: HttpServerLimits, logger: Logger): http.Server {
-  const ordered = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+export function createHttpServer(limits: HttpServerLimits, notServing: RequestHandler, logger: Logger): HttpFront {
+  let ordered: Mount[] = [];
+  let fallback: RequestHandler | undefined;
+  let draining = false;
+  const running = new Map<Promise<void>, http.ServerResponse>();
   const limiter = new ConnectionLimiter(limits.connections);
   const idle = limits.idleTimeoutMs;
   const server = http.createServer(
@@ -60,8 +80,10 @@ export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limi
       }
       const url = req.url ?? '/';
       const mount = ordered.find((m) => matches(url, m.prefix));
-      void Promise.resolve()
-        .then(() => (mount ? mount.handler : fallback)(req, res))
+      const handler = draining || !fallback ? notServing : mount ? mount.handler : fallback;
+      if (draining) res.setHeader('Connection', 'close');
+      const handled = Promise.resolve()
+        .then(() => handler(req, res))
         .catch((err: unknown) => {
           // Last line of defence: a protocol handler that throws must not leave the socket hanging.
           logger.error({ err, method: req.method, url }, 'request handler failed');
@@ -72,6 +94,13 @@ export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limi
             res.destroy(err as Error);
           }
         });
+      const closed = new Promise<void>((resolve) => res.once('close', resolve));
+      const done: Promise<void> = Promise.all([handled, closed]).then(() => {
+        running.delete(done);
+        // A response that had sent its headers before the drain kept its connection alive.
+        if (draining) setImmediate(() => server.closeIdleConnections());
+      });
+      running.set(done, res);
     },
   );
   server.on('connection', (socket) => limiter.admit(socket));
@@ -87,5 +116,36 @@ export function createHttpServer(mounts: Mount[], fallback: RequestHandler, limi
       logger.warn({ err: { message: err.message, code: err.code }, connections: limiter.stats }, 'http: accepting a connection failed; still listening');
     }),
   );
-  return server;
+  /** Whether every running request (and any that arrives meanwhile) settles within `ms`. */
+  const settledWithin = async (ms: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const settled = (async () => {
+      while (running.size) await Promise.all(running.keys());
+      return true;
+    })();
+    try {
+      return await Promise.race([settled, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    server,
+    mount(mounts, handler) {
+      ordered = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+      fallback = handler;
+    },
+    async drain(graceMs) {
+      draining = true;
+      if (server.listening) server.close();
+      server.closeIdleConnections();
+      for (const res of running.values()) if (!res.headersSent) res.setHeader('Connection', 'close');
+      if (await settledWithin(graceMs)) return { cut: 0 };
+      const cut = running.size;
+      server.closeAllConnections();
+      if (!(await settledWithin(CLEANUP_AFTER_CUT_MS))) logger.warn({ requests: running.size }, 'http: requests still cleaning up after being cut; shutting down anyway');
+      return { cut };
+    },
+  };
 }

@@ -30,6 +30,8 @@ const HTTP_STATUS = {
   DEVICE_NOT_FOUND: 404,
   DEVICE_BUSY: 409,
   HW_UNAVAILABLE: 503,
+  /** nasd is not serving yet (migrating, starting) or any more (shutting down). */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

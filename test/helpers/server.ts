@@ -1,4 +1,4 @@
-import type { ConfigInput } from '../../src/config/index.js';
+import type { Config, ConfigInput } from '../../src/config/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createNasd, type Nasd } from '../../src/main.js';
 import { createPgDatabase, type TestDbKind } from './db.js';
@@ -14,20 +14,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/**
- * Starts a real nasd on a random loopback port with a temp data dir and a fresh database of
- * the given kind. bcrypt runs at cost 4 here so suites stay fast; production defaults to 12.
- */
-export async function startTestServer(ctx: Mocha.Context, kind: TestDbKind, overrides: ConfigInput = {}): Promise<TestServer> {
-  const tmp = makeTmpDir();
-  const pgDb = kind === 'postgres' ? await createPgDatabase(ctx) : undefined;
-  const config = loadConfig(
+/** The test defaults (loopback, port 0, silent, simulated hardware, SMB off, bcrypt cost 4) with `overrides` on top. */
+export function testConfig(dataDir: string, databaseUrl: string | undefined, overrides: ConfigInput = {}): Config {
+  return loadConfig(
     {},
     {
       host: '127.0.0.1',
       port: 0,
-      dataDir: tmp.dir,
-      databaseUrl: pgDb?.url,
+      dataDir,
+      databaseUrl,
       logLevel: 'silent',
       adminPassword: ADMIN_PASSWORD,
       ...overrides,
@@ -36,7 +31,16 @@ export async function startTestServer(ctx: Mocha.Context, kind: TestDbKind, over
       smb: { mode: 'off', ...overrides.smb },
     },
   );
-  const nasd = await createNasd(config);
+}
+
+/**
+ * Starts a real nasd on a random loopback port with a temp data dir and a fresh database of
+ * the given kind. bcrypt runs at cost 4 here so suites stay fast; production defaults to 12.
+ */
+export async function startTestServer(ctx: Mocha.Context, kind: TestDbKind, overrides: ConfigInput = {}): Promise<TestServer> {
+  const tmp = makeTmpDir();
+  const pgDb = kind === 'postgres' ? await createPgDatabase(ctx) : undefined;
+  const nasd = await createNasd(testConfig(tmp.dir, pgDb?.url, overrides));
   const address = await nasd.listen();
   return {
     nasd,

@@ -35,6 +35,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   DEVICE_NOT_FOUND: 404,
   DEVICE_BUSY: 409,
   HW_UNAVAILABLE: 503,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
