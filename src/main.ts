@@ -102,6 +102,7 @@ export async function createNasd(config: Config, options: CreateNasdOptions = {}
     audit,
     storageRoot: config.storageRoot,
     backend: config.storageBackend,
+    keysFingerprint: identity.keysFingerprint,
     logger,
     // Upload bytes are counted by the metrics service, built below once the VFS exists (it reports usage).
     onCommitted: (protocol, bytes) => hw.metrics.countUpload(protocol, bytes),
