@@ -174,6 +174,7 @@ async function assemble(config: Config, logger: Logger, front: Front): Promise<N
     audit,
     storageRoot: config.storageRoot,
     backend: config.storageBackend,
+    keysFingerprint: identity.keysFingerprint,
     logger,
     // Upload bytes are counted by the metrics service, built below once the VFS exists (it reports usage).
     onCommitted: (protocol, bytes) => hw.metrics.countUpload(protocol, bytes),

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError } from '../lib/errors.js';
-import { isUniqueViolation } from './backend/knex-rows.js';
+import { isUniqueViolation } from '../lib/unique-violation.js';
 import type { ExecutionStatus, ExecutionTrigger, ExecutionView } from './types.js';
 
 const TABLE = 'scheduler_executions';

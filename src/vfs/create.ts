@@ -31,6 +31,8 @@ export interface VfsDeps {
   uploadExpiryMs?: number;
   /** This process's id among those sharing the database (random by default). */
   instanceId?: string;
+  /** A digest of the process's keys (identity's `keysFingerprint`): a process whose keys differ from a live peer's does not start. */
+  keysFingerprint?: string;
 }
 
 /** The storage services the edges use; the core they share stays inside src/vfs. */
@@ -63,7 +65,7 @@ export async function createVfs(deps: VfsDeps): Promise<Storage> {
     adminVisits: new WeakMap(),
     onCommitted: deps.onCommitted,
   };
-  const instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs });
+  const instance = new InstanceRegistry(knex, backend.instanceId, { heartbeatMs: deps.heartbeatMs, keysFingerprint: deps.keysFingerprint });
   const retirement = new HomeRetirement(core, new RetiredHomes(backend.root, backend.instanceId), deps.logger);
   return {
     vfs: new VfsService(core, { instance, retirement, logger: deps.logger }),

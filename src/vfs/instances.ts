@@ -37,11 +37,14 @@ interface InstanceRow {
   host: string;
   pid: number;
   heartbeat_at: number;
+  keys_fingerprint: string | null;
 }
 
 export interface InstanceOptions {
   heartbeatMs?: number;
   now?: () => number;
+  /** A digest of the keys this process signs and encrypts with; live processes sharing the database must agree on it. */
+  keysFingerprint?: string;
 }
 
 /**
@@ -56,6 +59,7 @@ export class InstanceRegistry {
   private readonly heartbeatMs: number;
   private readonly now: () => number;
   private readonly host = hostKey();
+  private readonly keysFingerprint: string | null;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -66,13 +70,32 @@ export class InstanceRegistry {
     this.id = id;
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.now = options.now ?? Date.now;
+    this.keysFingerprint = options.keysFingerprint ?? null;
+  }
+
+  /**
+   * The first heartbeat: registers this process, then refuses (and withdraws) when a live
+   * process sharing the database uses other keys. Both rows are written before either looks,
+   * so of two such processes starting at once at least one refuses.
+   */
+  async join(): Promise<void> {
+    await this.beat();
+    const live = await this.liveIds();
+    const others: InstanceRow[] = await this.knex('nasd_instances').select('id', 'host', 'pid', 'heartbeat_at', 'keys_fingerprint').whereIn('id', [...live].filter((id) => id !== this.id));
+    const other = others.find((row) => row.keys_fingerprint !== null && row.keys_fingerprint !== this.keysFingerprint);
+    if (!other) return;
+    await this.knex('nasd_instances').where('id', this.id).delete();
+    throw new Error(
+      `nasd process ${other.id} (pid ${other.pid}), running on this database, signs tokens and encrypts secrets with other keys than this one: ` +
+        'give every process the same NASD_JWT_SECRET and NASD_TOTP_KEY, or the same jwt-secret and totp-key files in its data directory',
+    );
   }
 
   /** Writes (or refreshes) this process's heartbeat row. */
   async beat(): Promise<void> {
     const now = this.now();
     await this.knex('nasd_instances')
-      .insert({ id: this.id, host: this.host, pid: process.pid, started_at: now, heartbeat_at: now })
+      .insert({ id: this.id, host: this.host, pid: process.pid, started_at: now, heartbeat_at: now, keys_fingerprint: this.keysFingerprint })
       .onConflict('id')
       .merge({ heartbeat_at: now });
   }

@@ -70,10 +70,11 @@ export class VfsService implements Vfs {
   /**
    * Registers this process's heartbeat, reclaims the leftovers of dead processes and keeps
    * doing so on every heartbeat. Several processes may share one database and storage root:
-   * only temp files and write reservations of processes found dead are dropped.
+   * only temp files and write reservations of processes found dead are dropped. Throws when a
+   * live process on the same database runs with other keys (InstanceRegistry.join).
    */
   async start(): Promise<{ tempFiles: number; reservations: number }> {
-    await this.instance.beat();
+    await this.instance.join();
     const recovered = await this.reclaim();
     this.instance.startHeartbeat(
       async () => {

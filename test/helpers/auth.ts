@@ -26,7 +26,7 @@ export async function login(baseUrl: string, username: string, password: string,
 }
 
 /** Logs in as the first administrator (`admin` / ADMIN_PASSWORD) of a test server. */
-export function loginAdmin(srv: TestServer): Promise<LoginResult> {
+export function loginAdmin(srv: Pick<TestServer, 'baseUrl'>): Promise<LoginResult> {
   return login(srv.baseUrl, 'admin', ADMIN_PASSWORD);
 }
 
@@ -44,7 +44,7 @@ export interface CreatedUser {
  * The password is random unless given; role defaults to `user`, quota to unlimited.
  */
 export async function createUser(
-  srv: TestServer,
+  srv: Pick<TestServer, 'baseUrl'>,
   adminToken: string,
   options: { username: string; password?: string; role?: 'admin' | 'user'; quotaBytes?: number | null },
 ): Promise<CreatedUser> {

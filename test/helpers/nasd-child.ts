@@ -3,7 +3,9 @@
  * <dataDir> [databaseUrl] [--stdin-write <username> <path> <expectedSize>]`). It prints
  * `NASD_PORT <port>` once listening. With --stdin-write it also streams its stdin into the VFS
  * as that user: the same VfsService.write path a WebDAV PUT takes (temp file + write reservation).
- * The environment variable NASD_CHILD_CONFIG may hold JSON settings merged over the test defaults.
+ * The environment variable NASD_CHILD_CONFIG may hold JSON settings merged over the test defaults;
+ * with NASD_CHILD_LOG_REQUESTS=1 it prints `NASD_REQUEST <method> <url>` for every request it
+ * receives, so a test can tell which of several processes answered what.
  */
 import { loadConfig, type ConfigInput } from '../../src/config/index.js';
 import { createNasd } from '../../src/main.js';
@@ -29,6 +31,7 @@ const config = loadConfig(
   },
 );
 const nasd = await createNasd(config);
+if (process.env.NASD_CHILD_LOG_REQUESTS === '1') nasd.server.on('request', (req) => process.stdout.write(`NASD_REQUEST ${req.method} ${req.url}\n`));
 const address = await nasd.listen();
 process.once('SIGTERM', () => void nasd.close().then(() => process.exit(0)));
 

@@ -13,7 +13,8 @@ import {
   type RemoveJobsOptions,
 } from 'agenda';
 import type { Knex } from 'knex';
-import { definitionColumns, isUniqueViolation, JOBS_TABLE, matchData, stateColumns, toJob, UNIQUE_COLUMNS, whereOptions, type JobRow } from './knex-rows.js';
+import { definitionColumns, JOBS_TABLE, matchData, stateColumns, toJob, UNIQUE_COLUMNS, whereOptions, type JobRow } from './knex-rows.js';
+import { isUniqueViolation } from '../../lib/unique-violation.js';
 import { saveUnique } from './knex-unique.js';
 
 /** Portable "NULLS LAST": `col IS NULL` sorts false (has a value) before true on both engines. */

@@ -149,9 +149,3 @@ export function whereOptions(q: Knex.QueryBuilder, options: RemoveJobsOptions): 
   }
   return any;
 }
-
-/** True for a unique-constraint violation on either engine. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string } | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../../lib/unique-violation.js';
 import type { AlertSeverity } from './rules.js';
 
 /** An alert as stored and shown by the API. */
@@ -57,12 +58,6 @@ export interface AlertListQuery {
   adminAudienceRules?: readonly string[];
   limit: number;
   offset: number;
-}
-
-/** PostgreSQL 23505 or SQLite's UNIQUE constraint failure. */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /** The alerts tables: rows in, records out. No rules here. */

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
 import type { Config } from '../../config/index.js';
@@ -56,6 +57,11 @@ export interface Identity {
   ensureInitialAdmin(): Promise<FirstRunResult | undefined>;
   /** Housekeeping for the scheduler: drops long-expired refresh tokens and ended throttle windows. */
   prune(): Promise<{ refreshTokens: number; throttleWindows: number }>;
+  /**
+   * sha256 of the JWT and TOTP keys (which cannot be recovered from it): processes sharing a
+   * database compare it, since each must accept the others' tokens and read their secrets.
+   */
+  keysFingerprint: string;
 }
 
 export interface IdentityDeps {
@@ -67,6 +73,11 @@ export interface IdentityDeps {
   logger?: Logger;
   /** Told about passwords, disabling, 2FA and deletion once they commit (SMB's account sync). */
   events?: CredentialEvents;
+}
+
+function keysFingerprint(jwtKey: Uint8Array, totpKey: Buffer): string {
+  const part = (key: Uint8Array) => Buffer.concat([Buffer.from(`${key.length}:`), key]);
+  return crypto.createHash('sha256').update('nasd keys v1\n').update(part(jwtKey)).update(part(totpKey)).digest('hex');
 }
 
 /**
@@ -93,11 +104,13 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const trust = new TrustEpoch();
   const guard = new CredentialGuard(throttle, audit, hasher, now, trust);
   const refreshTokens = new RefreshTokens(knex, auth.refreshTokenTtlSeconds, now);
-  const accessTokens = new AccessTokens(loadJwtKey(auth.jwtSecret, config.dataDir), auth.accessTokenTtlSeconds, now);
+  const jwtKey = loadJwtKey(auth.jwtSecret, config.dataDir);
+  const totpKey = loadTotpKey(auth.totpKey, config.dataDir);
+  const accessTokens = new AccessTokens(jwtKey, auth.accessTokenTtlSeconds, now);
   const events = deps.events ?? NO_CREDENTIAL_EVENTS;
   const users = new UsersService(knex, audit, hasher, refreshTokens, now, events, trust);
   const logger = deps.logger ?? createLogger('error', { component: 'identity' });
-  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(loadTotpKey(auth.totpKey, config.dataDir)), logger, now, events, trust);
+  const twoFactor = new TwoFactor(knex, audit, new TotpSecretCipher(totpKey), logger, now, events, trust);
   const appPasswords = new AppPasswords(knex, audit, hasher, now, events, trust);
   const sessions = new Sessions(knex, audit, hasher, guard, twoFactor, accessTokens, refreshTokens);
   const account = new Account(knex, hasher, guard, twoFactor, users, appPasswords);
@@ -113,5 +126,6 @@ export function createIdentity(deps: IdentityDeps): Identity {
     hashingStats: () => hasher.stats(),
     ensureInitialAdmin: () => ensureInitialAdmin(users, config.dataDir, config.adminPassword),
     prune: async () => ({ refreshTokens: await refreshTokens.prune(), throttleWindows: await throttle.prune() }),
+    keysFingerprint: keysFingerprint(jwtKey, totpKey),
   };
 }

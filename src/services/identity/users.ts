@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
 import { AppPasswordModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
+import { isUniqueViolation } from '../../lib/unique-violation.js';
 import { assertPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
@@ -205,9 +206,4 @@ export class UsersService {
 /** The audit fields every event of a request shares. */
 export function auditBase(ctx: AuditContext): { actor: AuditContext['actor']; address: string | null; protocol: AuditContext['protocol'] } {
   return { actor: ctx.actor, address: ctx.address ?? null, protocol: ctx.protocol };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string } | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

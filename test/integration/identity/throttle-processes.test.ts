@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -6,10 +7,12 @@ import { api } from '../../helpers/server.js';
 import { makeTmpDir } from '../../helpers/tmp.js';
 
 const CHILD = path.resolve('test/helpers/nasd-child.ts');
+/** Processes on one database share their keys (they refuse to start otherwise). */
+const SHARED_KEYS = { jwtSecret: crypto.randomBytes(48).toString('base64url'), totpKey: crypto.randomBytes(32).toString('base64') };
 
 /** Spawns a child nasd and resolves once it prints its port (rejects with its stderr if it dies first). */
 function spawnNasd(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, NASD_CHILD_CONFIG: JSON.stringify({ auth: SHARED_KEYS }) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
