@@ -9,13 +9,12 @@ import type { Actor } from '../../src/vfs/index.js';
 import { TRAVERSAL_CORPUS } from '../fixtures/traversal-corpus.js';
 import { describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
+import { bodyOf, createVfsFixture, STORAGE_BACKENDS, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
 const body = bodyOf;
 const code = vfsErrorCode;
 
-
-describeEachDb('VFS service contract', (kind) => {
+for (const backend of STORAGE_BACKENDS) describeEachDb(`VFS service contract [${backend}]`, (kind) => {
   let fx: VfsFixture;
   let admin: Actor;
   let alice: Actor;
@@ -23,7 +22,8 @@ describeEachDb('VFS service contract', (kind) => {
   let carol: Actor;
 
   before(async function () {
-    fx = await createVfsFixture(this, kind);
+    fx = await createVfsFixture(this, kind, backend);
+    expect(fx.vfs.backendKind).to.equal(backend);
     admin = await fx.addUser('admin', { admin: true });
     alice = await fx.addUser('alice', { quotaBytes: 10_000 });
     bob = await fx.addUser('bob');
