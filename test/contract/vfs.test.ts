@@ -9,13 +9,12 @@ import type { Actor } from '../../src/vfs/index.js';
 import { TRAVERSAL_CORPUS } from '../fixtures/traversal-corpus.js';
 import { describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
+import { bodyOf, createVfsFixture, STORAGE_BACKENDS, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
 const body = bodyOf;
 const code = vfsErrorCode;
 
-
-describeEachDb('VFS service contract', (kind) => {
+for (const backend of STORAGE_BACKENDS) describeEachDb(`VFS service contract [${backend}]`, (kind) => {
   let fx: VfsFixture;
   let admin: Actor;
   let alice: Actor;
@@ -23,7 +22,8 @@ describeEachDb('VFS service contract', (kind) => {
   let carol: Actor;
 
   before(async function () {
-    fx = await createVfsFixture(this, kind);
+    fx = await createVfsFixture(this, kind, backend);
+    expect(fx.vfs.backendKind).to.equal(backend);
     admin = await fx.addUser('admin', { admin: true });
     alice = await fx.addUser('alice', { quotaBytes: 10_000 });
     bob = await fx.addUser('bob');
@@ -43,6 +43,7 @@ describeEachDb('VFS service contract', (kind) => {
   });
 
   it('writes atomically, reads back, ranges, and reports owner and created', async () => {
+    const usageBefore = await fx.vfs.userUsage(alice.principal.userId);
     const first = await fx.vfs.write(alice, '/home/a.txt', body('hello world'), { expectedSize: 11 });
     expect(first.created).to.equal(true);
     expect(first.stat).to.include({ path: '/home/a.txt', name: 'a.txt', type: 'file', size: 11, ownerId: alice.principal.userId, virtual: false });
@@ -54,7 +55,7 @@ describeEachDb('VFS service contract', (kind) => {
     expect(await text(whole.stream)).to.equal('HELLO world');
     const part = await fx.vfs.openRead(alice, '/home/a.txt', { start: 6, end: 10 });
     expect(await text(part.stream)).to.equal('world');
-    expect(await fx.vfs.userUsage(alice.principal.userId)).to.deep.equal({ bytes: 11, files: 1, reservedBytes: 0 });
+    expect(await fx.vfs.userUsage(alice.principal.userId)).to.deep.equal({ bytes: usageBefore.bytes + 11, files: usageBefore.files + 1, reservedBytes: 0 });
     expect(fs.readdirSync(path.join(fx.storageRoot, '.nasd/tmp'))).to.deep.equal([]);
   });
 
@@ -78,20 +79,22 @@ describeEachDb('VFS service contract', (kind) => {
   });
 
   it('mkdir needs an existing parent folder', async () => {
-    await fx.vfs.mkdir(alice, '/home/docs');
-    expect(await code(fx.vfs.mkdir(alice, '/home/docs'))).to.equal('ALREADY_EXISTS');
+    await fx.vfs.mkdir(alice, '/home/mkdir-docs');
+    await fx.vfs.write(alice, '/home/mkdir-file.txt', body('x'));
+    expect(await code(fx.vfs.mkdir(alice, '/home/mkdir-docs'))).to.equal('ALREADY_EXISTS');
     expect(await code(fx.vfs.mkdir(alice, '/home/nope/deeper'))).to.equal('PARENT_MISSING');
-    expect(await code(fx.vfs.write(alice, '/home/a.txt/x', body('x')))).to.equal('NOT_A_DIRECTORY');
-    expect(await code(fx.vfs.write(alice, '/home/docs', body('x')))).to.equal('IS_A_DIRECTORY');
+    expect(await code(fx.vfs.write(alice, '/home/mkdir-file.txt/x', body('x')))).to.equal('NOT_A_DIRECTORY');
+    expect(await code(fx.vfs.write(alice, '/home/mkdir-docs', body('x')))).to.equal('IS_A_DIRECTORY');
     expect(await code(fx.vfs.remove(alice, '/home'))).to.equal('FORBIDDEN');
   });
 
   it('round-trips Unicode names exactly (NFC and NFD are different files)', async () => {
     const names = ['caf\u00e9.txt', 'cafe\u0301.txt', '😀.txt', '中文.txt'];
-    for (const n of names) await fx.vfs.write(alice, `/home/docs/${n}`, body(n));
-    const listed = (await fx.vfs.list(alice, '/home/docs')).map((e) => e.name).sort();
+    await fx.vfs.mkdir(alice, '/home/unicode');
+    for (const n of names) await fx.vfs.write(alice, `/home/unicode/${n}`, body(n));
+    const listed = (await fx.vfs.list(alice, '/home/unicode')).map((e) => e.name).sort();
     expect(listed).to.deep.equal([...names].sort());
-    expect(await text((await fx.vfs.openRead(alice, '/home/docs/cafe\u0301.txt')).stream)).to.equal('cafe\u0301.txt');
+    expect(await text((await fx.vfs.openRead(alice, '/home/unicode/cafe\u0301.txt')).stream)).to.equal('cafe\u0301.txt');
   });
 
   it('moves and copies trees with owners, usage and dead properties', async () => {
@@ -99,6 +102,7 @@ describeEachDb('VFS service contract', (kind) => {
     await fx.vfs.write(alice, '/home/tree/f.bin', body('12345'));
     await fx.vfs.patchProperties(alice, '/home/tree/f.bin', { set: [{ ns: 'urn:x', name: 'color', xml: 'red' }], remove: [] });
     const before = (await fx.vfs.userUsage(alice.principal.userId)).bytes;
+    const mediaBefore = (await fx.vfs.shareUsage(await shareId('media'))).bytes;
     await fx.vfs.copy(alice, '/home/tree', '/home/tree2', { overwrite: false, depth: 'infinity' });
     // The copy is charged its 5 bytes and its property's 13 ('urn:x' + 'color' + 'red').
     const propBytes = 13;
@@ -107,11 +111,11 @@ describeEachDb('VFS service contract', (kind) => {
     const moved = await fx.vfs.move(alice, '/home/tree2', '/media/tree3', { overwrite: false });
     expect(moved.created).to.equal(true);
     expect((await fx.vfs.stat(alice, '/media/tree3/f.bin')).ownerId).to.equal(alice.principal.userId);
-    expect((await fx.vfs.shareUsage(await shareId('media'))).bytes).to.equal(5 + propBytes);
+    expect((await fx.vfs.shareUsage(await shareId('media'))).bytes).to.equal(mediaBefore + 5 + propBytes);
     expect((await fx.vfs.listChildProperties(alice, '/media/tree3')).get('f.bin')).to.have.length(1);
     await fx.vfs.remove(alice, '/media/tree3');
     expect((await fx.vfs.userUsage(alice.principal.userId)).bytes).to.equal(before);
-    expect((await fx.vfs.shareUsage(await shareId('media'))).bytes).to.equal(0);
+    expect((await fx.vfs.shareUsage(await shareId('media'))).bytes).to.equal(mediaBefore);
     expect(await code(fx.vfs.move(alice, '/home/tree', '/home/tree/inner', { overwrite: false }))).to.equal('CONFLICT');
   });
 
@@ -133,25 +137,30 @@ describeEachDb('VFS service contract', (kind) => {
   });
 
   it('keys storage the same for every path that reaches it and audits admins in homes', async () => {
-    expect(await fx.vfs.storageKey(alice, '/home/a.txt')).to.equal(await fx.vfs.storageKey(admin, '/homes/alice/a.txt'));
-    expect(await text((await fx.vfs.openRead(admin, '/homes/alice/a.txt')).stream)).to.equal('HELLO world');
-    const audit = await fx.db.knex('audit_log').where({ action: 'home.admin_access', actor_name: 'admin' });
+    await fx.vfs.write(alice, '/home/keyed.txt', body('keyed'));
+    // A fresh Actor is a fresh operation: admin visits are audited once per operation and home.
+    const visit: Actor = { ...admin };
+    expect(await fx.vfs.storageKey(alice, '/home/keyed.txt')).to.equal(await fx.vfs.storageKey(visit, '/homes/alice/keyed.txt'));
+    expect(await text((await fx.vfs.openRead(visit, '/homes/alice/keyed.txt')).stream)).to.equal('keyed');
+    const audit = await fx.db.knex('audit_log').where({ action: 'home.admin_access', actor_name: 'admin', target: '/homes/alice/keyed.txt' });
     expect(audit.length).to.be.greaterThan(0);
-    const writes = await fx.db.knex('audit_log').where({ action: 'file.create', actor_name: 'alice' });
+    const writes = await fx.db.knex('audit_log').where({ action: 'file.create', actor_name: 'alice', target: '/home/keyed.txt' });
     expect(writes.length).to.be.greaterThan(0);
     expect(JSON.parse(writes[0].details)).to.have.property('bytes');
   });
 
   it('never follows symlinks out of the jail', async () => {
-    const home = path.join(fx.storageRoot, 'homes/alice');
+    const erin = await fx.addUser('erin');
+    await fx.vfs.list(erin, '/home'); // homes are created on first use
+    const home = path.join(fx.storageRoot, 'homes/erin');
     fs.symlinkSync('/etc', path.join(home, 'etc-link'));
     fs.symlinkSync('/etc/hostname', path.join(home, 'host-link'));
-    expect((await fx.vfs.list(alice, '/home')).map((e) => e.name)).to.not.include.members(['etc-link', 'host-link']);
-    expect(await code(fx.vfs.stat(alice, '/home/etc-link'))).to.equal('NOT_FOUND');
-    expect(await code(fx.vfs.openRead(alice, '/home/host-link'))).to.equal('NOT_FOUND');
-    expect(await code(fx.vfs.list(alice, '/home/etc-link'))).to.equal('NOT_FOUND');
-    expect(await code(fx.vfs.openRead(alice, '/home/etc-link/hostname'))).to.equal('NOT_FOUND');
-    expect(await code(fx.vfs.write(alice, '/home/etc-link/evil', body('x')))).to.be.oneOf(['NOT_FOUND', 'PARENT_MISSING']);
+    expect((await fx.vfs.list(erin, '/home')).map((e) => e.name)).to.not.include.members(['etc-link', 'host-link']);
+    expect(await code(fx.vfs.stat(erin, '/home/etc-link'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.openRead(erin, '/home/host-link'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.list(erin, '/home/etc-link'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.openRead(erin, '/home/etc-link/hostname'))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.write(erin, '/home/etc-link/evil', body('x')))).to.be.oneOf(['NOT_FOUND', 'PARENT_MISSING']);
     expect(fs.existsSync('/etc/evil')).to.equal(false);
   });
 
@@ -221,29 +230,31 @@ describeEachDb('VFS service contract', (kind) => {
   });
 
   it('reconciles usage and ownership after changes behind its back', async () => {
-    const home = path.join(fx.storageRoot, 'homes/alice');
-    const before = await fx.vfs.userUsage(alice.principal.userId);
+    const frank = await fx.addUser('frank');
+    await fx.vfs.write(frank, '/home/a.txt', body('HELLO world'));
+    const home = path.join(fx.storageRoot, 'homes/frank');
+    const before = await fx.vfs.userUsage(frank.principal.userId);
     fs.writeFileSync(path.join(home, 'smb-added.bin'), Buffer.alloc(300));
     fs.rmSync(path.join(home, 'a.txt'));
     fs.writeFileSync(path.join(fx.storageRoot, 'shares/media/by-smb.txt'), 'xyz');
     const report = await fx.vfs.reconcile();
     expect(report.added).to.be.at.least(2);
     expect(report.removed).to.be.at.least(1);
-    const after = await fx.vfs.userUsage(alice.principal.userId);
+    const after = await fx.vfs.userUsage(frank.principal.userId);
     expect(after.bytes).to.equal(before.bytes + 300 - 11);
-    expect(report.usage.find((d) => d.scope === 'user' && d.subjectId === alice.principal.userId)?.after.bytes).to.equal(after.bytes);
+    expect(report.usage.find((d) => d.scope === 'user' && d.subjectId === frank.principal.userId)?.after.bytes).to.equal(after.bytes);
     expect((await fx.vfs.stat(alice, '/media/by-smb.txt')).ownerId).to.equal(admin.principal.userId);
     expect((await fx.vfs.reconcile()).usage).to.deep.equal([]);
-    await fx.vfs.write(alice, '/home/a.txt', body('HELLO world'));
   });
 
   it('applies property patches atomically', async () => {
-    await fx.vfs.patchProperties(alice, '/home/a.txt', { set: [{ ns: 'urn:x', name: 'a', xml: '1' }], remove: [] });
+    await fx.vfs.write(alice, '/home/props.txt', body('props'));
+    await fx.vfs.patchProperties(alice, '/home/props.txt', { set: [{ ns: 'urn:x', name: 'a', xml: '1' }], remove: [] });
     const tooLong = { ns: 'urn:x', name: 'n'.repeat(300), xml: '2' };
     const patched = await fx.vfs
-      .patchProperties(alice, '/home/a.txt', { set: [{ ns: 'urn:x', name: 'b', xml: '2' }, tooLong], remove: [{ ns: 'urn:x', name: 'a' }] })
+      .patchProperties(alice, '/home/props.txt', { set: [{ ns: 'urn:x', name: 'b', xml: '2' }, tooLong], remove: [{ ns: 'urn:x', name: 'a' }] })
       .then(() => true, () => false);
-    const names = (await fx.vfs.getProperties(alice, '/home/a.txt')).map((p) => p.name);
+    const names = (await fx.vfs.getProperties(alice, '/home/props.txt')).map((p) => p.name);
     // PostgreSQL refuses the over-long name and must roll the whole patch back; SQLite accepts it whole.
     if (patched) expect(names).to.have.members(['b', tooLong.name]);
     else expect(names).to.deep.equal(['a']);
@@ -251,6 +262,7 @@ describeEachDb('VFS service contract', (kind) => {
   });
 
   it('rejects the traversal corpus at every entry point', async () => {
+    await fx.vfs.write(alice, '/home/traversal.txt', body('untouched'));
     const ops: Array<(p: string) => Promise<unknown>> = [
       (p) => fx.vfs.stat(alice, p),
       (p) => fx.vfs.list(alice, p),
@@ -258,7 +270,7 @@ describeEachDb('VFS service contract', (kind) => {
       (p) => fx.vfs.write(alice, p, body('x')),
       (p) => fx.vfs.mkdir(alice, p),
       (p) => fx.vfs.remove(alice, p),
-      (p) => fx.vfs.move(alice, '/home/a.txt', p, { overwrite: true }),
+      (p) => fx.vfs.move(alice, '/home/traversal.txt', p, { overwrite: true }),
       (p) => fx.vfs.copy(alice, p, '/home/copy', { overwrite: true, depth: 'infinity' }),
       (p) => fx.vfs.setMtime(alice, p, 0),
       (p) => fx.vfs.assertWritable(alice, p),
@@ -270,6 +282,6 @@ describeEachDb('VFS service contract', (kind) => {
     for (const raw of TRAVERSAL_CORPUS) {
       for (const op of ops) expect(await code(op(raw)), raw).to.equal('VALIDATION');
     }
-    expect(await text((await fx.vfs.openRead(alice, '/home/a.txt')).stream)).to.equal('HELLO world');
+    expect(await text((await fx.vfs.openRead(alice, '/home/traversal.txt')).stream)).to.equal('untouched');
   });
 });

@@ -21,6 +21,9 @@ export interface VfsFixture {
   close(): Promise<void>;
 }
 
+/** Every StorageBackend a VFS can run on (`NASD_STORAGE_BACKEND`). */
+export const STORAGE_BACKENDS: readonly StorageBackendKind[] = ['fast', 'reference'];
+
 /** A VFS on `kind` of database over the given storage backend (default: the fast one). */
 export async function createVfsFixture(ctx: Mocha.Context, kind: TestDbKind, backend: StorageBackendKind = 'fast'): Promise<VfsFixture> {
   const tmp = makeTmpDir('nasd-vfs-');
