@@ -19,6 +19,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const migrationsDir = path.resolve(here, '../../migrations');
 const runningFromSource = import.meta.url.endsWith('.ts');
 const PG_CONNECT_TIMEOUT_MS = 10_000;
+/** pg_advisory_lock key under which nasd processes run their migrations one at a time ("nasd" in ASCII). */
+const PG_MIGRATION_LOCK = 0x6e617364;
 
 /**
  * PostgreSQL returns int8 (bigint) and numeric as strings; nasd stores byte counts and epoch-ms
@@ -90,12 +92,35 @@ async function knexConfig(databaseUrl: string | undefined, dataDir: string): Pro
   };
 }
 
+/**
+ * Runs pending migrations. knex's own lock is a row in a table it creates first, so processes
+ * starting together on a new PostgreSQL database collide creating that table: they take a
+ * session advisory lock first and migrate one after the other (the second finds nothing to do).
+ */
+async function migrateLatest(knex: Knex, kind: DbKind): Promise<void> {
+  if (kind !== 'postgres') {
+    await knex.migrate.latest();
+    return;
+  }
+  const conn: unknown = await knex.client.acquireConnection();
+  try {
+    await knex.raw('select pg_advisory_lock(?)', [PG_MIGRATION_LOCK]).connection(conn);
+    try {
+      await knex.migrate.latest();
+    } finally {
+      await knex.raw('select pg_advisory_unlock(?)', [PG_MIGRATION_LOCK]).connection(conn);
+    }
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
+}
+
 /** Opens the database named by the URL (SQLite in `dataDir` when absent) and runs pending migrations. */
 export async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<Database> {
   const { kind, config } = await knexConfig(databaseUrl, dataDir);
   const knex = knexFactory(config);
   try {
-    await knex.migrate.latest();
+    await migrateLatest(knex, kind);
   } catch (err) {
     await knex.destroy();
     throw err;
