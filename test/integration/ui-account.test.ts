@@ -29,7 +29,8 @@ describeEachDb('web UI Account and Connect in Chromium', (kind) => {
     racer = await openUi(browser, srv.baseUrl);
     // As in a background tab: the nav badge's alert poll pauses while the page is hidden, so its
     // 30 s poll cannot refresh the token before the test's burst of calls.
-    await racer.context.addInitScript(() => Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' }));
+    // (a string: a function would be shipped as compiled by the test loader, with helpers the page lacks)
+    await racer.page.addInitScript({ content: "Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });" });
     await racer.signIn('gus', 'gus-password-1');
     racerSignedInAt = Date.now();
     racer.page.on('request', (r) => { if (r.url().endsWith('/api/auth/refresh')) racerRefreshes.push(r); });
