@@ -60,7 +60,7 @@ export class ContentHasher {
   /**
    * Reads a file and caches its hashes unless it changed while it was read. They are returned
    * only when they are of the content the caller's entry describes: undefined when the file
-   * changed or vanished since (the caller shows that entry's size and ETag).
+   * changed or vanished since (the caller shows that entry's size and ETag), or cannot be read.
    */
   private async hashNow(key: string, etag: string): Promise<ContentHashes | undefined> {
     await this.slot();
@@ -68,7 +68,8 @@ export class ContentHasher {
     try {
       read = await this.core.backend.hashFile(key);
     } catch (err) {
-      if (err instanceof VfsError && (err.code === 'NOT_FOUND' || err.code === 'IS_A_DIRECTORY')) return undefined;
+      // Gone, now a folder, unreadable: that one file has no hashes, the rest of the listing goes on.
+      if (err instanceof VfsError) return undefined;
       throw err;
     } finally {
       this.release();
