@@ -74,9 +74,9 @@ export function guides(a, username) {
     },
     rclone: {
       title: 'rclone (backups and sync)',
-      notes: ['rclone talks WebDAV. The password must be stored obscured, which the command below does.'],
+      notes: ['rclone talks WebDAV. The password must be stored obscured, which the command below does. With vendor=owncloud rclone keeps modification times and can compare files by checksum (rclone check) without downloading them.'],
       steps: [
-        { do: 'Create the remote (replace APP-PASSWORD):', code: `rclone config create nas webdav url=${a.dav} vendor=other user=${username} pass=$(rclone obscure 'APP-PASSWORD')`, see: 'rclone prints the new [nas] section.' },
+        { do: 'Create the remote (replace APP-PASSWORD):', code: `rclone config create nas webdav url=${a.dav} vendor=owncloud user=${username} pass=$(rclone obscure 'APP-PASSWORD')`, see: 'rclone prints the new [nas] section.' },
         { do: 'Try it:', code: 'rclone lsd nas:\nrclone copy ~/Pictures nas:home/Pictures --progress', see: 'The first lists "home" and your shares; the second shows the transfer progress.' },
       ],
     },

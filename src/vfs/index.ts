@@ -1,6 +1,7 @@
 export type {
   Actor,
   ByteRange,
+  ContentHashes,
   DeadProperty,
   EntryStat,
   OpenedFile,

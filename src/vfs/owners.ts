@@ -2,6 +2,13 @@ import type { Knex } from 'knex';
 import { fastQuery } from '../lib/fast-query.js';
 import { areaOf, keyHash, parentKey, rebaseKey, whereSubtree } from './keys.js';
 
+/** MD5 and SHA-1 of a file's content, and the ETag of the file they were computed from. */
+export interface CachedHashes {
+  md5: string;
+  sha1: string;
+  etag: string;
+}
+
 /** Who owns one file or folder, and the bytes it counts for. */
 export interface OwnerRecord {
   key: string;
@@ -9,6 +16,8 @@ export interface OwnerRecord {
   isDir: boolean;
   size: number;
   sha256: string | null;
+  /** Cached content hashes: insertMany writes them (a move carries them), upsert always clears them. */
+  hashes?: CachedHashes | null;
 }
 
 interface OwnerRow {
@@ -20,11 +29,18 @@ interface OwnerRow {
   is_dir: boolean | number;
   size: number;
   sha256: string | null;
+  md5: string | null;
+  sha1: string | null;
+  hashed_etag: string | null;
   updated_at: number;
 }
 
+function hashesOf(row: Pick<OwnerRow, 'md5' | 'sha1' | 'hashed_etag'>): CachedHashes | null {
+  return row.md5 && row.sha1 && row.hashed_etag ? { md5: row.md5, sha1: row.sha1, etag: row.hashed_etag } : null;
+}
+
 function toRecord(row: OwnerRow): OwnerRecord {
-  return { key: row.key, ownerId: Number(row.owner_id), isDir: Boolean(row.is_dir), size: Number(row.size), sha256: row.sha256 };
+  return { key: row.key, ownerId: Number(row.owner_id), isDir: Boolean(row.is_dir), size: Number(row.size), sha256: row.sha256, hashes: hashesOf(row) };
 }
 
 function toRow(rec: OwnerRecord, now: number): OwnerRow {
@@ -37,6 +53,9 @@ function toRow(rec: OwnerRecord, now: number): OwnerRow {
     is_dir: rec.isDir,
     size: rec.size,
     sha256: rec.sha256,
+    md5: rec.hashes?.md5 ?? null,
+    sha1: rec.hashes?.sha1 ?? null,
+    hashed_etag: rec.hashes?.etag ?? null,
     updated_at: now,
   };
 }
@@ -44,7 +63,7 @@ function toRow(rec: OwnerRecord, now: number): OwnerRow {
 const UPSERT_SQL =
   'insert into file_owners (key_hash, "key", parent_hash, area, owner_id, is_dir, size, sha256, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
   'on conflict (key_hash) do update set "key" = excluded."key", parent_hash = excluded.parent_hash, area = excluded.area, owner_id = excluded.owner_id, ' +
-  'is_dir = excluded.is_dir, size = excluded.size, sha256 = excluded.sha256, updated_at = excluded.updated_at';
+  'is_dir = excluded.is_dir, size = excluded.size, sha256 = excluded.sha256, md5 = null, sha1 = null, hashed_etag = null, updated_at = excluded.updated_at';
 
 /** Repository of the file_owners table. No business rules: the service decides who owns what. */
 export class OwnerRepo {
@@ -65,7 +84,28 @@ export class OwnerRepo {
     return new Map(rows.map((r) => [r.key.slice(cut), Number(r.owner_id)]));
   }
 
-  /** Creates or replaces one record (fastQuery: every file commit). */
+  /** The cached content hashes of those of `keys` that have them, by key. */
+  async cachedHashes(keys: string[]): Promise<Map<string, CachedHashes>> {
+    const out = new Map<string, CachedHashes>();
+    for (let i = 0; i < keys.length; i += 200) {
+      const rows: Array<Pick<OwnerRow, 'key' | 'md5' | 'sha1' | 'hashed_etag'>> = await this.knex('file_owners')
+        .select('key', 'md5', 'sha1', 'hashed_etag')
+        .whereIn('key_hash', keys.slice(i, i + 200).map(keyHash))
+        .whereNotNull('md5');
+      for (const row of rows) {
+        const hashes = hashesOf(row);
+        if (hashes) out.set(row.key, hashes);
+      }
+    }
+    return out;
+  }
+
+  /** Caches a file's content hashes on its record (none is created: a file without one is hashed again next time). */
+  async storeHashes(key: string, hashes: CachedHashes): Promise<void> {
+    await this.knex('file_owners').where({ key_hash: keyHash(key), is_dir: false }).update({ md5: hashes.md5, sha1: hashes.sha1, hashed_etag: hashes.etag });
+  }
+
+  /** Creates or replaces one record, without cached hashes (fastQuery: every file commit). */
   async upsert(db: Knex, rec: OwnerRecord, now = Date.now()): Promise<void> {
     const r = toRow(rec, now);
     await fastQuery(db, UPSERT_SQL, [r.key_hash, r.key, r.parent_hash, r.area, r.owner_id, r.is_dir, r.size, r.sha256, r.updated_at]);

@@ -62,7 +62,7 @@ export async function reconcileStorage(core: VfsCore, now: () => number = Date.n
         upserts.push({ key, ownerId, isDir: disk.isDir, size, sha256: null });
         report.added += 1;
       } else if (rec.isDir !== disk.isDir || rec.size !== size) {
-        upserts.push({ ...rec, isDir: disk.isDir, size, sha256: rec.size === size ? rec.sha256 : null });
+        upserts.push({ ...rec, isDir: disk.isDir, size, sha256: rec.size === size ? rec.sha256 : null, hashes: null });
         report.resized += 1;
       }
     }

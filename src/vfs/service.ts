@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { RawStat, StorageBackendKind } from './backends/index.js';
+import { ContentHasher } from './content-hashes.js';
 import { asNamedBy, auditFile, clientNamed, locate, requireArea, requireInside, requireParentDir, subjectOf, toEntry, type VfsCore } from './core.js';
 import type { StorageUser } from './directory.js';
 import { assertCanCreate, assertCanModify, defaultOwner, effectiveAccess, fallbackOwner, resolveLocation, type AreaLocation, type Location } from './namespace.js';
@@ -13,7 +14,7 @@ import type { UsageDelta } from './quota.js';
 import { reconcileStorage, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
 import type { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
-import type { Actor, ByteRange, DeadProperty, EntryStat, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
+import type { Actor, ByteRange, ContentHashes, DeadProperty, EntryStat, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
 import { writeFile } from './write.js';
 
 /** A user's storage usage as reported to administrators and to the user. */
@@ -50,6 +51,8 @@ export class VfsService implements Vfs {
   /** WebDAV locks: created and listed by the WebDAV edge, enforced here for every protocol. */
   readonly locks: DavLockStore;
   private readonly logger?: Logger;
+  /** Hashes file content on request, a few files at a time for the whole process. */
+  private readonly hasher: ContentHasher;
 
   /** Built by createVfs, which owns the core. */
   constructor(
@@ -60,6 +63,7 @@ export class VfsService implements Vfs {
     this.retirement = parts.retirement;
     this.locks = core.locks;
     this.logger = parts.logger;
+    this.hasher = new ContentHasher(core);
   }
 
   /** Which storage backend runs (`fast` or `reference`). */
@@ -347,6 +351,10 @@ export class VfsService implements Vfs {
   private async usageOf(u: StorageUser): Promise<UserUsage> {
     const usage = await this.userUsage(u.id);
     return { userId: u.id, username: u.username, usedBytes: usage.bytes, files: usage.files, reservedBytes: usage.reservedBytes, quotaBytes: u.quotaBytes };
+  }
+
+  async contentHashes(actor: Actor, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>> {
+    return asNamedBy(actor, () => this.hasher.hashesOf(actor, entries));
   }
 
   /** Usernames of owners (ids from EntryStat.ownerId); ids of deleted users are absent. */

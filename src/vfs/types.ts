@@ -72,6 +72,12 @@ export interface WriteResult {
   created: boolean;
 }
 
+/** MD5 and SHA-1 of a file's content, lowercase hex. */
+export interface ContentHashes {
+  md5: string;
+  sha1: string;
+}
+
 /** A dead (client-set) property: namespace URI, local name and the value as an XML fragment. */
 export interface DeadProperty {
   ns: string;
@@ -166,6 +172,13 @@ export interface Vfs {
    * (`details.properties` names the properties at fault when it is a cap).
    */
   patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void>;
+  /**
+   * MD5 and SHA-1 of the files among `entries` (as stat or list returned them in this request),
+   * by path, for clients that compare files without downloading them. Cached ones come from one
+   * query per folder; the others are read now, a few at a time in the process, and cached until
+   * the file changes. Folders, and files gone or changed since their entry was read, are absent.
+   */
+  contentHashes(actor: Actor, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>>;
   /** Usernames of owners (ids from EntryStat.ownerId), in one query; ids of deleted users are absent. */
   ownerNames(ids: Iterable<number>): Promise<Map<number, string>>;
 }

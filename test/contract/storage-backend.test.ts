@@ -234,6 +234,46 @@ for (const kind of KINDS) {
       expect(fs.readdirSync(outside.dir)).to.deep.equal(['secret.txt']);
     });
 
+    it('hashes a file with MD5 and SHA-1, also an empty one and one of many read chunks', async () => {
+      const a = await area();
+      const written = await put(`${a}/abc.txt`, 'abc');
+      expect(await backend.hashFile(`${a}/abc.txt`)).to.deep.equal({
+        md5: '900150983cd24fb0d6963f7d28e17f72',
+        sha1: 'a9993e364706816aba3e25717850c26c9cd0d89d',
+        stat: written,
+        changed: false,
+      });
+      await put(`${a}/empty`, '');
+      expect(await backend.hashFile(`${a}/empty`)).to.include({ md5: 'd41d8cd98f00b204e9800998ecf8427e', sha1: 'da39a3ee5e6b4b0d3255bfef95601890afd80709', changed: false });
+      const big = crypto.randomBytes(3 * 1024 * 1024 + 17);
+      await put(`${a}/big`, big);
+      const got = await backend.hashFile(`${a}/big`);
+      expect(got.md5).to.equal(crypto.createHash('md5').update(big).digest('hex'));
+      expect(got.sha1).to.equal(crypto.createHash('sha1').update(big).digest('hex'));
+      expect(got.stat.size).to.equal(big.length);
+    });
+
+    it('refuses to hash a folder, a symlink, a FIFO or what is missing', async () => {
+      const a = await area();
+      await backend.mkdir(`${a}/d`);
+      fs.symlinkSync(path.join(outside.dir, 'secret.txt'), onDisk(`${a}/file-link`));
+      fs.symlinkSync(outside.dir, onDisk(`${a}/dir-link`));
+      execFileSync('mkfifo', [onDisk(`${a}/pipe`)]);
+      expect(await codeOf(backend.hashFile(`${a}/d`))).to.equal('IS_A_DIRECTORY');
+      for (const key of [`${a}/file-link`, `${a}/dir-link/secret.txt`, `${a}/pipe`, `${a}/missing`]) expect(await codeOf(backend.hashFile(key)), key).to.equal('NOT_FOUND');
+    });
+
+    it('answers other calls while it hashes a big file', async () => {
+      const a = await area();
+      await put(`${a}/big`, crypto.randomBytes(16 * 1024 * 1024));
+      await put(`${a}/small`, 'small');
+      const order: string[] = [];
+      const hashing = backend.hashFile(`${a}/big`).then(() => order.push('hash'));
+      const probing = backend.probe(`${a}/small`).then(() => order.push('probe'));
+      await Promise.all([hashing, probing]);
+      expect(order).to.deep.equal(['probe', 'hash']);
+    });
+
     it('refuses a FIFO without waiting for a writer, and leaves it out of listings', async () => {
       const a = await area();
       execFileSync('mkfifo', [onDisk(`${a}/pipe`)]);

@@ -164,6 +164,29 @@ for (const backend of STORAGE_BACKENDS) describeEachDb(`VFS service contract [${
     expect(fs.existsSync('/etc/evil')).to.equal(false);
   });
 
+  it('hashes files of a listing it may read, only for the content each entry describes', async () => {
+    const md5 = (t: string) => crypto.createHash('md5').update(t).digest('hex');
+    const sha1 = (t: string) => crypto.createHash('sha1').update(t).digest('hex');
+    const hank = await fx.addUser('hank');
+    await fx.vfs.mkdir(hank, '/home/h');
+    await fx.vfs.mkdir(hank, '/home/h/sub');
+    await fx.vfs.write(hank, '/home/h/one', body('one'));
+    const stale = (await fx.vfs.write(hank, '/home/h/two', body('two'))).stat;
+    await fx.vfs.write(hank, '/home/h/two', body('TWO'));
+    fs.symlinkSync('/etc/hostname', path.join(fx.storageRoot, 'homes/hank/h/link'));
+    const listed = await fx.vfs.list(hank, '/home/h');
+    const gone = { path: '/home/h/link', type: 'file' as const, etag: '"x"' };
+    const got = await fx.vfs.contentHashes(hank, [...listed, stale, gone]);
+    expect(Object.fromEntries(got)).to.deep.equal({ '/home/h/one': { md5: md5('one'), sha1: sha1('one') }, '/home/h/two': { md5: md5('TWO'), sha1: sha1('TWO') } });
+    // The old entry of two: its content is gone, so no hashes, neither read now nor from the cache.
+    expect((await fx.vfs.contentHashes(hank, [stale])).size).to.equal(0);
+    await fx.vfs.write(alice, '/media/shared.txt', body('shared'));
+    const inShare = await fx.vfs.list(bob, '/media');
+    expect((await fx.vfs.contentHashes(bob, inShare)).get('/media/shared.txt')).to.deep.equal({ md5: md5('shared'), sha1: sha1('shared') });
+    expect(await code(fx.vfs.contentHashes(alice, [{ path: '/secret/x', type: 'file', etag: '"x"' }]))).to.equal('NOT_FOUND');
+    expect(await code(fx.vfs.contentHashes(bob, [{ path: '/homes/hank/h/one', type: 'file', etag: '"x"' }]))).to.equal('NOT_FOUND');
+  });
+
   it('lists a big folder a batch at a time, every entry once with its owner', async () => {
     await fx.vfs.mkdir(carol, '/home/many');
     for (let i = 0; i < 300; i++) await fx.vfs.write(carol, `/home/many/f${i}`, body('x'));

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { createUser, loginAdmin, type CreatedUser } from '../helpers/auth.js';
 import { describeEachDb } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { dav, encodePath } from '../helpers/webdav.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
@@ -17,12 +18,12 @@ function rcloneAvailable(): boolean {
   return spawnSync('rclone', ['version'], { stdio: 'ignore' }).error === undefined;
 }
 
-/** A tree with Unicode names, an empty file and a 20 MiB file, all with a fixed mtime. */
-function makeTree(root: string): void {
+/** A tree with Unicode names, an empty file and a 20 MiB file (`bigBytes`), all with a fixed mtime. */
+function makeTree(root: string, bigBytes = 20 * 1024 * 1024): void {
   const files: Record<string, Buffer> = {
     'Grüße 日本.txt': Buffer.from('hallo wêreld\n'),
     'empty.txt': Buffer.alloc(0),
-    'sub/big.bin': crypto.randomBytes(20 * 1024 * 1024),
+    'sub/big.bin': crypto.randomBytes(bigBytes),
     'sub/ünïcödé/a&b #1 (copy).txt': Buffer.from('x'),
     'sub/emoji 😀/ok.txt': Buffer.from('ok'),
   };
@@ -73,6 +74,39 @@ describeEachDb('webdav with rclone as the client', (kind) => {
       expect(Buffer.compare(a, b), rel).to.equal(0);
       expect(fs.statSync(path.join(tmp.dir, 'down', rel)).mtime.toISOString(), rel).to.equal(MTIME.toISOString());
     }
+  });
+
+  it('checks a tree by MD5 without downloading it, and finds a file whose content changed at the same size and mtime', async () => {
+    const local = path.join(tmp.dir, 'by-hash');
+    makeTree(local, 3 * 1024 * 1024);
+    await rclone('copy', local, ':webdav:by-hash');
+    const same = await rclone('check', '--combined', '-', local, ':webdav:by-hash');
+    expect(same.stderr).to.contain('0 differences found');
+    expect(same.stderr).to.contain('5 matching files');
+    // rclone counts files it had no common hash for as "hashes could not be checked", and still matching.
+    expect(same.stderr).not.to.match(/could not be checked|no common hash/i);
+    expect(same.stdout.split('\n').filter(Boolean).sort()).to.deep.equal(
+      ['= Grüße 日本.txt', '= empty.txt', '= sub/big.bin', '= sub/emoji 😀/ok.txt', '= sub/ünïcödé/a&b #1 (copy).txt'].sort(),
+    );
+
+    // Same length, same mtime (X-OC-Mtime, whole seconds): only the content can tell them apart.
+    const put = await dav(srv.baseUrl, 'PUT', encodePath('/dav/home/by-hash/sub/emoji 😀/ok.txt'), {
+      auth: [user.username, user.password],
+      headers: { 'X-OC-Mtime': String(MTIME.getTime() / 1000) },
+      body: 'KO',
+    });
+    expect(put.status).to.equal(204);
+    let changed: { stdout: string; stderr: string } | undefined;
+    try {
+      await rclone('check', '--combined', '-', local, ':webdav:by-hash');
+    } catch (err) {
+      changed = err as { stdout: string; stderr: string };
+    }
+    expect(changed, 'rclone check must fail').not.to.equal(undefined);
+    expect(changed!.stderr).to.contain('1 differences found');
+    expect(changed!.stderr).to.contain('4 matching files');
+    expect(changed!.stderr).to.match(/sub\/emoji 😀\/ok\.txt: md5 differ/);
+    expect(changed!.stdout.split('\n').filter((l) => !l.startsWith('= ') && l)).to.deep.equal(['* sub/emoji 😀/ok.txt']);
   });
 
   it('shows the quota with rclone about', async () => {

@@ -1,4 +1,5 @@
-import type { DavLock, DeadProperty, EntryStat, QuotaInfo } from '../../../src/vfs/index.js';
+import type { ContentHashes, DavLock, DeadProperty, EntryStat, QuotaInfo } from '../../../src/vfs/index.js';
+import { CHECKSUMS_NAME, checksumsXml, isChecksums } from '../checksums.js';
 import { lockRootPath } from '../conditions.js';
 import type { DavContext } from '../context.js';
 import { DavError } from '../errors.js';
@@ -69,21 +70,32 @@ function lockXmlFor(ctx: DavContext, shared: Shared, e: EntryStat, href: string,
   return out;
 }
 
-function entryXml(ctx: DavContext, shared: Shared, e: EntryStat, href: string, key: string, dead: DeadProperty[] | undefined): string {
+/** A dead property that a computed one hides (a client's PROPPATCH cannot stand in for it). */
+function isShadowed(d: DeadProperty): boolean {
+  return (d.ns === DAV_NS && LIVE_PROPS.has(d.name)) || isChecksums(d.ns, d.name);
+}
+
+function entryXml(ctx: DavContext, shared: Shared, e: EntryStat, href: string, key: string, dead: DeadProperty[] | undefined, hashes?: ContentHashes): string {
   const { req } = shared;
   const extras = { lockXml: lockXmlFor(ctx, shared, e, href, key), quota: shared.quota };
   let ok = '';
   let missing = '';
   if (req.mode === 'propname') {
     for (const name of LIVE_PROPS) if (livePropXml(name, e, extras) !== null) ok += `<D:${name}/>`;
-    if (dead) for (const d of dead) ok += propertyXml(d.ns, d.name, '');
+    if (e.type === 'file') ok += CHECKSUMS_NAME;
+    if (dead) for (const d of dead) if (!isChecksums(d.ns, d.name)) ok += propertyXml(d.ns, d.name, '');
   } else {
     if (req.mode === 'allprop') {
       for (const name of ALLPROP_LIVE) ok += livePropXml(name, e, extras) ?? '';
-      if (dead) for (const d of dead) if (!(d.ns === DAV_NS && LIVE_PROPS.has(d.name))) ok += propertyXml(d.ns, d.name, d.xml);
+      if (dead) for (const d of dead) if (!isShadowed(d)) ok += propertyXml(d.ns, d.name, d.xml);
     }
     for (const p of req.props) {
       if (req.mode === 'allprop' && p.ns === DAV_NS && ALLPROP_LIVE.includes(p.local)) continue;
+      if (isChecksums(p.ns, p.local)) {
+        if (hashes) ok += checksumsXml(hashes);
+        else if (req.mode === 'prop') missing += CHECKSUMS_NAME;
+        continue;
+      }
       const live = p.ns === DAV_NS && LIVE_PROPS.has(p.local) ? livePropXml(p.local, e, extras) : undefined;
       if (live) {
         ok += live;
@@ -100,8 +112,13 @@ function entryXml(ctx: DavContext, shared: Shared, e: EntryStat, href: string, k
   return `${s}</D:response>`;
 }
 
+/** Content hashes are read only for a request that names oc:checksums (prop or allprop's include). */
+function needsHashes(req: PropfindRequest): boolean {
+  return req.props.some((p) => isChecksums(p.ns, p.local));
+}
+
 function needsDead(req: PropfindRequest): boolean {
-  return req.mode !== 'prop' || req.props.some((p) => !(p.ns === DAV_NS && LIVE_PROPS.has(p.local)));
+  return req.mode !== 'prop' || req.props.some((p) => !(p.ns === DAV_NS && LIVE_PROPS.has(p.local)) && !isChecksums(p.ns, p.local));
 }
 
 function needs(req: PropfindRequest, name: string): boolean {
@@ -139,16 +156,20 @@ export async function propfind(ctx: DavContext): Promise<void> {
   const targetDead = dead ? await vfs.getProperties(actor, path) : undefined;
   const childDead = dead && withMembers ? await vfs.listChildProperties(actor, path) : undefined;
 
+  const hashesOf = needsHashes(req) ? (entries: EntryStat[]) => vfs.contentHashes(actor, entries) : undefined;
+  const targetHashes = hashesOf && !isDir ? (await hashesOf([stat])).get(stat.path) : undefined;
+
   const writer = new MultistatusWriter(ctx.res);
   const href = ctx.href(path, isDir);
-  await writer.add(entryXml(ctx, shared, stat, href, targetKey, targetDead));
+  await writer.add(entryXml(ctx, shared, stat, href, targetKey, targetDead, targetHashes));
   const base = href.endsWith('/') ? href : `${href}/`;
   const keyBase = `${targetKey}/`;
   for (let batch = first; members && batch && !batch.done; batch = await members.next()) {
+    const hashes = hashesOf ? await hashesOf(batch.value) : undefined;
     for (const e of batch.value) {
       const childHref = base + encodeSegment(e.name) + (e.type === 'directory' ? '/' : '');
       const childShared = e.virtual && shared.quota ? { ...shared, quota: await vfs.quota(actor, e.path) } : shared;
-      await writer.add(entryXml(ctx, childShared, e, childHref, keyBase + e.name, childDead?.get(e.name)));
+      await writer.add(entryXml(ctx, childShared, e, childHref, keyBase + e.name, childDead?.get(e.name), hashes?.get(e.path)));
     }
   }
   writer.end();

@@ -84,6 +84,11 @@ export class FsWorkerPool {
     return (await this.run('done', { op: 'createFile', file, data, mode })).errno;
   }
 
+  /** MD5 and SHA-1 of a file (see fs-worker.ts hashFile); short jobs run between its chunks. */
+  async hashFile(abs: string): Promise<ResultOf<'hash'>['outcome']> {
+    return (await this.run('hash', { op: 'hashFile', abs })).outcome;
+  }
+
   /** lstat of each of `names` in `dir`, packed (see raw-stat.ts). */
   async statNames(dir: string, names: string[]): Promise<Float64Array> {
     return (await this.run('stats', { op: 'statNames', dir, names })).packed;

@@ -1,11 +1,13 @@
 /**
  * The body of one storage worker thread (see fs-pool.ts): it runs a few file system calls in a
  * row, synchronously, for one job, so the event loop pays one hand-off to another thread per
- * job instead of one per call. It knows nothing of keys or users: it gets absolute paths that
+ * job instead of one per call (hashing a file, the one long job, yields between chunks). It knows nothing of keys or users: it gets absolute paths that
  * LocalBackend built under its root, and answers with plain data or an errno code.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
 import { packStat, rawStatOf, STAT_FIELDS, type RawStat } from './raw-stat.js';
@@ -32,18 +34,23 @@ function isReal(dir: string): boolean | { errno: string } {
   }
 }
 
-/** Opens a file below a real folder, never through a symlink; reads it whole when it is at most maxBytes. */
-function readSmall(abs: string, maxBytes: number): FsJobResult {
+/** Opens an entry below a real folder for reading, never through a symlink (ENOENT then); the fd or the errno code. */
+function openNoFollow(abs: string): number | { errno: string } {
   const real = isReal(path.dirname(abs));
-  if (real !== true) return { kind: 'read', outcome: real === false ? { errno: 'ENOENT' } : real };
-  let fd: number;
+  if (real !== true) return real === false ? { errno: 'ENOENT' } : real;
   try {
     // O_NONBLOCK: opening a FIFO placed in a share would otherwise wait for a writer forever.
-    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    return fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
     const code = errnoOf(err);
-    return { kind: 'read', outcome: { errno: code === 'ELOOP' ? 'ENOENT' : code } };
+    return { errno: code === 'ELOOP' ? 'ENOENT' : code };
   }
+}
+
+/** Opens a file below a real folder, never through a symlink; reads it whole when it is at most maxBytes. */
+function readSmall(abs: string, maxBytes: number): FsJobResult {
+  const fd = openNoFollow(abs);
+  if (typeof fd !== 'number') return { kind: 'read', outcome: fd };
   try {
     const stat = rawStatOf(fs.fstatSync(fd));
     if (!stat || stat.type !== 'file' || stat.size > maxBytes) return { kind: 'read', outcome: { stat, data: null } };
@@ -57,6 +64,44 @@ function readSmall(abs: string, maxBytes: number): FsJobResult {
     return { kind: 'read', outcome: { stat, data: filled === stat.size ? data : data.slice(0, filled) } };
   } catch (err) {
     return { kind: 'read', outcome: { errno: errnoOf(err) } };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const HASH_CHUNK = 1024 * 1024;
+/** One read buffer for every hash job: each chunk is hashed before the job gives up the thread. */
+let hashBuffer: Buffer | undefined;
+
+/**
+ * MD5 and SHA-1 of a file, read HASH_CHUNK bytes at a time. After each chunk the job gives the
+ * thread's event loop a turn, so short jobs sent to this worker meanwhile run between chunks
+ * instead of waiting behind a big file. An fstat after the last chunk tells whether the file
+ * changed while it was read.
+ */
+async function hashFile(abs: string): Promise<FsJobResult> {
+  const fd = openNoFollow(abs);
+  if (typeof fd !== 'number') return { kind: 'hash', outcome: fd };
+  try {
+    const before = rawStatOf(fs.fstatSync(fd));
+    if (!before || before.type !== 'file') return { kind: 'hash', outcome: { stat: before, hashes: null, changed: false } };
+    const md5 = crypto.createHash('md5');
+    const sha1 = crypto.createHash('sha1');
+    const buf = (hashBuffer ??= Buffer.allocUnsafe(HASH_CHUNK));
+    let read = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, read);
+      if (n === 0) break;
+      md5.update(buf.subarray(0, n));
+      sha1.update(buf.subarray(0, n));
+      read += n;
+      await nextTurn();
+    }
+    const after = rawStatOf(fs.fstatSync(fd));
+    const changed = read !== before.size || after?.size !== before.size || after.mtimeMs !== before.mtimeMs;
+    return { kind: 'hash', outcome: { stat: before, hashes: { md5: md5.digest('hex'), sha1: sha1.digest('hex') }, changed } };
+  } catch (err) {
+    return { kind: 'hash', outcome: { errno: errnoOf(err) } };
   } finally {
     fs.closeSync(fd);
   }
@@ -95,7 +140,7 @@ function statNames(dir: string, names: string[]): FsJobResult {
   return { kind: 'stats', packed };
 }
 
-function run(job: FsJob): FsJobResult {
+function run(job: FsJob): FsJobResult | Promise<FsJobResult> {
   switch (job.op) {
     case 'readSmall':
       return readSmall(job.abs, job.maxBytes);
@@ -105,6 +150,8 @@ function run(job: FsJob): FsJobResult {
       return createFile(job.file, job.data, job.mode);
     case 'statNames':
       return statNames(job.dir, job.names);
+    case 'hashFile':
+      return hashFile(job.abs);
   }
 }
 
@@ -115,10 +162,10 @@ function transferOf(result: FsJobResult | undefined): ArrayBuffer[] {
   return [];
 }
 
-parentPort?.on('message', ({ id, job }: { id: number; job: FsJob }) => {
+parentPort?.on('message', async ({ id, job }: { id: number; job: FsJob }) => {
   let reply: FsReply;
   try {
-    reply = { id, result: run(job) };
+    reply = { id, result: await run(job) };
   } catch (err) {
     reply = { id, failure: (err as Error).message };
   }

@@ -2,7 +2,7 @@ import { LocalBackend } from './local.js';
 import { ReferenceBackend } from './reference.js';
 import type { StorageBackend, StorageBackendKind } from './storage-backend.js';
 
-export type { ByteGuard, CommitOptions, KeyProbe, StorageBackend, StorageBackendKind, TempFile } from './storage-backend.js';
+export type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, StorageBackendKind, TempFile } from './storage-backend.js';
 export type { RawStat } from './raw-stat.js';
 
 /** Prepares the storage root's layout and opens the backend of the given kind on it. */

@@ -12,7 +12,7 @@ import { writeTempFile } from './temp-write.js';
 import { DIR_MODE } from './modes.js';
 import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
 import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
-import type { ByteGuard, CommitOptions, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
+import type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
 import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
@@ -158,6 +158,15 @@ export class LocalBackend implements StorageBackend {
     if (data) return { stat: found, data: Buffer.from(data.buffer, data.byteOffset, data.length) };
     const { handle, stat } = await this.openFile(key);
     return { stat, send: (out) => sendFile(handle, stat.size, out) };
+  }
+
+  /** MD5 and SHA-1 of a file, read by a storage worker a chunk at a time (see fs-worker.ts hashFile). */
+  async hashFile(key: string): Promise<FileHashes> {
+    const outcome = await this.workers.hashFile(path.join(this.root, key));
+    if (isErrno(outcome)) throw classifyFsError(errnoError(outcome.errno), key);
+    const { stat, hashes, changed } = outcome;
+    if (!stat || !hashes) throw keyError(stat ? 'IS_A_DIRECTORY' : 'NOT_FOUND', 'not a file', key);
+    return { ...hashes, stat, changed };
   }
 
   /** Opens a file for reading (never through a symlink); IS_A_DIRECTORY / NOT_FOUND otherwise. */

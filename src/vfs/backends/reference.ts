@@ -12,7 +12,7 @@ import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import { DIR_MODE, FILE_MODE } from './modes.js';
 import { assertRealFolder, lstatIfAny, lstatRaw, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
 import { rawStatOf, type RawStat } from './raw-stat.js';
-import type { ByteGuard, CommitOptions, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
+import type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
 
 const BATCH = 256;
@@ -145,6 +145,27 @@ export class ReferenceBackend implements StorageBackend {
         await pipeline(handle.createReadStream({ start: 0, end: stat.size - 1, autoClose: true }), out);
       },
     };
+  }
+
+  async hashFile(key: string): Promise<FileHashes> {
+    const { handle, stat } = await this.openFile(key);
+    const md5 = crypto.createHash('md5');
+    const sha1 = crypto.createHash('sha1');
+    let read = 0;
+    try {
+      for await (const chunk of handle.createReadStream({ start: 0, autoClose: false }) as AsyncIterable<Buffer>) {
+        md5.update(chunk);
+        sha1.update(chunk);
+        read += chunk.length;
+      }
+      const after = rawStatOf(await handle.stat());
+      const changed = read !== stat.size || after?.size !== stat.size || after.mtimeMs !== stat.mtimeMs;
+      return { md5: md5.digest('hex'), sha1: sha1.digest('hex'), stat, changed };
+    } catch (err) {
+      throw classifyFsError(err, key);
+    } finally {
+      await handle.close();
+    }
   }
 
   /**

@@ -20,6 +20,16 @@ export interface KeyProbe {
   entry: RawStat | undefined;
 }
 
+/** MD5 and SHA-1 of a file as read by StorageBackend.hashFile (lowercase hex). */
+export interface FileHashes {
+  md5: string;
+  sha1: string;
+  /** The file when reading began. */
+  stat: RawStat;
+  /** Its size or mtime differed once read, or fewer or more bytes came than it had: the hashes may mix two versions. */
+  changed: boolean;
+}
+
 /** How StorageBackend.commitTemp puts a temp file in place. */
 export interface CommitOptions {
   mtimeMs?: number;
@@ -72,6 +82,9 @@ export interface StorageBackend {
   openRead(key: string, range?: { start: number; end: number }): Promise<{ stat: RawStat; stream: Readable }>;
   /** The whole file for sending: up to `inlineUpTo` bytes as `data`, a bigger one as `send` (which must be called). */
   openWhole(key: string, inlineUpTo: number): Promise<WholeFile<RawStat>>;
+
+  /** MD5 and SHA-1 of a file's bytes, read off the event loop's thread where the backend can; IS_A_DIRECTORY for a folder. */
+  hashFile(key: string): Promise<FileHashes>;
 
   /** Streams `source` into a new temp file, hashing and counting (`guard` may stop it), flushed before it resolves. */
   writeTemp(source: Readable, guard?: ByteGuard, sizeHint?: number): Promise<TempFile>;
