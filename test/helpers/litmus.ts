@@ -42,3 +42,15 @@ export async function expectLitmusSuitePasses(suite: string, url: string, user: 
   expect(Number(summary![4]), failing.join('\n')).to.equal(0);
   return { passed: Number(summary![3]), skippedForTls };
 }
+
+/** Runs every litmus suite in turn (each checked as above) and adds up what passed and what litmus skipped over TLS. */
+export async function expectAllLitmusSuitesPass(url: string, user: string, pass: string, cwd: string): Promise<{ passed: number; skippedForTls: string[] }> {
+  let passed = 0;
+  const skippedForTls: string[] = [];
+  for (const suite of Object.keys(LITMUS_SUITES)) {
+    const r = await expectLitmusSuitePasses(suite, url, user, pass, cwd);
+    passed += r.passed;
+    skippedForTls.push(...r.skippedForTls);
+  }
+  return { passed, skippedForTls };
+}
