@@ -418,12 +418,13 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     run: runCommand,
   });
   const loadModel = () => loadSmbModel(db.knex, vfsOf());
+  const ensureHome = (u: { id: number; username: string }) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home');
   const catchUp = new SmbCatchUp({
     vfs: { reconcile: (options) => vfsOf().reconcile(options) },
     storageRoot: config.storageRoot,
     userIds: async () => new Map((await loadModel()).users.map((u) => [u.username, u.id])),
     accountUids: () => readAccountUids(),
-    ensureHome: (u) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home'),
+    ensureHome,
   });
   const auditLogFile = auditLogFileOf(includeFile);
   const auditReader = new SmbAuditReader({
@@ -456,5 +457,6 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     },
     onApplied,
     switchStore: knexSmbSwitchStore(db.knex),
+    ensureHome,
   });
 }

@@ -36,7 +36,7 @@ describeEachDb('SMB through a private smbd', (kind) => {
   let adminToken: string;
   let previousUmask: number;
   const tag = crypto.randomBytes(3).toString('hex');
-  const names = { alice: `a${tag}`, bob: `b${tag}`, carol: `c${tag}`, dave: `d${tag}`, erin: `e${tag}` };
+  const names: Record<string, string> = { alice: `a${tag}`, bob: `b${tag}`, carol: `c${tag}`, dave: `d${tag}`, erin: `e${tag}`, fred: `f${tag}` };
   const users: Record<string, CreatedUser> = {};
   let shareId: number;
   let storage: string;
@@ -112,12 +112,21 @@ describeEachDb('SMB through a private smbd', (kind) => {
     expect(carol.out).not.to.match(/^\s+media\s+Disk/m);
   });
 
+  it('a new user\u2019s home exists as soon as the API has created them, so their first SMB connection works', async () => {
+    const fresh = await createUser(srv, adminToken, { username: names.fred! });
+    users.fred = fresh;
+    expect(fs.statSync(path.join(storage, 'homes', names.fred!)).isDirectory()).to.equal(true);
+    const ls = home(fresh, 'ls');
+    expect(ls.status, ls.out).to.equal(0);
+  });
+
   it('puts and gets in the home and a share; WebDAV reads the same bytes; owner and usage catch up', async () => {
     const bytes = crypto.randomBytes(70_000);
     const local = path.join(tmp.dir, 'up.bin');
     fs.writeFileSync(local, bytes);
     const before = (await srv.nasd.vfs.usageReport(users.alice.id))!.usedBytes;
-    expect(home(users.alice, `put ${local} h.bin`).status).to.equal(0);
+    const put = home(users.alice, `put ${local} h.bin`);
+    expect(put.status, put.out).to.equal(0);
     expect(share(users.alice, `put ${local} s.bin`).status).to.equal(0);
     const back = path.join(tmp.dir, 'back.bin');
     expect(share(users.alice, `get s.bin ${back}`).status).to.equal(0);

@@ -23,6 +23,11 @@ export interface SmbSyncOptions {
   switchStore?: SmbSwitchStore;
   /** Told every validation/installation outcome (alerts: a refused config, a failed reload). */
   onApplied?: (result: SmbApplyResult) => void;
+  /**
+   * Creates a user's home folder if missing. Samba cannot create it and refuses the `home` share
+   * without it, so a user's first SMB password makes sure it is there before the API answers.
+   */
+  ensureHome?: (user: { id: number; username: string }) => Promise<unknown>;
 }
 
 /**
@@ -169,6 +174,7 @@ export class SmbSync<R extends { conf: string } = { conf: string }> implements C
   }
 
   private async setPassword(user: CredentialSubject, password: string): Promise<void> {
+    await this.options.ensureHome?.({ id: user.id, username: user.username });
     await this.backend.accounts.setPassword(user.username, password);
     await this.backend.accounts.setEnabled(user.username, !user.disabled);
   }
