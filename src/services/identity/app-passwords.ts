@@ -7,7 +7,7 @@ import { randomSymbols } from './secrets.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
-import { TrustEpoch } from './trust-epoch.js';
+import type { TrustEpoch } from './trust-epoch.js';
 
 const LENGTH = 24;
 const PREFIX_LENGTH = 6;
@@ -51,7 +51,7 @@ export class AppPasswords {
     private readonly hasher: PasswordHasher,
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
-    private readonly trust: TrustEpoch = new TrustEpoch(),
+    private readonly trust: TrustEpoch,
   ) {}
 
   async list(userId: number): Promise<AppPasswordView[]> {

@@ -5,7 +5,7 @@ import type { PasswordHasher } from './passwords.js';
 import type { AttemptKeys, LoginThrottle, Reservation } from './throttle.js';
 import type { AuditContext } from './types.js';
 import { auditBase } from './users.js';
-import { TrustEpoch } from './trust-epoch.js';
+import type { TrustEpoch } from './trust-epoch.js';
 
 /** One credential check: what it is (audit action), whose account and from where. */
 export interface Attempt {
@@ -55,7 +55,7 @@ export class CredentialGuard {
     private readonly hasher: PasswordHasher,
     private readonly now: () => number = Date.now,
     /** Advanced on every failed check: a throttle it starts applies at once, even to cached credentials. */
-    private readonly trust: TrustEpoch = new TrustEpoch(),
+    private readonly trust: TrustEpoch,
   ) {}
 
   /**

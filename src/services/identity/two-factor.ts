@@ -8,7 +8,7 @@ import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment
 import { TotpSecretCipher } from './totp-cipher.js';
 import type { AuditContext } from './types.js';
 import { auditBase, nextGeneration } from './users.js';
-import { TrustEpoch } from './trust-epoch.js';
+import type { TrustEpoch } from './trust-epoch.js';
 
 /**
  * TOTP second factor and its recovery codes. Codes are single use: an accepted TOTP step is stored
@@ -25,7 +25,7 @@ export class TwoFactor {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
-    private readonly trust: TrustEpoch = new TrustEpoch(),
+    private readonly trust: TrustEpoch,
   ) {}
 
   /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */

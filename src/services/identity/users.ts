@@ -8,7 +8,7 @@ import type { RefreshTokens } from './refresh-tokens.js';
 import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
 import { assertValidUsername } from './usernames.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
-import { TrustEpoch } from './trust-epoch.js';
+import type { TrustEpoch } from './trust-epoch.js';
 
 export function toUserView(u: UserModel): UserView {
   return {
@@ -51,7 +51,7 @@ export class UsersService {
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
     /** Advanced after every change that can end a cached Basic-auth credential. */
-    private readonly trust: TrustEpoch = new TrustEpoch(),
+    private readonly trust: TrustEpoch,
   ) {}
 
   async list(): Promise<UserView[]> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
-import { packStat, rawStatOf, STAT_FIELDS, type RawStat } from './raw-stat.js';
+import { changedWhileRead, packStat, rawStatOf, STAT_FIELDS, type RawStat } from './raw-stat.js';
 
 function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'EIO';
@@ -98,7 +98,7 @@ async function hashFile(abs: string): Promise<FsJobResult> {
       await nextTurn();
     }
     const after = rawStatOf(fs.fstatSync(fd));
-    const changed = read !== before.size || after?.size !== before.size || after.mtimeMs !== before.mtimeMs;
+    const changed = changedWhileRead(before, after, read);
     return { kind: 'hash', outcome: { stat: before, hashes: { md5: md5.digest('hex'), sha1: sha1.digest('hex') }, changed } };
   } catch (err) {
     return { kind: 'hash', outcome: { errno: errnoOf(err) } };

@@ -17,6 +17,11 @@ export function rawStatOf(st: fs.Stats): RawStat | null {
 }
 
 /** Numbers per entry in a packed stat array: type (0 none, 1 file, 2 folder), size, mtimeMs, birthtimeMs, ino. */
+/** Whether a file changed while it was read whole: bytes read or size or mtime differ from `before`. */
+export function changedWhileRead(before: RawStat, after: RawStat | null, bytesRead: number): boolean {
+  return bytesRead !== before.size || after?.size !== before.size || after.mtimeMs !== before.mtimeMs;
+}
+
 export const STAT_FIELDS = 5;
 
 /**

@@ -11,7 +11,7 @@ import { classifyFsError, keyError } from './errors.js';
 import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import { DIR_MODE, FILE_MODE } from './modes.js';
 import { assertRealFolder, lstatIfAny, lstatRaw, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
-import { rawStatOf, type RawStat } from './raw-stat.js';
+import { changedWhileRead, rawStatOf, type RawStat } from './raw-stat.js';
 import type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
 
@@ -159,7 +159,7 @@ export class ReferenceBackend implements StorageBackend {
         read += chunk.length;
       }
       const after = rawStatOf(await handle.stat());
-      const changed = read !== stat.size || after?.size !== stat.size || after.mtimeMs !== stat.mtimeMs;
+      const changed = changedWhileRead(stat, after, read);
       return { md5: md5.digest('hex'), sha1: sha1.digest('hex'), stat, changed };
     } catch (err) {
       throw classifyFsError(err, key);

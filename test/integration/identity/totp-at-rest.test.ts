@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { UserModel } from '../../../src/db/models/index.js';
 import { loadTotpKey, TotpSecretCipher } from '../../../src/services/identity/totp-cipher.js';
 import { TwoFactor } from '../../../src/services/identity/two-factor.js';
+import { NO_CREDENTIAL_EVENTS } from '../../../src/services/identity/credential-events.js';
+import { TrustEpoch } from '../../../src/services/identity/trust-epoch.js';
 import { createUser, loginAdmin, type CreatedUser } from '../../helpers/auth.js';
 import { describeEachDb } from '../../helpers/db.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
@@ -88,7 +90,7 @@ describeEachDb('identity: TOTP secrets encrypted at rest', (kind) => {
     // the refusal is logged as an error naming the user and the cause
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
-    const twoFactor = new TwoFactor(knex(), srv.nasd.audit, new TotpSecretCipher(loadTotpKey(undefined, srv.dataDir)), logger);
+    const twoFactor = new TwoFactor(knex(), srv.nasd.audit, new TotpSecretCipher(loadTotpKey(undefined, srv.dataDir)), logger, Date.now, NO_CREDENTIAL_EVENTS, new TrustEpoch());
     const row = (await UserModel.query(knex()).findById(user.id))!;
     expect(await twoFactor.consume(row, await codeAt(secret, 1))).to.equal(null);
     expect(lines).to.have.length(1);
