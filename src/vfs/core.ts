@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
 import type { RawStat, StorageBackend } from './backends/index.js';
 import type { StorageDirectory } from './directory.js';
+import type { CommitBatcher } from './commit-batches.js';
 import type { DavLockStore } from './locks.js';
 import { parentKey } from './keys.js';
 import { resolveLocation, type AreaLocation, type Location } from './namespace.js';
@@ -20,6 +21,8 @@ export interface VfsCore {
   owners: OwnerRepo;
   props: PropertyRepo;
   ledger: QuotaLedger;
+  /** Books finished writes, several in one transaction under load (commit-batches.ts). */
+  commits: CommitBatcher;
   /** WebDAV locks, checked before every change whatever the protocol (lock-guard.ts). */
   locks: DavLockStore;
   audit: AuditLog;

@@ -9,6 +9,7 @@ import { InstanceRegistry } from './instances.js';
 import { KnexDavLockStore } from './locks.js';
 import { OwnerRepo } from './owners.js';
 import { PropertyRepo } from './properties.js';
+import { CommitBatcher } from './commit-batches.js';
 import { QuotaLedger } from './quota.js';
 import { HomeRetirement } from './retire.js';
 import { VfsService } from './service.js';
@@ -53,6 +54,7 @@ export async function createVfs(deps: VfsDeps): Promise<Storage> {
   const { knex, audit } = deps;
   const backend = await openStorageBackend(deps.backend ?? 'fast', deps.storageRoot, { instanceId: deps.instanceId });
   const locks = new KnexDavLockStore(knex);
+  const ledger = new QuotaLedger(knex, () => backend.freeBytes(), backend.instanceId);
   const core: VfsCore = {
     knex,
     backend,
@@ -60,7 +62,8 @@ export async function createVfs(deps: VfsDeps): Promise<Storage> {
     dir: new StorageDirectory(knex),
     owners: new OwnerRepo(knex),
     props: new PropertyRepo(knex),
-    ledger: new QuotaLedger(knex, () => backend.freeBytes(), backend.instanceId),
+    ledger,
+    commits: new CommitBatcher(knex, ledger, backend),
     locks,
     adminVisits: new WeakMap(),
     onCommitted: deps.onCommitted,

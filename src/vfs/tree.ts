@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
+import { commitTemp as placeTempTree } from './backends/index.js';
 import { auditFile, requireInside, requireParentDir, subjectOf, type VfsCore } from './core.js';
 import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
@@ -177,7 +178,7 @@ export async function copyEntry(
     const srcRecs = new Map((await core.owners.subtree(from.key)).map((r) => [r.key.slice(from.key.length), r]));
     await core.knex.transaction(async (trx) => {
       if (!plan.created) await removeInside(core, trx, to);
-      await core.backend.commitTemp(copied.tempPath, to.key);
+      await placeTempTree(core.backend, copied.tempPath, to.key);
       const recs: OwnerRecord[] = [{ key: to.key, ownerId, isDir: plan.srcType === 'directory', size: plan.srcType === 'file' ? fileBytes : 0, sha256: srcRecs.get('')?.sha256 ?? null }];
       for (const e of copied.entries) {
         recs.push({ key: to.key + e.rel, ownerId, isDir: e.stat.type === 'directory', size: e.stat.type === 'file' ? e.stat.size : 0, sha256: srcRecs.get(e.rel)?.sha256 ?? null });

@@ -1,7 +1,9 @@
+import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
-import type { RawStat, TempFile } from './backends/index.js';
+import type { CommitInspection, RawStat, TempFile } from './backends/index.js';
 import { auditFile, requireInside, subjectOf, toEntry, type VfsCore } from './core.js';
+import type { Serial } from './commit-batches.js';
 import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
@@ -69,50 +71,27 @@ function commitDeltas(loc: AreaLocation, ownerId: number, size: number, old: Own
 }
 
 /**
- * Moves a finished temp file into the namespace in ONE transaction with its bookkeeping:
- * rename (or no-clobber link when overwrite is false), owner record, usage deltas (old owner
- * credited, new owner charged, share counters), reservation released, audit event. A WebDAV
- * lock on the file, a depth-infinity one above it, or (for a new file) one on its folder that
- * the actor does not hold refuses the commit (LOCKED), whatever the protocol.
- * The transaction first locks the usage rows of the place (home user / share), so commits to
- * one file run one after the other and the size credited is the one really replaced; growth
- * beyond the reservation must still fit the quota (QUOTA_EXCEEDED otherwise).
+ * Moves a finished temp file into the namespace together with its bookkeeping, in one database
+ * transaction: rename (or no-clobber link when overwrite is false), owner record, usage deltas
+ * (old owner credited, new owner charged, share counters), reservation released, audit event.
+ * Under load several commits share that transaction (commit-batches.ts); each is checked and
+ * booked on its own. A WebDAV lock on the file, a depth-infinity one above it, or (for a new
+ * file) one on its folder that the actor does not hold refuses the commit (LOCKED), whatever the
+ * protocol. The usage rows of the place (home user / share) are locked first, so commits to one
+ * file run one after the other and the size credited is the one really replaced; growth beyond
+ * the reservation must still fit the quota (QUOTA_EXCEEDED otherwise).
  * If anything fails the temp file is deleted and the reservation released.
  */
-export async function commitTemp(
-  core: VfsCore,
-  actor: Actor,
-  loc: AreaLocation,
-  temp: TempFile,
-  options: { reservationId?: string; overwrite: boolean; mtimeMs?: number; ownerId?: number },
-): Promise<WriteResult> {
+export async function commitTemp(core: VfsCore, actor: Actor, loc: AreaLocation, temp: TempFile, options: CommitTempOptions): Promise<WriteResult> {
   try {
-    const result = await core.knex.transaction(async (trx) => {
+    const inspection = await core.backend.inspectCommit(temp.tempPath, loc.key, { mtimeMs: options.mtimeMs });
+    if (inspection.existing?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
+    const result = await core.commits.run({
+      key: loc.key,
       // In a share the owner of an existing file decides whose usage row to lock; it is read again under the lock.
-      const likelyOwner = loc.homeUserId ?? (await core.owners.get(loc.key, trx))?.ownerId ?? options.ownerId ?? defaultOwner(loc, actor.principal);
-      await core.ledger.lockSubject(trx, subjectOf(loc, likelyOwner));
-      let before: RawStat | undefined;
-      let old: OwnerRecord | undefined;
-      let ownerId = likelyOwner;
-      const raw = await core.backend.commitTemp(temp.tempPath, loc.key, {
-        mtimeMs: options.mtimeMs,
-        replace: options.overwrite,
-        check: async (existing) => {
-          before = existing;
-          if (before?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
-          // At the commit, not when the upload began: a lock taken meanwhile counts.
-          await assertUnlocked(core, actor, loc, { parent: !before }, trx);
-          old = before ? await core.owners.get(loc.key, trx) : undefined;
-          ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
-          const replaced = old && !old.isDir ? old.size : 0;
-          await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId, loc.key);
-        },
-      });
-      await core.owners.upsert(trx, { key: loc.key, ownerId, isDir: false, size: temp.size, sha256: temp.sha256 });
-      await core.ledger.applyUsage(trx, commitDeltas(loc, ownerId, temp.size, old));
-      if (options.reservationId) await core.ledger.release(options.reservationId, trx);
-      await auditFile(core, actor, before ? 'file.overwrite' : 'file.create', loc.path, { key: loc.key, bytes: temp.size, sha256: temp.sha256 }, trx);
-      return { stat: toEntry(loc.path, raw, ownerId), created: !before };
+      subject: async (trx) =>
+        subjectOf(loc, loc.homeUserId ?? (await core.owners.get(loc.key, trx))?.ownerId ?? options.ownerId ?? defaultOwner(loc, actor.principal)),
+      commit: (trx, serial) => placeAndBook(core, actor, loc, temp, inspection, options, trx, serial),
     });
     core.onCommitted?.(actor.protocol, temp.size);
     return result;
@@ -121,6 +100,62 @@ export async function commitTemp(
     if (options.reservationId) await core.ledger.release(options.reservationId);
     throw err;
   }
+}
+
+export interface CommitTempOptions {
+  reservationId?: string;
+  overwrite: boolean;
+  mtimeMs?: number;
+  ownerId?: number;
+}
+
+/**
+ * commitTemp's part inside the batch transaction. The target was looked at before the
+ * transaction; the owner record, read under the lock, is the truth about what a commit replaces
+ * (a file recorded but not seen then was committed meanwhile, and is looked at again). The
+ * checks and the usage they charge run in `serial` before the rename, so the next commit of the
+ * batch checks its quota with this one counted; a rename that then fails gives the usage back,
+ * leaving nothing of this commit in the transaction.
+ */
+async function placeAndBook(
+  core: VfsCore,
+  actor: Actor,
+  loc: AreaLocation,
+  temp: TempFile,
+  inspection: CommitInspection,
+  options: CommitTempOptions,
+  trx: Knex.Transaction,
+  serial: Serial,
+): Promise<WriteResult> {
+  const booked = await serial(async () => {
+    const recorded = await core.owners.get(loc.key, trx);
+    const before = inspection.existing ?? (recorded ? await core.backend.tryStat(loc.key) : undefined);
+    if (before?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
+    if (before && !options.overwrite) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
+    // At the commit, not when the upload began: a lock taken meanwhile counts.
+    await assertUnlocked(core, actor, loc, { parent: !before }, trx);
+    const old = before ? recorded : undefined;
+    const ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
+    const replaced = old && !old.isDir ? old.size : 0;
+    await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId, loc.key);
+    const charged = commitDeltas(loc, ownerId, temp.size, old);
+    await core.ledger.applyUsage(trx, charged);
+    return { created: !before, ownerId, charged };
+  });
+  let raw: RawStat;
+  try {
+    raw = await core.backend.placeTemp(temp.tempPath, loc.key, inspection, { replace: options.overwrite });
+  } catch (err) {
+    const refund = booked.charged.map((d) => ({ ...d, bytes: -d.bytes, files: -d.files }));
+    await serial(() => core.ledger.applyUsage(trx, refund));
+    throw err;
+  }
+  await serial(async () => {
+    await core.owners.upsert(trx, { key: loc.key, ownerId: booked.ownerId, isDir: false, size: temp.size, sha256: temp.sha256 });
+    if (options.reservationId) await core.ledger.release(options.reservationId, trx);
+    await auditFile(core, actor, booked.created ? 'file.create' : 'file.overwrite', loc.path, { key: loc.key, bytes: temp.size, sha256: temp.sha256 }, trx);
+  });
+  return { stat: toEntry(loc.path, raw, booked.ownerId), created: booked.created };
 }
 
 /**

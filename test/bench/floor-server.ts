@@ -2,7 +2,8 @@
  * The bench's runtime floor: a minimal WebDAV server on Node built-ins that does what nasd's data
  * path must do and nothing else, so `nasd/floor` shows what nasd's own layers (auth, database,
  * quota, locks, ownership) cost on top of the runtime. PUT streams into a temp file, fdatasyncs
- * it and renames it over the target (a body of at most 64 KiB announced is collected and written
+ * it, renames it over the target and fsyncs the target's folder, so the new name is on disk
+ * before the answer as nasd's is (a body of at most 64 KiB announced is collected and written
  * in one call, as nasd does); GET reads a file of at most 64 KiB whole and sends a bigger one
  * with nasd's own sendFile (reused 1 MiB buffers); MKCOL is mkdir; PROPFIND answers Depth 0/1
  * with resourcetype, getcontentlength, getlastmodified and getetag, whatever was asked; DELETE
@@ -103,6 +104,12 @@ async function put(req: http.IncomingMessage, res: http.ServerResponse, target: 
   } catch (err) {
     await fsp.rm(temp, { force: true });
     throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new HttpError(409, 'parent folder missing') : fsStatus(err);
+  }
+  const folder = await fsp.open(path.dirname(target), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
   res.writeHead(existed ? 204 : 201).end();
 }

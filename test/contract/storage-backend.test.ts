@@ -6,7 +6,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { expect } from 'chai';
 import { VfsError } from '../../src/lib/errors.js';
-import { openStorageBackend, type RawStat, type StorageBackend, type StorageBackendKind } from '../../src/vfs/backends/index.js';
+import { commitTemp, openStorageBackend, type StorageBackend, type StorageBackendKind } from '../../src/vfs/backends/index.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 /**
@@ -52,7 +52,7 @@ for (const kind of KINDS) {
     /** Writes and commits a file, as the VFS does for a PUT. */
     const put = async (key: string, content: string | Buffer) => {
       const temp = await backend.writeTemp(chunks(content), undefined, Buffer.byteLength(content));
-      return backend.commitTemp(temp.tempPath, key);
+      return commitTemp(backend, temp.tempPath, key);
     };
 
     before(async () => {
@@ -84,7 +84,7 @@ for (const kind of KINDS) {
         expect(temp.sha256).to.equal(sha256(content));
         expect(path.dirname(temp.tempPath)).to.equal(onDisk('.nasd/tmp'));
         expect(path.basename(temp.tempPath).startsWith(`${backend.instanceId}_`)).to.equal(true);
-        const stat = await backend.commitTemp(temp.tempPath, `${a}/f${temp.size}`);
+        const stat = await commitTemp(backend, temp.tempPath, `${a}/f${temp.size}`);
         expect(stat).to.include({ type: 'file', size: temp.size });
         expect(fs.readFileSync(onDisk(`${a}/f${temp.size}`)).equals(Buffer.from(content))).to.equal(true);
       }
@@ -97,7 +97,7 @@ for (const kind of KINDS) {
       const temp = await backend.writeTemp(Readable.from(parts));
       expect(temp.size).to.equal(40 * 64 * 1024);
       expect(temp.sha256).to.equal(sha256(Buffer.concat(parts)));
-      await backend.commitTemp(temp.tempPath, `${a}/big.bin`);
+      await commitTemp(backend, temp.tempPath, `${a}/big.bin`);
       expect(sha256(fs.readFileSync(onDisk(`${a}/big.bin`)))).to.equal(temp.sha256);
     });
 
@@ -127,38 +127,50 @@ for (const kind of KINDS) {
       expect(tempNames()).to.deep.equal(tempsAtStart);
     });
 
-    it('overwrites atomically, refuses to replace when told not to, and shows check what is there', async () => {
+    it('overwrites atomically, refuses to replace when told not to, and inspects what is there before placing', async () => {
       const a = await area();
       await put(`${a}/f.txt`, 'old');
-      const seen: Array<RawStat | undefined> = [];
       const next = await backend.writeTemp(chunks('newer'));
-      const refuse = async (existing: RawStat | undefined) => {
-        seen.push(existing);
-        throw new VfsError('QUOTA_EXCEEDED', 'no room');
-      };
-      expect(await codeOf(backend.commitTemp(next.tempPath, `${a}/f.txt`, { check: refuse }))).to.equal('QUOTA_EXCEEDED');
-      expect(seen[0]).to.include({ type: 'file', size: 3 });
-      expect(fs.existsSync(next.tempPath)).to.equal(true);
-      expect(await codeOf(backend.commitTemp(next.tempPath, `${a}/f.txt`, { replace: false }))).to.equal('ALREADY_EXISTS');
+      const inspected = await backend.inspectCommit(next.tempPath, `${a}/f.txt`, { mtimeMs: 1_700_000_000_000 });
+      expect(inspected.existing).to.include({ type: 'file', size: 3 });
+      expect(inspected.temp).to.include({ type: 'file', size: 5, mtimeMs: 1_700_000_000_000 });
       expect(fs.readFileSync(onDisk(`${a}/f.txt`), 'utf8')).to.equal('old');
-      const stat = await backend.commitTemp(next.tempPath, `${a}/f.txt`, { mtimeMs: 1_700_000_000_000, check: async (e) => void seen.push(e) });
+      expect(fs.existsSync(next.tempPath)).to.equal(true);
+      expect(await codeOf(backend.placeTemp(next.tempPath, `${a}/f.txt`, inspected, { replace: false }))).to.equal('ALREADY_EXISTS');
+      expect(fs.readFileSync(onDisk(`${a}/f.txt`), 'utf8')).to.equal('old');
+      const stat = await backend.placeTemp(next.tempPath, `${a}/f.txt`, inspected);
       expect(stat).to.include({ size: 5, mtimeMs: 1_700_000_000_000 });
       expect(fs.readFileSync(onDisk(`${a}/f.txt`), 'utf8')).to.equal('newer');
       const fresh = await backend.writeTemp(chunks('x'));
-      await backend.commitTemp(fresh.tempPath, `${a}/fresh.txt`, { replace: false, check: async (e) => void seen.push(e) });
-      expect(seen[2]).to.equal(undefined);
+      const freshInspected = await backend.inspectCommit(fresh.tempPath, `${a}/fresh.txt`);
+      expect(freshInspected.existing).to.equal(undefined);
+      await backend.placeTemp(fresh.tempPath, `${a}/fresh.txt`, freshInspected, { replace: false });
+      expect(fs.readFileSync(onDisk(`${a}/fresh.txt`), 'utf8')).to.equal('x');
       expect(tempNames()).to.deep.equal(tempsAtStart);
+    });
+
+    it('syncs folders to disk (one named twice is fine) and names a missing one by its key', async () => {
+      const a = await area();
+      await put(`${a}/f.txt`, 'x');
+      await backend.syncFolders([a, a, `${a}`]);
+      const err = await backend.syncFolders([a, `${a}/gone`]).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(VfsError);
+      expect((err as VfsError).code).to.equal('NOT_FOUND');
+      expect((err as VfsError).message).to.include(`${a}/gone`).and.not.include(onDisk(''));
     });
 
     it('refuses a commit into a missing folder, through a symlinked folder, or of a missing temp file', async () => {
       const a = await area();
       fs.symlinkSync(outside.dir, onDisk(`${a}/link`));
       const temp = await backend.writeTemp(chunks('x'));
-      expect(await codeOf(backend.commitTemp(temp.tempPath, `${a}/link/evil.txt`))).to.equal('NOT_FOUND');
-      expect(await codeOf(backend.commitTemp(temp.tempPath, `${a}/nowhere/evil.txt`))).to.equal('NOT_FOUND');
+      expect(await codeOf(commitTemp(backend, temp.tempPath, `${a}/link/evil.txt`))).to.equal('NOT_FOUND');
+      expect(await codeOf(commitTemp(backend, temp.tempPath, `${a}/nowhere/evil.txt`))).to.equal('NOT_FOUND');
       expect(fs.existsSync(path.join(outside.dir, 'evil.txt'))).to.equal(false);
       await backend.discardTemp(temp.tempPath);
-      expect(await codeOf(backend.commitTemp(onDisk('.nasd/tmp/gone'), `${a}/d.txt`))).to.equal('NOT_FOUND');
+      expect(await codeOf(commitTemp(backend, onDisk('.nasd/tmp/gone'), `${a}/d.txt`))).to.equal('NOT_FOUND');
     });
 
     it('reads whole files, byte ranges, small files inline and big ones through send()', async () => {
@@ -312,16 +324,16 @@ for (const kind of KINDS) {
       await put(`${a}/src/sub/b.txt`, 'bb');
       const file = await backend.copyToTemp(`${a}/src/a.txt`);
       expect(file.size).to.equal(3);
-      await backend.commitTemp(file.tempPath, `${a}/copy.txt`);
+      await commitTemp(backend, file.tempPath, `${a}/copy.txt`);
       expect(fs.readFileSync(onDisk(`${a}/copy.txt`), 'utf8')).to.equal('aaa');
       expect(await codeOf(backend.copyToTemp(`${a}/src`))).to.equal('IS_A_DIRECTORY');
       const tree = await backend.copyTreeToTemp(`${a}/src`, 'infinity');
       expect(tree.entries.map((e) => e.rel).sort()).to.deep.equal(['/a.txt', '/sub', '/sub/b.txt']);
-      await backend.commitTemp(tree.tempPath, `${a}/dst`);
+      await commitTemp(backend, tree.tempPath, `${a}/dst`);
       expect(fs.readFileSync(onDisk(`${a}/dst/sub/b.txt`), 'utf8')).to.equal('bb');
       const shallow = await backend.copyTreeToTemp(`${a}/src`, 0);
       expect(shallow.entries).to.deep.equal([]);
-      await backend.commitTemp(shallow.tempPath, `${a}/empty`);
+      await commitTemp(backend, shallow.tempPath, `${a}/empty`);
       expect(fs.readdirSync(onDisk(`${a}/empty`))).to.deep.equal([]);
       expect(tempNames()).to.deep.equal(tempsAtStart);
     });

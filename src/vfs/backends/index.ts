@@ -2,7 +2,8 @@ import { LocalBackend } from './local.js';
 import { ReferenceBackend } from './reference.js';
 import type { StorageBackend, StorageBackendKind } from './storage-backend.js';
 
-export type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, StorageBackendKind, TempFile } from './storage-backend.js';
+export { commitTemp } from './storage-backend.js';
+export type { ByteGuard, CommitInspection, FileHashes, KeyProbe, StorageBackend, StorageBackendKind, TempFile } from './storage-backend.js';
 export type { RawStat } from './raw-stat.js';
 
 /** Prepares the storage root's layout and opens the backend of the given kind on it. */

@@ -12,10 +12,10 @@ import { writeTempFile } from './temp-write.js';
 import { DIR_MODE } from './modes.js';
 import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
 import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
-import type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
+import type { ByteGuard, CommitInspection, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
-import { assertRealFolder, lstatIfAny, lstatRaw, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
+import { assertRealFolder, lstatIfAny, lstatRaw, fsyncFolders, placeInspected, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
 
 const READ_HIGH_WATER = 1024 * 1024;
 /**
@@ -69,21 +69,25 @@ export class LocalBackend implements StorageBackend {
   }
 
   /**
-   * The state of a key and its folder from one realpath of the folder and one lstat, in one
-   * storage worker job: what a write needs to know before it starts (PARENT_MISSING /
+   * The state of a key and its folder from one realpath of the folder and one lstat, both at once
+   * on libuv's pool: what a write needs to know before it starts (PARENT_MISSING /
    * NOT_A_DIRECTORY / exists). A symlink on the way makes the folder 'missing', as stat would.
+   * Not a storage worker job: every small PUT asks, and handing a job to a worker thread cost
+   * the event loop more than the two calls.
    */
   async probe(key: string): Promise<KeyProbe> {
-    const { real, entry } = await this.workers.probe(path.join(this.root, key));
-    if (isErrno(real)) {
-      if (real.errno === 'ENOENT') return { parent: 'missing', entry: undefined };
-      throw classifyFsError(errnoError(real.errno), key);
+    const abs = path.join(this.root, key);
+    const folder = path.dirname(abs);
+    const [real, entry] = await Promise.all([fsp.realpath(folder).catch((err: NodeJS.ErrnoException) => err), fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => err)]);
+    if (real instanceof Error) {
+      if (real.code === 'ENOENT') return { parent: 'missing', entry: undefined };
+      throw classifyFsError(real, key);
     }
-    if (!real) return { parent: 'missing', entry: undefined };
-    if (!isErrno(entry)) return { parent: 'directory', entry: entry ?? undefined };
-    if (entry.errno === 'ENOENT') return { parent: 'directory', entry: undefined };
-    if (entry.errno === 'ENOTDIR') return { parent: 'file', entry: undefined };
-    throw classifyFsError(errnoError(entry.errno), key);
+    if (real !== folder) return { parent: 'missing', entry: undefined };
+    if (!(entry instanceof Error)) return { parent: 'directory', entry: rawStatOf(entry) ?? undefined };
+    if (entry.code === 'ENOENT') return { parent: 'directory', entry: undefined };
+    if (entry.code === 'ENOTDIR') return { parent: 'file', entry: undefined };
+    throw classifyFsError(entry, key);
   }
 
   /** stat, or undefined when the entry does not exist. */
@@ -216,28 +220,23 @@ export class LocalBackend implements StorageBackend {
   }
 
   /**
-   * Atomically puts a finished temp file (or folder) at `key`, replacing a file there unless
-   * `replace` is false. The key's folder is resolved (and checked for symlinks) once, right
-   * before `check` and the rename; returns the committed entry. The caller usually holds a
-   * database transaction meanwhile, so the lookups (the mtime set then the temp file's stat,
-   * which a file keeps through the rename; the folder's realpath; what is at the key) run at
-   * once, on libuv's pool rather than a storage worker, where they would queue behind new
-   * files' fdatasyncs. A commit thread of their own cost 9.5 MiB and measured no faster here
-   * (625–655 against 649–671 small PUTs/s).
+   * The temp file's stat (after setting its mtime), the folder's realpath and what is at the key,
+   * at once, on libuv's pool rather than a storage worker, where they would queue behind new
+   * files' work. The commit's transaction is taken only after this, so none of these waits holds
+   * the database.
    */
-  async commitTemp(tempPath: string, key: string, options: CommitOptions = {}): Promise<RawStat> {
+  async inspectCommit(tempPath: string, key: string, options: { mtimeMs?: number } = {}): Promise<CommitInspection> {
     const abs = path.join(this.root, key);
-    const folder = path.dirname(abs);
-    const [temp, , entry] = await Promise.all([stampedStat(tempPath, options.mtimeMs), assertRealFolder(folder, key), lstatIfAny(abs, key)]);
-    await options.check?.(entry);
-    try {
-      await (options.replace === false ? fsp.link(tempPath, abs) : fsp.rename(tempPath, abs));
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
-    if (options.replace === false) await fsp.rm(tempPath, { force: true });
-    // A moved folder's times may change with its `..` entry: look again.
-    return temp.type === 'file' ? temp : lstatRaw(abs, key);
+    const [temp, , existing] = await Promise.all([stampedStat(tempPath, options.mtimeMs), assertRealFolder(path.dirname(abs), key), lstatIfAny(abs, key)]);
+    return { temp, existing };
+  }
+
+  async placeTemp(tempPath: string, key: string, inspection: CommitInspection, options: { replace?: boolean } = {}): Promise<RawStat> {
+    return placeInspected(path.join(this.root, key), tempPath, key, inspection, options.replace ?? true);
+  }
+
+  async syncFolders(keys: readonly string[]): Promise<void> {
+    await fsyncFolders([...new Set(keys)].map((key) => ({ abs: path.join(this.root, key), key })));
   }
 
   /** Stops the storage workers (call once, at shutdown). */

@@ -2,6 +2,7 @@
  * The single-path file system calls of LocalBackend that run on libuv's pool (not a storage
  * worker), each with its errors mapped to VfsErrors for the key it serves.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VfsError } from '../../lib/errors.js';
@@ -87,4 +88,37 @@ export async function setMtimeNoFollow(abs: string, mtimeMs: number, key: string
   } catch (err) {
     throw classifyFsError(err, key);
   }
+}
+
+/**
+ * Puts an inspected temp file (or folder) at `abs`: rename, which replaces a file there, or with
+ * `replace` false a link, which refuses an existing target (ALREADY_EXISTS), then the temp name
+ * goes. A file keeps its inspected stat through the rename; a moved folder's times may change
+ * with its `..` entry, so it is looked at again.
+ */
+export async function placeInspected(abs: string, tempPath: string, key: string, inspection: { temp: RawStat }, replace: boolean): Promise<RawStat> {
+  try {
+    await (replace ? fsp.rename(tempPath, abs) : fsp.link(tempPath, abs));
+  } catch (err) {
+    throw classifyFsError(err, key);
+  }
+  if (!replace) await fsp.rm(tempPath, { force: true });
+  return inspection.temp.type === 'file' ? inspection.temp : lstatRaw(abs, key);
+}
+
+/** fsync of each folder at once (its entries, such as a name just renamed in, reach the disk). */
+export async function fsyncFolders(folders: Array<{ abs: string; key: string }>): Promise<void> {
+  await Promise.all(
+    folders.map(async ({ abs, key }) => {
+      let handle: fsp.FileHandle | undefined;
+      try {
+        handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        await handle.sync();
+      } catch (err) {
+        throw classifyFsError(err, key);
+      } finally {
+        await handle?.close();
+      }
+    }),
+  );
 }

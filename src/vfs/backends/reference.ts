@@ -10,9 +10,9 @@ import { feedFromClient } from './client-feed.js';
 import { classifyFsError, keyError } from './errors.js';
 import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import { DIR_MODE, FILE_MODE } from './modes.js';
-import { assertRealFolder, lstatIfAny, lstatRaw, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
+import { assertRealFolder, lstatIfAny, lstatRaw, fsyncFolders, placeInspected, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
 import { changedWhileRead, rawStatOf, type RawStat } from './raw-stat.js';
-import type { ByteGuard, CommitOptions, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
+import type { ByteGuard, CommitInspection, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import { copyFileToTemp, copyTreeToTemp } from './temp-copy.js';
 
 const BATCH = 256;
@@ -233,22 +233,18 @@ export class ReferenceBackend implements StorageBackend {
     return { tempPath, entries };
   }
 
-  async commitTemp(tempPath: string, key: string, options: CommitOptions = {}): Promise<RawStat> {
+  async inspectCommit(tempPath: string, key: string, options: { mtimeMs?: number } = {}): Promise<CommitInspection> {
     const abs = await this.confined(key);
     const temp = await stampedStat(tempPath, options.mtimeMs);
-    await options.check?.(await lstatIfAny(abs, key));
-    try {
-      if (options.replace === false) {
-        // link() refuses an existing target, which rename() would replace.
-        await fsp.link(tempPath, abs);
-        await fsp.rm(tempPath, { force: true });
-      } else {
-        await fsp.rename(tempPath, abs);
-      }
-    } catch (err) {
-      throw classifyFsError(err, key);
-    }
-    return temp.type === 'file' ? temp : lstatRaw(abs, key);
+    return { temp, existing: await lstatIfAny(abs, key) };
+  }
+
+  async placeTemp(tempPath: string, key: string, inspection: CommitInspection, options: { replace?: boolean } = {}): Promise<RawStat> {
+    return placeInspected(path.join(this.root, key), tempPath, key, inspection, options.replace ?? true);
+  }
+
+  async syncFolders(keys: readonly string[]): Promise<void> {
+    await fsyncFolders([...new Set(keys)].map((key) => ({ abs: path.join(this.root, key), key })));
   }
 
   async discardTemp(tempPath: string): Promise<void> {

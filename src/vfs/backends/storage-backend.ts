@@ -30,16 +30,12 @@ export interface FileHashes {
   changed: boolean;
 }
 
-/** How StorageBackend.commitTemp puts a temp file in place. */
-export interface CommitOptions {
-  mtimeMs?: number;
-  /** false: fail with ALREADY_EXISTS instead of replacing. Default true. */
-  replace?: boolean;
-  /**
-   * Runs after the target is resolved and before the rename, with what is there now (undefined
-   * when nothing); throwing stops the commit and leaves the temp file in place.
-   */
-  check?: (existing: RawStat | undefined) => Promise<void>;
+/** A finished temp file and its target, looked at by StorageBackend.inspectCommit. */
+export interface CommitInspection {
+  /** The temp file or folder, its mtime already set when one was asked for. */
+  temp: RawStat;
+  /** What is at the target key now (undefined: nothing). */
+  existing: RawStat | undefined;
 }
 
 /** Names which implementation runs (`NASD_STORAGE_BACKEND`). */
@@ -52,9 +48,9 @@ export type StorageBackendKind = 'fast' | 'reference';
  * - Symlinks are never followed: a symlink anywhere in a key's path makes the key NOT_FOUND,
  *   and listings skip symlinks and anything that is neither file nor folder (FIFOs, sockets).
  * - Errors are VfsErrors (backends/errors.ts), naming the key, never the absolute path.
- * - A temp file is flushed to disk before writeTemp/copyToTemp resolve, and commitTemp renames
- *   it into place atomically: a reader sees the old file or the whole new one, and a commit that
- *   resolved survives a crash.
+ * - A temp file is flushed to disk before writeTemp/copyToTemp resolve, and placeTemp renames
+ *   it into place atomically: a reader sees the old file or the whole new one; after
+ *   syncFolders of its folder the new name survives a power cut too.
  * - Temp files are named `<instanceId>_<random>` in `<root>/.nasd/tmp`, so several processes
  *   sharing one root each know their own (clearTemp).
  */
@@ -92,8 +88,19 @@ export interface StorageBackend {
   copyToTemp(key: string): Promise<{ tempPath: string; size: number }>;
   /** Copies a folder (with its members unless depth is 0) into a new temp folder; entries are relative (`/a/b`). */
   copyTreeToTemp(key: string, depth: 0 | 'infinity'): Promise<{ tempPath: string; entries: Array<{ rel: string; stat: RawStat }> }>;
-  /** Atomically puts a finished temp file (or folder) at `key`; returns the committed entry. */
-  commitTemp(tempPath: string, key: string, options?: CommitOptions): Promise<RawStat>;
+  /**
+   * The first half of a commit, done before the caller takes its database lock: sets the temp's
+   * mtime when asked, checks the key's folder (NOT_FOUND when it is missing or reached through a
+   * symlink) and looks at what is at the key.
+   */
+  inspectCommit(tempPath: string, key: string, options?: { mtimeMs?: number }): Promise<CommitInspection>;
+  /**
+   * The second half: atomically puts the inspected temp file (or folder) at `key`, replacing a
+   * file there unless `replace` is false (ALREADY_EXISTS then); returns the committed entry.
+   */
+  placeTemp(tempPath: string, key: string, inspection: CommitInspection, options?: { replace?: boolean }): Promise<RawStat>;
+  /** Makes the entries of these folders durable (an fsync of each): a placed file's new name survives a power cut. */
+  syncFolders(keys: readonly string[]): Promise<void>;
   /** Deletes a temp file or folder that will not be committed. */
   discardTemp(tempPath: string): Promise<void>;
   /** Deletes the temp files of processes that are not alive; returns how many. */
@@ -115,4 +122,9 @@ export interface StorageBackend {
   uploadPartPath(id: string): string;
   /** Releases what the backend holds (threads); call once, at shutdown. */
   close(): Promise<void>;
+}
+
+/** inspectCommit then placeTemp, for a commit with no booking to do in between (a copied tree). */
+export async function commitTemp(backend: StorageBackend, tempPath: string, key: string, options: { mtimeMs?: number; replace?: boolean } = {}): Promise<RawStat> {
+  return backend.placeTemp(tempPath, key, await backend.inspectCommit(tempPath, key, options), options);
 }

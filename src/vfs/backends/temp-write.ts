@@ -85,9 +85,33 @@ export async function writeTempFile(tempPath: string, source: Readable, options:
   if (!head.ended) return streamToTemp(tempPath, prefixed(head.chunks, source), guard);
   const data = Buffer.concat(head.chunks);
   await guard?.(data.length);
-  const errno = await workers.createFile(tempPath, data, FILE_MODE);
-  if (errno) throw classifyFsError(errnoError(errno), 'temporary file');
+  await createFlushed(tempPath, data);
   return { tempPath, size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * A new file (O_EXCL) with `data`, fdatasynced (the bytes and what is needed to read them back,
+ * not the timestamps) and closed, each step one call on libuv's pool: the fdatasyncs of files
+ * written at once then run at once, and the filesystem merges them into one journal commit.
+ * On failure the file is removed.
+ */
+function createFlushed(tempPath: string, data: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    fs.open(tempPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE, (openErr, fd) => {
+      if (openErr) return reject(classifyFsError(openErr, 'temporary file'));
+      const fail = (err: Error) => fs.close(fd, () => fs.rm(tempPath, { force: true }, () => reject(classifyFsError(err, 'temporary file'))));
+      const writeFrom = (offset: number) => {
+        if (offset >= data.length) return flush();
+        fs.write(fd, data, offset, data.length - offset, offset, (err, n) => (err ? fail(err) : writeFrom(offset + n)));
+      };
+      const flush = () =>
+        fs.fdatasync(fd, (syncErr) => {
+          if (syncErr) return fail(syncErr);
+          fs.close(fd, (closeErr) => (closeErr ? fs.rm(tempPath, { force: true }, () => reject(classifyFsError(closeErr, 'temporary file'))) : resolve()));
+        });
+      writeFrom(0);
+    });
+  });
 }
 
 /**

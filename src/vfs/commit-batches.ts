@@ -1,0 +1,121 @@
+import type { Knex } from 'knex';
+import { VfsError } from '../lib/errors.js';
+import type { StorageBackend } from './backends/index.js';
+import { parentKey } from './keys.js';
+import type { QuotaLedger, QuotaSubject } from './quota.js';
+
+/** Runs `step` after every step queued before it in the same batch (see CommitBatch.serial). */
+export type Serial = <T>(step: () => Promise<T>) => Promise<T>;
+
+/** One file commit waiting for a batch: what it locks, then its own work inside the batch's transaction. */
+export interface CommitMember<T> {
+  /** The storage key committed; one batch never holds two commits of one key. */
+  key: string;
+  /** The quota subject whose usage rows the commit changes, read inside the transaction. */
+  subject(trx: Knex.Transaction): Promise<QuotaSubject>;
+  /**
+   * The commit itself. Database checks and writes go through `serial`, so they run one member at
+   * a time and see the members before them; disk work runs outside it, overlapping the other
+   * members'. A member that fails with a VfsError must leave nothing of its own in the
+   * transaction (the other members still commit); any other error rolls back the whole batch.
+   */
+  commit(trx: Knex.Transaction, serial: Serial): Promise<T>;
+}
+
+interface Queued {
+  member: CommitMember<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Commits booked in one transaction at most; more wait for the next batch. */
+const MAX_BATCH = 64;
+
+/**
+ * Group commit for file writes. A commit arriving while none runs starts at once, alone; those
+ * arriving meanwhile wait and then go together, in ONE database transaction: the usage rows of
+ * every subject are locked first (in one order, so batches of several processes on PostgreSQL
+ * cannot deadlock), then each member renames its file into place and books it. Under load the
+ * transaction's fixed cost (BEGIN, COMMIT, the lock rows, on SQLite the one connection held) is
+ * paid once per batch instead of once per file, the renames of a batch overlap, and the folders
+ * they went into are fsynced once each, before COMMIT. A member is answered only after that, so
+ * no client hears "created" before its bytes (flushed when the temp file was written) and its
+ * new name are on disk, and its booking is committed.
+ */
+export class CommitBatcher {
+  private readonly waiting: Queued[] = [];
+  private running = false;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly ledger: QuotaLedger,
+    private readonly backend: StorageBackend,
+  ) {}
+
+  run<T>(member: CommitMember<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ member, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.waiting.length > 0) await this.runBatch(this.takeBatch());
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** The oldest waiting members, at most MAX_BATCH, skipping a second commit of a key already taken. */
+  private takeBatch(): Queued[] {
+    const batch: Queued[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < this.waiting.length && batch.length < MAX_BATCH; ) {
+      const q = this.waiting[i]!;
+      if (keys.has(q.member.key)) {
+        i++;
+        continue;
+      }
+      keys.add(q.member.key);
+      batch.push(q);
+      this.waiting.splice(i, 1);
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: Queued[]): Promise<void> {
+    let outcomes: Array<PromiseSettledResult<unknown>>;
+    try {
+      outcomes = await this.knex.transaction(async (trx) => {
+        const subjects = await Promise.all(batch.map((q) => q.member.subject(trx)));
+        await this.ledger.lockSubjects(trx, subjects);
+        const serial = serialQueue();
+        const settled = await Promise.allSettled(batch.map((q) => q.member.commit(trx, serial)));
+        const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof VfsError));
+        if (broken) throw broken.reason;
+        await this.backend.syncFolders(batch.filter((_, i) => settled[i]!.status === 'fulfilled').map((q) => parentKey(q.member.key)));
+        return settled;
+      });
+    } catch (err) {
+      for (const q of batch) q.reject(err);
+      return;
+    }
+    batch.forEach((q, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'fulfilled') q.resolve(outcome.value);
+      else q.reject(outcome.reason);
+    });
+  }
+}
+
+/** A chain that runs the steps given to it one after the other, in the order given. */
+function serialQueue(): Serial {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(step: () => Promise<T>): Promise<T> => {
+    const result = tail.then(step);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
