@@ -1,14 +1,7 @@
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
-import { Model } from 'objection';
 import { isUniqueViolation } from '../../src/lib/unique-violation.js';
 import { createPgDatabase, describeEachDb } from '../helpers/db.js';
-
-class Item extends Model {
-  static override tableName = 'items';
-  id!: number;
-  name!: string;
-}
 
 /** The error `run` rejects with. */
 async function failure(run: () => PromiseLike<unknown>): Promise<unknown> {
@@ -46,13 +39,17 @@ describeEachDb('isUniqueViolation on real database errors', (kind) => {
     expect(isUniqueViolation(await failure(() => knex('items').insert({ name: 'taken' })))).to.equal(true);
   });
 
-  // On PostgreSQL objection wraps it in a UniqueViolationError without a code of its own.
-  it('recognises the error an objection query raises', async () => {
-    expect(isUniqueViolation(await failure(() => Item.query(knex).insert({ name: 'taken' })))).to.equal(true);
+  it('recognises a duplicate primary key', async () => {
+    const [{ id }] = await knex('items').insert({ name: 'first' }).returning('id');
+    expect(isUniqueViolation(await failure(() => knex('items').insert({ id, name: 'second' })))).to.equal(true);
+  });
+
+  it('recognises the violation inside a transaction', async () => {
+    expect(isUniqueViolation(await failure(() => knex.transaction((trx) => trx('items').insert({ name: 'taken' }))))).to.equal(true);
   });
 
   it('is false for another constraint failure', async () => {
-    expect(isUniqueViolation(await failure(() => Item.query(knex).insert({} as never)))).to.equal(false);
+    expect(isUniqueViolation(await failure(() => knex('items').insert({})))).to.equal(false);
     expect(isUniqueViolation(await failure(() => knex('items').insert({ name: null })))).to.equal(false);
   });
 });

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import { UserModel } from '../../db/models/index.js';
 import { AppError, AuthError, ValidationError } from '../../lib/errors.js';
 import type { AppPasswords, AppPasswordView } from './app-passwords.js';
 import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TwoFactor } from './two-factor.js';
 import type { AuditContext, UpdateProfileInput, UserView } from './types.js';
+import { UserRepo, type UserRecord } from './user-repo.js';
 import type { UsersService } from './users.js';
 
 /** Proof of identity for a sensitive change: the account password or a current second factor. */
@@ -31,14 +31,18 @@ export interface PasswordChangeOptions {
  * they are checked, and audited.
  */
 export class Account {
+  private readonly userRows: UserRepo;
+
   constructor(
-    private readonly knex: Knex,
+    knex: Knex,
     private readonly hasher: PasswordHasher,
     private readonly guard: CredentialGuard,
     private readonly twoFactor: TwoFactor,
     private readonly users: UsersService,
     private readonly appPasswords: AppPasswords,
-  ) {}
+  ) {
+    this.userRows = new UserRepo(knex);
+  }
 
   /** Changes the caller's password; by default their other sessions and their app passwords end. */
   async changePassword(
@@ -94,11 +98,11 @@ export class Account {
   }
 
   /** Checks the proof (throttled and audited as `auth.reauth`); FORBIDDEN when it is wrong. */
-  private async reauth(userId: number, proof: Proof, ctx: AuditContext): Promise<UserModel> {
+  private async reauth(userId: number, proof: Proof, ctx: AuditContext): Promise<UserRecord> {
     if (proof.password === undefined && proof.code === undefined) {
       throw new ValidationError('give the current password or a two-factor code', { details: { fields: [{ field: 'password' }, { field: 'code' }] } });
     }
-    const user = await UserModel.query(this.knex).findById(userId);
+    const user = await this.userRows.byId(userId);
     if (!user) throw new AuthError('UNAUTHENTICATED', 'the account no longer exists');
     const ticket = await this.guard.begin({ action: 'auth.reauth', account: user.username, ctx });
     const ok = await judged(ticket, async () => {

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
-import { AppPasswordModel, UserModel } from '../../db/models/index.js';
 import { AppError, ValidationError } from '../../lib/errors.js';
 import type { CheckOptions, PasswordHasher } from './passwords.js';
 import { randomSymbols } from './secrets.js';
+import { AppPasswordRepo, type AppPasswordRecord } from './app-password-repo.js';
 import type { AuditContext } from './types.js';
+import { UserRepo } from './user-repo.js';
 import { auditBase, nextGeneration } from './users.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 import type { TrustEpoch } from './trust-epoch.js';
@@ -35,7 +36,7 @@ export function looksLikeAppPassword(value: string): boolean {
   return SHAPE.test(normalizeAppPassword(value));
 }
 
-function toView(row: AppPasswordModel): AppPasswordView {
+function toView(row: AppPasswordRecord): AppPasswordView {
   return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, lastUsedAddress: row.lastUsedAddress, smb: row.smb };
 }
 
@@ -45,6 +46,9 @@ function toView(row: AppPasswordModel): AppPasswordView {
  * They never log in to the API.
  */
 export class AppPasswords {
+  private readonly passwords: AppPasswordRepo;
+  private readonly users: UserRepo;
+
   constructor(
     private readonly knex: Knex,
     private readonly audit: AuditLog,
@@ -52,11 +56,13 @@ export class AppPasswords {
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
     private readonly trust: TrustEpoch,
-  ) {}
+  ) {
+    this.passwords = new AppPasswordRepo(knex);
+    this.users = new UserRepo(knex);
+  }
 
   async list(userId: number): Promise<AppPasswordView[]> {
-    const rows = await AppPasswordModel.query(this.knex).where({ user_id: userId }).whereNull('revoked_at').orderBy('id');
-    return rows.map(toView);
+    return (await this.passwords.activeOf(userId)).map(toView);
   }
 
   /**
@@ -69,23 +75,25 @@ export class AppPasswords {
     const secret = randomSymbols(LENGTH);
     const passwordHash = await this.hasher.hash(secret);
     const { row, user } = await this.knex.transaction(async (trx) => {
-      const user = await UserModel.query(trx).findById(userId);
+      const user = await this.users.byId(userId, trx);
       if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
-      const [{ count }] = await trx('app_passwords').where({ user_id: userId }).whereNull('revoked_at').count<{ count: number | string }[]>({ count: '*' });
-      if (Number(count) >= MAX_APP_PASSWORDS_PER_USER) {
+      if ((await this.passwords.countActive(userId, trx)) >= MAX_APP_PASSWORDS_PER_USER) {
         throw new AppError('CONFLICT', `at most ${MAX_APP_PASSWORDS_PER_USER} app passwords; revoke one first`);
       }
-      const created = await AppPasswordModel.query(trx).insertAndFetch({
-        userId,
-        name: trimmed,
-        lookupPrefix: secret.slice(0, PREFIX_LENGTH),
-        passwordHash,
-        createdAt: this.now(),
-        lastUsedAt: null,
-        lastUsedAddress: null,
-        revokedAt: null,
-        smb: options.smb ?? false,
-      });
+      const created = await this.passwords.insert(
+        {
+          userId,
+          name: trimmed,
+          lookupPrefix: secret.slice(0, PREFIX_LENGTH),
+          passwordHash,
+          createdAt: this.now(),
+          lastUsedAt: null,
+          lastUsedAddress: null,
+          revokedAt: null,
+          smb: options.smb ?? false,
+        },
+        trx,
+      );
       await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.create', outcome: 'success', target: user.username, details: { id: created.id, name: trimmed, smb: created.smb } }, trx);
       return { row: created, user };
     });
@@ -97,12 +105,12 @@ export class AppPasswords {
   /** Revokes one of the user's app passwords; cached Basic-auth checks with it end at once. */
   async revoke(userId: number, id: number, ctx: AuditContext): Promise<void> {
     const revoked = await this.knex.transaction(async (trx) => {
-      const row = await AppPasswordModel.query(trx).findOne({ id, user_id: userId });
+      const row = await this.passwords.byId(userId, id, trx);
       if (!row || row.revokedAt !== null) throw new AppError('NOT_FOUND', `no app password with id ${id}`);
-      const user = await UserModel.query(trx).findById(userId);
+      const user = await this.users.byId(userId, trx);
       if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
-      await AppPasswordModel.query(trx).patch({ revokedAt: this.now() }).where({ id });
-      await UserModel.query(trx).patch({ updatedAt: nextGeneration(user.updatedAt, this.now()) }).where({ id: userId });
+      await this.passwords.revoke(id, this.now(), trx);
+      await this.users.update(userId, { updatedAt: nextGeneration(user.updatedAt, this.now()) }, trx);
       await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.revoke', outcome: 'success', target: user.username, details: { id, name: row.name } }, trx);
       return { row, user };
     });
@@ -114,11 +122,11 @@ export class AppPasswords {
   async match(userId: number, value: string, address: string | undefined, options: CheckOptions = {}): Promise<AppPasswordView | undefined> {
     const secret = normalizeAppPassword(value);
     if (!SHAPE.test(secret)) return undefined;
-    const candidates = await AppPasswordModel.query(this.knex).where({ user_id: userId, lookup_prefix: secret.slice(0, PREFIX_LENGTH) }).whereNull('revoked_at');
+    const candidates = await this.passwords.activeWithPrefix(userId, secret.slice(0, PREFIX_LENGTH));
     for (const row of candidates) {
       if (await this.hasher.verify(secret, row.passwordHash, options)) {
         const lastUsedAt = this.now();
-        await AppPasswordModel.query(this.knex).patch({ lastUsedAt, lastUsedAddress: address?.slice(0, 64) ?? null }).where({ id: row.id });
+        await this.passwords.recordUse(row.id, lastUsedAt, address?.slice(0, 64) ?? null);
         return { ...toView(row), lastUsedAt, lastUsedAddress: address ?? null };
       }
     }

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { UserModel } from '../../db/models/index.js';
 import { AuthError } from '../../lib/errors.js';
 import type { Principal } from '../../vfs/index.js';
 import { looksLikeAppPassword, type AppPasswords } from './app-passwords.js';
 import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TrustEpoch } from './trust-epoch.js';
+import { UserRepo, type UserRecord } from './user-repo.js';
 
 /**
  * The check WebDAV and SMB code against: a username and a password (the account password while
@@ -49,16 +49,19 @@ export const BASIC_TRUST_MS = 1000;
 export class BasicAuth {
   private readonly cacheKey = crypto.randomBytes(32);
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly users: UserRepo;
 
   constructor(
-    private readonly knex: Knex,
+    knex: Knex,
     private readonly hasher: PasswordHasher,
     private readonly guard: CredentialGuard,
     private readonly appPasswords: AppPasswords,
     private readonly trust: TrustEpoch,
     private readonly cacheSeconds: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.users = new UserRepo(knex);
+  }
 
   /**
    * Identical checks in flight (same account, password and address) share one verification, so a
@@ -88,7 +91,7 @@ export class BasicAuth {
     if (cached && cached.expiresAt > this.now()) {
       // A credential verified before: not a guess, so checked against the throttle without counting.
       await this.guard.assertAllowed(attempt);
-      const user = await UserModel.query(this.knex).findById(cached.userId);
+      const user = await this.users.byId(cached.userId);
       if (user && !user.disabled && user.updatedAt === cached.generation) {
         Object.assign(cached, { principal: principalOf(user), checkedAt: this.now(), epoch });
         return principalOf(user);
@@ -115,8 +118,8 @@ export class BasicAuth {
     password: string,
     address: string | undefined,
     priority: boolean,
-  ): Promise<{ user: UserModel; via: 'app_password' | 'password'; appPasswordId?: number } | { reason: string }> {
-    const user = await UserModel.query(this.knex).findOne({ username: account });
+  ): Promise<{ user: UserRecord; via: 'app_password' | 'password'; appPasswordId?: number } | { reason: string }> {
+    const user = await this.users.byUsername(account);
     if (!user) {
       await this.hasher.burn(password, { priority });
       return { reason: 'unknown_user' };
@@ -161,6 +164,6 @@ export class BasicAuth {
   }
 }
 
-function principalOf(user: UserModel): Principal {
+function principalOf(user: UserRecord): Principal {
   return { userId: user.id, username: user.username, isAdmin: user.role === 'admin' };
 }

@@ -1,5 +1,4 @@
 import type { AuditLog } from '../../audit/index.js';
-import { UserModel } from '../../db/models/index.js';
 import type { Knex } from 'knex';
 import { AppError, AuthError } from '../../lib/errors.js';
 import type { AccessTokens } from './access-tokens.js';
@@ -8,6 +7,7 @@ import type { PasswordHasher } from './passwords.js';
 import type { ClientMeta, RefreshTokens, SessionInfo } from './refresh-tokens.js';
 import type { TwoFactor } from './two-factor.js';
 import type { AuditContext, UserView } from './types.js';
+import { UserRepo, type UserRecord } from './user-repo.js';
 import { auditBase, toUserView } from './users.js';
 
 /** What a successful login or refresh returns to the client. */
@@ -41,15 +41,19 @@ const BAD_CREDENTIALS = 'invalid username or password';
  * or deleted user, or a revoked session, stops working at once).
  */
 export class Sessions {
+  private readonly users: UserRepo;
+
   constructor(
-    private readonly knex: Knex,
+    knex: Knex,
     private readonly audit: AuditLog,
     private readonly hasher: PasswordHasher,
     private readonly guard: CredentialGuard,
     private readonly twoFactor: TwoFactor,
     private readonly accessTokens: AccessTokens,
     private readonly refreshTokens: RefreshTokens,
-  ) {}
+  ) {
+    this.users = new UserRepo(knex);
+  }
 
   /**
    * Password login. The attempt is counted before the password is checked; a wrong password, an
@@ -61,8 +65,8 @@ export class Sessions {
     const account = input.username.trim().toLowerCase();
     const attempt = { action: 'auth.login', account, ctx: { ...ctx, actor: null } };
     const ticket = await this.guard.begin(attempt);
-    const checked = await judged<{ user: UserModel } | { reason: string }>(ticket, async () => {
-      const user = await UserModel.query(this.knex).findOne({ username: account });
+    const checked = await judged<{ user: UserRecord } | { reason: string }>(ticket, async () => {
+      const user = await this.users.byUsername(account);
       if (!user) {
         await this.hasher.burn(input.password, { priority: ticket.known });
         return { reason: 'unknown_user' };
@@ -92,10 +96,9 @@ export class Sessions {
     }
     const { token, familyId } = await judged(ticket, () => this.refreshTokens.issue(user.id, ctx));
     await ticket.succeeded({ sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) }, actorCtx);
-    // Through knex, not the model: the model's update hook ends every cached Basic-auth trust in the
-    // process, and a login changes no credential.
+    // Not a credential change: `updated_at` (the credential generation) and the trust epoch stay.
     user.lastLoginAt = Date.now();
-    await this.knex('users').where({ id: user.id }).update({ last_login_at: user.lastLoginAt });
+    await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
     return this.pair(user, familyId, token);
   }
 
@@ -103,7 +106,7 @@ export class Sessions {
   async refresh(refreshToken: string, meta: ClientMeta & Pick<AuditContext, 'protocol'>): Promise<TokenPair> {
     const result = await this.refreshTokens.rotate(refreshToken, meta);
     if (result.kind === 'invalid') throw new AuthError('UNAUTHENTICATED', 'the refresh token is not valid or has expired');
-    const user = await UserModel.query(this.knex).findById(result.userId);
+    const user = await this.users.byId(result.userId);
     if (result.kind === 'reused') {
       await this.audit.record({
         ...auditBase({ actor: user ? { id: user.id, name: user.username } : null, address: meta.address, protocol: meta.protocol }),
@@ -162,7 +165,7 @@ export class Sessions {
   /** Verifies a bearer access token against the key and the current database state. */
   async verifyAccessToken(token: string): Promise<TokenPrincipal> {
     const claims = await this.accessTokens.verify(token);
-    const user = await UserModel.query(this.knex).findById(claims.userId);
+    const user = await this.users.byId(claims.userId);
     if (!user || user.disabled) throw new AuthError('UNAUTHENTICATED', 'the account behind this token is disabled or deleted');
     if (!(await this.refreshTokens.isFamilyActive(claims.sessionId, user.id))) {
       throw new AuthError('UNAUTHENTICATED', 'this session has ended; log in again');
@@ -170,7 +173,7 @@ export class Sessions {
     return { userId: user.id, username: user.username, isAdmin: user.role === 'admin', sessionId: claims.sessionId };
   }
 
-  private async pair(user: UserModel, familyId: string, refreshToken: string): Promise<TokenPair> {
+  private async pair(user: UserRecord, familyId: string, refreshToken: string): Promise<TokenPair> {
     const accessToken = await this.accessTokens.sign({ userId: user.id, sessionId: familyId });
     return { accessToken, refreshToken, expiresIn: this.accessTokens.lifetimeSeconds, user: toUserView(user) };
   }

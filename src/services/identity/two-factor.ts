@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 import type { AuditLog } from '../../audit/index.js';
-import { RecoveryCodeModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment, verifyTotpCode, type TotpEnrolment } from './totp.js';
 import { TotpSecretCipher } from './totp-cipher.js';
+import { RecoveryCodeRepo } from './recovery-code-repo.js';
 import type { AuditContext } from './types.js';
+import { UserRepo, type UserRecord } from './user-repo.js';
 import { auditBase, nextGeneration } from './users.js';
 import type { TrustEpoch } from './trust-epoch.js';
 
@@ -18,6 +19,9 @@ import type { TrustEpoch } from './trust-epoch.js';
  * re-encrypted when a code is accepted. A secret that does not decrypt fails closed: logged, code refused.
  */
 export class TwoFactor {
+  private readonly users: UserRepo;
+  private readonly recoveryCodes: RecoveryCodeRepo;
+
   constructor(
     private readonly knex: Knex,
     private readonly audit: AuditLog,
@@ -26,14 +30,17 @@ export class TwoFactor {
     private readonly now: () => number = Date.now,
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
     private readonly trust: TrustEpoch,
-  ) {}
+  ) {
+    this.users = new UserRepo(knex);
+    this.recoveryCodes = new RecoveryCodeRepo(knex);
+  }
 
   /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */
   async enrol(userId: number, ctx: AuditContext): Promise<TotpEnrolment> {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on; disable it first');
     const enrolment = await newTotpEnrolment(user.username);
-    await UserModel.query(this.knex).patch({ totpSecret: this.cipher.encrypt(enrolment.secret, userId), totpLastStep: null }).where({ id: userId });
+    await this.users.update(userId, { totpSecret: this.cipher.encrypt(enrolment.secret, userId), totpLastStep: null });
     await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
     return enrolment;
   }
@@ -51,9 +58,7 @@ export class TwoFactor {
       throw new AppError('VALIDATION', 'the code is not valid; check the authenticator app and the clock', { details: { fields: [{ field: 'code' }] } });
     }
     const codes = await this.knex.transaction(async (trx) => {
-      await UserModel.query(trx)
-        .patch({ totpEnabled: true, totpLastStep: step, ...this.upgradedSecret(user, secret), updatedAt: nextGeneration(user.updatedAt, this.now()) })
-        .where({ id: userId });
+      await this.users.update(userId, { totpEnabled: true, totpLastStep: step, ...this.upgradedSecret(user, secret), updatedAt: nextGeneration(user.updatedAt, this.now()) }, trx);
       const fresh = await this.replaceRecoveryCodes(trx, userId);
       await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
       return fresh;
@@ -67,10 +72,8 @@ export class TwoFactor {
   async disable(userId: number, ctx: AuditContext & { action: 'auth.totp.disable' | 'user.totp.reset' }): Promise<void> {
     const user = await this.load(userId);
     await this.knex.transaction(async (trx) => {
-      await UserModel.query(trx)
-        .patch({ totpEnabled: false, totpSecret: null, totpLastStep: null, updatedAt: nextGeneration(user.updatedAt, this.now()) })
-        .where({ id: userId });
-      await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
+      await this.users.update(userId, { totpEnabled: false, totpSecret: null, totpLastStep: null, updatedAt: nextGeneration(user.updatedAt, this.now()) }, trx);
+      await this.recoveryCodes.removeAllOf(userId, trx);
       await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
     });
     this.trust.advance();
@@ -89,15 +92,14 @@ export class TwoFactor {
   }
 
   async recoveryCodesRemaining(userId: number): Promise<number> {
-    const [{ count }] = await this.knex('recovery_codes').where({ user_id: userId }).whereNull('used_at').count<{ count: number | string }[]>({ count: '*' });
-    return Number(count);
+    return this.recoveryCodes.countUnused(userId);
   }
 
   /**
    * Checks a second factor for a user with 2FA on: a six-digit TOTP code (newer than the last one
    * accepted) or an unused recovery code. Consumes it when valid.
    */
-  async consume(user: UserModel, value: string): Promise<'totp' | 'recovery' | null> {
+  async consume(user: UserRecord, value: string): Promise<'totp' | 'recovery' | null> {
     if (!user.totpEnabled || !user.totpSecret) return null;
     if (looksLikeTotpCode(value)) {
       const secret = this.readSecret(user);
@@ -105,21 +107,13 @@ export class TwoFactor {
       const step = await verifyTotpCode(secret, value, user.totpLastStep, this.now());
       if (step === null) return null;
       // Conditional update: two concurrent logins with the same code cannot both pass.
-      const claimed = await UserModel.query(this.knex)
-        .patch({ totpLastStep: step, ...this.upgradedSecret(user, secret) })
-        .where({ id: user.id })
-        .where((q) => q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step));
-      return claimed === 1 ? 'totp' : null;
+      return (await this.users.claimTotpStep(user.id, step, this.upgradedSecret(user, secret))) ? 'totp' : null;
     }
-    const used = await RecoveryCodeModel.query(this.knex)
-      .patch({ usedAt: this.now() })
-      .where({ user_id: user.id, code_hash: hashRecoveryCode(value) })
-      .whereNull('used_at');
-    return used === 1 ? 'recovery' : null;
+    return (await this.recoveryCodes.claim(user.id, hashRecoveryCode(value), this.now())) ? 'recovery' : null;
   }
 
   /** The plain secret, or null (logged as an error) when the stored value does not decrypt. */
-  private readSecret(user: UserModel): string | null {
+  private readSecret(user: UserRecord): string | null {
     try {
       return this.cipher.decrypt(user.totpSecret!, user.id);
     } catch (err) {
@@ -129,20 +123,18 @@ export class TwoFactor {
   }
 
   /** A patch that re-encrypts a legacy plain-text secret (empty when it is already encrypted). */
-  private upgradedSecret(user: UserModel, secret: string): { totpSecret?: string } {
+  private upgradedSecret(user: UserRecord, secret: string): { totpSecret?: string } {
     return TotpSecretCipher.isLegacy(user.totpSecret!) ? { totpSecret: this.cipher.encrypt(secret, user.id) } : {};
   }
 
   private async replaceRecoveryCodes(trx: Knex.Transaction, userId: number): Promise<string[]> {
     const codes = newRecoveryCodes();
-    await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
-    const now = this.now();
-    await trx('recovery_codes').insert(codes.map((c) => ({ user_id: userId, code_hash: hashRecoveryCode(c), created_at: now, used_at: null })));
+    await this.recoveryCodes.replace(userId, codes.map(hashRecoveryCode), this.now(), trx);
     return codes;
   }
 
-  private async load(userId: number): Promise<UserModel> {
-    const user = await UserModel.query(this.knex).findById(userId);
+  private async load(userId: number): Promise<UserRecord> {
+    const user = await this.users.byId(userId);
     if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
     return user;
   }

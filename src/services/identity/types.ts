@@ -1,7 +1,6 @@
 import type { AuditActor, AuditProtocol } from '../../audit/index.js';
-import type { UserRole } from '../../db/models/index.js';
 
-export type { UserRole };
+export type UserRole = 'admin' | 'user';
 
 /** Who asks for a change and from where: goes to the audit log. */
 export interface AuditContext {

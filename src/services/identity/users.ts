@@ -1,16 +1,17 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
-import { AppPasswordModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../lib/unique-violation.js';
+import { AppPasswordRepo } from './app-password-repo.js';
 import { assertPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
+import { UserRepo, type UserPatch, type UserRecord } from './user-repo.js';
 import { assertValidUsername } from './usernames.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 import type { TrustEpoch } from './trust-epoch.js';
 
-export function toUserView(u: UserModel): UserView {
+export function toUserView(u: UserRecord): UserView {
   return {
     id: u.id,
     username: u.username,
@@ -23,7 +24,7 @@ export function toUserView(u: UserModel): UserView {
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
     passwordChangedAt: u.passwordChangedAt,
-    lastLoginAt: u.lastLoginAt ?? null,
+    lastLoginAt: u.lastLoginAt,
   };
 }
 
@@ -43,6 +44,9 @@ export type BeforeUserDelete = (trx: Knex.Transaction, user: UserView) => Promis
  * enabled administrator can be neither deleted, demoted nor disabled.
  */
 export class UsersService {
+  private readonly users: UserRepo;
+  private readonly appPasswords: AppPasswordRepo;
+
   constructor(
     private readonly knex: Knex,
     private readonly audit: AuditLog,
@@ -52,10 +56,13 @@ export class UsersService {
     private readonly events: CredentialEvents = NO_CREDENTIAL_EVENTS,
     /** Advanced after every change that can end a cached Basic-auth credential. */
     private readonly trust: TrustEpoch,
-  ) {}
+  ) {
+    this.users = new UserRepo(knex);
+    this.appPasswords = new AppPasswordRepo(knex);
+  }
 
   async list(): Promise<UserView[]> {
-    return (await UserModel.query(this.knex).orderBy('username')).map(toUserView);
+    return (await this.users.list()).map(toUserView);
   }
 
   async get(id: number): Promise<UserView> {
@@ -63,8 +70,7 @@ export class UsersService {
   }
 
   async count(): Promise<number> {
-    const [{ count }] = await this.knex('users').count<{ count: number | string }[]>({ count: '*' });
-    return Number(count);
+    return this.users.count();
   }
 
   async create(input: CreateUserInput, ctx: AuditContext): Promise<UserView> {
@@ -73,24 +79,27 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(input.password);
     const now = this.now();
     const user = await this.knex.transaction(async (trx) => {
-      if (await UserModel.query(trx).findOne({ username: input.username })) {
+      if (await this.users.byUsername(input.username, trx)) {
         throw new AppError('ALREADY_EXISTS', `user "${input.username}" already exists`);
       }
-      const created = await UserModel.query(trx).insertAndFetch({
-        username: input.username,
-        displayName: input.displayName ?? '',
-        email: input.email ?? '',
-        role: input.role ?? 'user',
-        passwordHash,
-        quotaBytes: input.quotaBytes ?? null,
-        disabled: input.disabled ?? false,
-        totpSecret: null,
-        totpEnabled: false,
-        totpLastStep: null,
-        passwordChangedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const created = await this.users.insert(
+        {
+          username: input.username,
+          displayName: input.displayName ?? '',
+          email: input.email ?? '',
+          role: input.role ?? 'user',
+          passwordHash,
+          quotaBytes: input.quotaBytes ?? null,
+          disabled: input.disabled ?? false,
+          totpSecret: null,
+          totpEnabled: false,
+          totpLastStep: null,
+          passwordChangedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        },
+        trx,
+      );
       await this.audit.record(
         { ...auditBase(ctx), action: 'user.create', outcome: 'success', target: created.username, details: { role: created.role, quotaBytes: created.quotaBytes } },
         trx,
@@ -112,7 +121,7 @@ export class UsersService {
       const losesAdmin = current.role === 'admin' && !current.disabled && (patch.role === 'user' || patch.disabled === true);
       if (losesAdmin) await this.assertAnotherAdmin(trx, id, patch.role === 'user' ? 'demote' : 'disable');
       const credentialChange = (patch.role !== undefined && patch.role !== current.role) || (patch.disabled !== undefined && patch.disabled !== current.disabled);
-      const updated = await UserModel.query(trx).patchAndFetchById(id, {
+      const updated = await this.fetchAfterUpdate(trx, id, {
         ...patch,
         updatedAt: credentialChange ? nextGeneration(current.updatedAt, this.now()) : Math.max(current.updatedAt, this.now()),
       });
@@ -130,7 +139,7 @@ export class UsersService {
   async updateProfile(id: number, patch: UpdateProfileInput, ctx: AuditContext): Promise<UserView> {
     const user = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
-      const updated = await UserModel.query(trx).patchAndFetchById(id, { ...patch, updatedAt: Math.max(current.updatedAt, this.now()) });
+      const updated = await this.fetchAfterUpdate(trx, id, { ...patch, updatedAt: Math.max(current.updatedAt, this.now()) });
       await this.audit.record({ ...auditBase(ctx), action: 'user.profile', outcome: 'success', target: current.username, details: { fields: Object.keys(patch) } }, trx);
       return updated;
     });
@@ -148,7 +157,7 @@ export class UsersService {
       const current = await this.load(trx, id);
       if (current.role === 'admin' && !current.disabled) await this.assertAnotherAdmin(trx, id, 'delete');
       await beforeDelete?.(trx, toUserView(current));
-      await UserModel.query(trx).deleteById(id);
+      await this.users.remove(id, trx);
       await this.audit.record({ ...auditBase(ctx), action: 'user.delete', outcome: 'success', target: current.username }, trx);
       return current;
     });
@@ -172,10 +181,9 @@ export class UsersService {
     const user = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       const now = this.now();
-      await UserModel.query(trx).patchAndFetchById(id, { passwordHash, passwordChangedAt: now, updatedAt: nextGeneration(current.updatedAt, now) });
+      await this.users.update(id, { passwordHash, passwordChangedAt: now, updatedAt: nextGeneration(current.updatedAt, now) }, trx);
       const sessionsRevoked = reset || ctx.revokeSessions !== false ? await this.refreshTokens.revokeAllForUser(id, reset ? undefined : ctx.keepSessionId, trx) : 0;
-      const appPasswordsRevoked =
-        reset || ctx.revokeAppPasswords !== false ? await AppPasswordModel.query(trx).patch({ revokedAt: now }).where({ user_id: id }).whereNull('revoked_at') : 0;
+      const appPasswordsRevoked = reset || ctx.revokeAppPasswords !== false ? await this.appPasswords.revokeAllOf(id, now, trx) : 0;
       await this.audit.record(
         { ...auditBase(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked, appPasswordsRevoked } },
         trx,
@@ -186,19 +194,23 @@ export class UsersService {
     await this.events.accountPassword(subjectOf(user), password);
   }
 
-  private async load(trx: Knex | Knex.Transaction, id: number): Promise<UserModel> {
-    const user = await UserModel.query(trx).findById(id);
+  private async load(db: Knex, id: number): Promise<UserRecord> {
+    const user = await this.users.byId(id, db);
     if (!user) throw new AppError('NOT_FOUND', `no user with id ${id}`);
     return user;
   }
 
+  /** Changes a user loaded earlier in the same transaction and reads the row back. */
+  private async fetchAfterUpdate(trx: Knex.Transaction, id: number, patch: UserPatch): Promise<UserRecord> {
+    const updated = await this.users.updateAndFetch(id, patch, trx);
+    if (!updated) throw new AppError('NOT_FOUND', `no user with id ${id}`);
+    return updated;
+  }
+
   /** Throws CONFLICT unless an enabled administrator other than `id` remains. */
   private async assertAnotherAdmin(trx: Knex.Transaction, id: number, verb: string): Promise<void> {
-    const q = UserModel.query(trx).where({ role: 'admin', disabled: false });
-    // PostgreSQL: lock every admin row (the target's too), so two admins cannot demote each other at
-    // once; SQLite serializes writers anyway.
-    if (trx.client.config.client === 'pg') q.forUpdate();
-    const admins = await q;
+    // Every admin row stays locked (the target's too), so two admins cannot demote each other at once.
+    const admins = await this.users.enabledAdmins(trx, { forUpdate: true });
     if (!admins.some((a) => a.id !== id)) throw new AppError('CONFLICT', `cannot ${verb} the last administrator`);
   }
 }

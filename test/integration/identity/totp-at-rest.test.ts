@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { generate, generateSecret } from 'otplib';
 import { pino } from 'pino';
-import { UserModel } from '../../../src/db/models/index.js';
 import { loadTotpKey, TotpSecretCipher } from '../../../src/services/identity/totp-cipher.js';
 import { TwoFactor } from '../../../src/services/identity/two-factor.js';
 import { NO_CREDENTIAL_EVENTS } from '../../../src/services/identity/credential-events.js';
 import { TrustEpoch } from '../../../src/services/identity/trust-epoch.js';
+import { UserRepo } from '../../../src/services/identity/user-repo.js';
 import { createUser, loginAdmin, type CreatedUser } from '../../helpers/auth.js';
 import { describeEachDb } from '../../helpers/db.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
@@ -91,7 +91,7 @@ describeEachDb('identity: TOTP secrets encrypted at rest', (kind) => {
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
     const twoFactor = new TwoFactor(knex(), srv.nasd.audit, new TotpSecretCipher(loadTotpKey(undefined, srv.dataDir)), logger, Date.now, NO_CREDENTIAL_EVENTS, new TrustEpoch());
-    const row = (await UserModel.query(knex()).findById(user.id))!;
+    const row = (await new UserRepo(knex()).byId(user.id))!;
     expect(await twoFactor.consume(row, await codeAt(secret, 1))).to.equal(null);
     expect(lines).to.have.length(1);
     expect(JSON.parse(lines[0])).to.include({ level: 50, userId: user.id, username: 'tamper', msg: 'two-factor check refused: stored TOTP secret is unreadable' });
