@@ -1,8 +1,9 @@
 import { VfsError } from '../lib/errors.js';
 import type { FileHashes } from './backends/index.js';
 import { etagOf, locate, type VfsCore } from './core.js';
+import type { CachedHashes } from './owners.js';
 import { baseName, parentPath } from './path.js';
-import type { Actor, ContentHashes, EntryStat } from './types.js';
+import type { Actor, ContentHashes, EntryStat, MemberHashes } from './types.js';
 
 /**
  * Files hashed at once in this process, whatever the number of requests asking: a listing of a
@@ -26,6 +27,7 @@ export class ContentHasher {
 
   constructor(private readonly core: VfsCore) {}
 
+  /** Hashes of files anywhere (see Vfs.contentHashes): each folder located once, cached hashes read by key. */
   async hashesOf(actor: Actor, entries: readonly HashedEntry[]): Promise<Map<string, ContentHashes>> {
     const out = new Map<string, ContentHashes>();
     const byFolder = new Map<string, HashedEntry[]>();
@@ -39,22 +41,40 @@ export class ContentHasher {
     for (const [folder, files] of byFolder) {
       const loc = await locate(this.core, actor, folder);
       if (loc.kind !== 'area') continue;
-      const keyOf = (e: HashedEntry) => `${loc.key}/${baseName(e.path)}`;
-      const cached = await this.core.owners.cachedHashes(files.map(keyOf));
-      const uncached: HashedEntry[] = [];
-      for (const e of files) {
-        const hit = cached.get(keyOf(e));
-        if (hit?.etag === e.etag) out.set(e.path, { md5: hit.md5, sha1: hit.sha1 });
-        else uncached.push(e);
-      }
-      await Promise.all(
-        uncached.map(async (e) => {
-          const hashes = await this.hashNow(keyOf(e), e.etag);
-          if (hashes) out.set(e.path, hashes);
-        }),
-      );
+      const byKey = await this.core.owners.cachedHashes(files.map((e) => `${loc.key}/${baseName(e.path)}`));
+      const cached = new Map([...byKey].map(([key, hashes]) => [baseName(key), hashes]));
+      await this.answer(loc.key, files, cached, out);
     }
     return out;
+  }
+
+  /** Hashes of one folder's members a batch at a time (see Vfs.memberHashes): located once, cached hashes read in one query. */
+  async membersOf(actor: Actor, folder: string): Promise<MemberHashes> {
+    const loc = await locate(this.core, actor, folder);
+    if (loc.kind !== 'area') return async () => new Map();
+    const cached = await this.core.owners.childHashes(loc.key);
+    return async (batch) => {
+      const out = new Map<string, ContentHashes>();
+      const files = batch.filter((e) => e.type === 'file' && parentPath(e.path) === loc.path);
+      await this.answer(loc.key, files, cached, out);
+      return out;
+    };
+  }
+
+  /** Puts into `out` the hashes of `files` in folder `dirKey`: cached by name when their ETag still matches, else read now. */
+  private async answer(dirKey: string, files: readonly HashedEntry[], cached: Map<string, CachedHashes>, out: Map<string, ContentHashes>): Promise<void> {
+    const uncached: HashedEntry[] = [];
+    for (const e of files) {
+      const hit = cached.get(baseName(e.path));
+      if (hit?.etag === e.etag) out.set(e.path, { md5: hit.md5, sha1: hit.sha1 });
+      else uncached.push(e);
+    }
+    await Promise.all(
+      uncached.map(async (e) => {
+        const hashes = await this.hashNow(`${dirKey}/${baseName(e.path)}`, e.etag);
+        if (hashes) out.set(e.path, hashes);
+      }),
+    );
   }
 
   /**
