@@ -1,3 +1,4 @@
+import { ConcurrencyLimit } from '../lib/concurrency-limit.js';
 import { VfsError } from '../lib/errors.js';
 import type { FileHashes } from './backends/index.js';
 import { etagOf, locate, type VfsCore } from './core.js';
@@ -22,8 +23,7 @@ export type HashedEntry = Pick<EntryStat, 'path' | 'type' | 'etag'>;
  * they belong to, which every commit of the record clears.
  */
 export class ContentHasher {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly hashing = new ConcurrencyLimit(HASHING_AT_ONCE);
 
   constructor(private readonly core: VfsCore) {}
 
@@ -83,35 +83,17 @@ export class ContentHasher {
    * changed or vanished since (the caller shows that entry's size and ETag), or cannot be read.
    */
   private async hashNow(key: string, etag: string): Promise<ContentHashes | undefined> {
-    await this.slot();
     let read: FileHashes;
     try {
-      read = await this.core.backend.hashFile(key);
+      read = await this.hashing.run(() => this.core.backend.hashFile(key));
     } catch (err) {
       // Gone, now a folder, unreadable: that one file has no hashes, the rest of the listing goes on.
       if (err instanceof VfsError) return undefined;
       throw err;
-    } finally {
-      this.release();
     }
     if (read.changed) return undefined;
     const readEtag = etagOf(read.stat);
     await this.core.owners.storeHashes(key, { md5: read.md5, sha1: read.sha1, etag: readEtag });
     return readEtag === etag ? { md5: read.md5, sha1: read.sha1 } : undefined;
-  }
-
-  private async slot(): Promise<void> {
-    if (this.running < HASHING_AT_ONCE) {
-      this.running += 1;
-      return;
-    }
-    // The slot passes straight from the releasing hash to this one: running stays the same.
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running -= 1;
   }
 }
