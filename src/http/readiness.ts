@@ -1,12 +1,8 @@
 import { withTimeout } from '../lib/timeout.js';
+import { withoutUrlPasswords } from '../lib/url-passwords.js';
 
 /** The readiness answer: whether a load balancer should send this process traffic, and if not why. */
 export type ReadinessAnswer = { ready: true } | { ready: false; reason: string };
-
-/** `scheme://user:password@` → `scheme://user:***@`, wherever a URL appears in a message. */
-export function withoutUrlPasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@');
-}
 
 /**
  * Readiness of this process. Not ready while it starts (migrating the database, starting services)
