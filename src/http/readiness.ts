@@ -1,8 +1,6 @@
+import type { ReadyAnswer } from '../api/routes/health.js';
 import { withTimeout } from '../lib/timeout.js';
 import { withoutUrlPasswords } from '../lib/url-passwords.js';
-
-/** The readiness answer: whether a load balancer should send this process traffic, and if not why. */
-export type ReadinessAnswer = { ready: true } | { ready: false; reason: string };
 
 /**
  * Readiness of this process. Not ready while it starts (migrating the database, starting services)
@@ -28,7 +26,7 @@ export class Readiness {
     this.reason = null;
   }
 
-  async check(): Promise<ReadinessAnswer> {
+  async check(): Promise<ReadyAnswer> {
     if (this.reason !== null || !this.probe) return { ready: false, reason: this.reason ?? 'starting' };
     const probe = this.probe;
     this.running ??= probe().finally(() => (this.running = undefined));
