@@ -1,19 +1,6 @@
 import { expect } from 'chai';
 import { ConcurrencyLimit } from '../../../src/lib/concurrency-limit.js';
-
-/** A job that records its start and ends when `finish` is called. */
-function controlled(log: string[], name: string): { job: () => Promise<string>; finish: () => void } {
-  let finish!: () => void;
-  const done = new Promise<void>((r) => (finish = r));
-  return {
-    job: async () => {
-      log.push(name);
-      await done;
-      return name;
-    },
-    finish: () => finish(),
-  };
-}
+import { controlledJob } from '../../helpers/controlled-job.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -21,7 +8,7 @@ describe('ConcurrencyLimit', () => {
   it('runs at most `limit` jobs, starting one at once when a slot is free', async () => {
     const limit = new ConcurrencyLimit(2);
     const log: string[] = [];
-    const jobs = ['a', 'b', 'c'].map((n) => controlled(log, n));
+    const jobs = ['a', 'b', 'c'].map((n) => controlledJob(log, n));
     const results = jobs.map((j) => limit.run(j.job));
     expect(log).to.deep.equal(['a', 'b']);
     expect(limit).to.include({ running: 2, full: true });
@@ -40,7 +27,7 @@ describe('ConcurrencyLimit', () => {
     const limit = new ConcurrencyLimit(1, 2);
     const log: string[] = [];
     const names = ['first', 'n1', 'n2', 'p1', 'p2'];
-    const jobs = new Map(names.map((n) => [n, controlled(log, n)]));
+    const jobs = new Map(names.map((n) => [n, controlledJob(log, n)]));
     const lanes = [0, 1, 1, 0, 0];
     const results = names.map((n, i) => limit.run(jobs.get(n)!.job, lanes[i]));
     expect([limit.queued(0), limit.queued(1), limit.queued()]).to.deep.equal([2, 2, 4]);
@@ -49,7 +36,7 @@ describe('ConcurrencyLimit', () => {
     expect(log).to.deep.equal(['first', 'p1']);
     expect(limit.running).to.equal(1);
     // Arrives once the slot was handed over: it waits behind everyone already in its lane.
-    const late = controlled(log, 'late');
+    const late = controlledJob(log, 'late');
     results.push(limit.run(late.job, 0));
     for (const n of ['p1', 'p2', 'late', 'n1', 'n2']) {
       (n === 'late' ? late : jobs.get(n)!).finish();
