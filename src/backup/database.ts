@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { isPostgresUrl, sqliteFile, type DbKind } from '../db/index.js';
+import { runCommand } from '../lib/exec.js';
 import { BackupError } from './archive.js';
 
 /** A consistent copy of nasd's database and the migrations its schema has. */
@@ -30,13 +29,18 @@ function libpq(databaseUrl: string): { conninfo: string; env: Record<string, str
   return { conninfo: url.toString(), env: password ? { PGPASSWORD: password } : {} };
 }
 
+/** Runs pg_dump or pg_restore to the end (no time limit: a big database takes long). */
 async function runTool(tool: string, args: string[], env: Record<string, string>): Promise<void> {
+  let result;
   try {
-    await promisify(execFile)(tool, args, { env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
+    result = await runCommand(tool, args, { env, timeoutMs: 0 });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new BackupError('UNSUPPORTED', `${tool} is not installed; it comes with PostgreSQL's client tools (apt-get install postgresql-client)`);
-    throw new BackupError('INTERNAL', `${tool} failed: ${(e.stderr ?? e.message).trim()}`, { expose: true });
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT') throw new BackupError('UNSUPPORTED', `${tool} is not installed; it comes with PostgreSQL's client tools (apt-get install postgresql-client)`);
+    throw new BackupError('INTERNAL', `${tool} failed: ${(err as Error).message}`, { expose: true });
+  }
+  if (result.exitCode !== 0) {
+    throw new BackupError('INTERNAL', `${tool} failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`, { expose: true });
   }
 }
 

@@ -1,3 +1,4 @@
+import { withoutUrlPasswords } from '../lib/url-passwords.js';
 import type { Config } from './schema.js';
 import { ENV_SETTINGS } from './load.js';
 
@@ -14,17 +15,6 @@ export interface SettingView {
 
 /** Settings whose value is a credential: the summary says only whether each is set. */
 const SECRETS = new Set(['adminPassword', 'auth.jwtSecret', 'auth.totpKey', 'metricsToken', 'alerts.smtpUrl']);
-
-/** A database URL without its password (`postgres://nasd:***@host/db`). */
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 /**
  * The configuration in effect, flattened to one entry per setting, with the environment variable
@@ -45,7 +35,7 @@ export function summarizeConfig(config: Config): SettingView[] {
       const secret = SECRETS.has(setting);
       let shown = (value ?? null) as SettingView['value'];
       if (secret) shown = value !== undefined && value !== null && value !== '';
-      else if (setting === 'databaseUrl' && typeof value === 'string') shown = withoutPassword(value);
+      else if (setting === 'databaseUrl' && typeof value === 'string') shown = withoutUrlPasswords(value);
       out.push({ setting, env: envOf.get(setting) ?? null, value: shown, secret });
     }
   };

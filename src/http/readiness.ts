@@ -1,12 +1,6 @@
+import type { ReadyAnswer } from '../api/routes/health.js';
 import { withTimeout } from '../lib/timeout.js';
-
-/** The readiness answer: whether a load balancer should send this process traffic, and if not why. */
-export type ReadinessAnswer = { ready: true } | { ready: false; reason: string };
-
-/** `scheme://user:password@` → `scheme://user:***@`, wherever a URL appears in a message. */
-export function withoutUrlPasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@');
-}
+import { withoutUrlPasswords } from '../lib/url-passwords.js';
 
 /**
  * Readiness of this process. Not ready while it starts (migrating the database, starting services)
@@ -32,7 +26,7 @@ export class Readiness {
     this.reason = null;
   }
 
-  async check(): Promise<ReadinessAnswer> {
+  async check(): Promise<ReadyAnswer> {
     if (this.reason !== null || !this.probe) return { ready: false, reason: this.reason ?? 'starting' };
     const probe = this.probe;
     this.running ??= probe().finally(() => (this.running = undefined));

@@ -60,7 +60,42 @@ export function createHttpServer(limits: HttpServerLimits, notServing: RequestHa
   let ordered: Mount[] = [];
   let fallback: RequestHandler | undefined;
   let draining = false;
-  const running = new Map<Promise<void>, http.ServerResponse>();
+  // A request runs until its handler has settled and its response has closed (a cut one may
+  // still be cleaning up). The hot path only counts and tracks; promises exist only for drain().
+  let running = 0;
+  const handling = new Set<http.ServerResponse>();
+  const open = new Set<http.ServerResponse>();
+  const whenSettled: Array<() => void> = [];
+  const finished = (res: http.ServerResponse) => {
+    if (handling.has(res) || open.has(res)) return;
+    running--;
+    if (!draining) return;
+    // A response that had sent its headers before the drain kept its connection alive.
+    setImmediate(() => server.closeIdleConnections());
+    if (running === 0) for (const resolve of whenSettled.splice(0)) resolve();
+  };
+  function onClose(this: http.ServerResponse) {
+    this.off('close', onClose);
+    open.delete(this);
+    finished(this);
+  }
+  const handle = async (handler: RequestHandler, req: http.IncomingMessage, res: http.ServerResponse, url: string) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      // Last line of defence: a protocol handler that throws must not leave the socket hanging.
+      logger.error({ err, method: req.method, url }, 'request handler failed');
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      } else {
+        res.destroy(err as Error);
+      }
+    } finally {
+      handling.delete(res);
+      finished(res);
+    }
+  };
   const limiter = new ConnectionLimiter(limits.connections);
   const idle = limits.idleTimeoutMs;
   const server = http.createServer(
@@ -82,25 +117,11 @@ export function createHttpServer(limits: HttpServerLimits, notServing: RequestHa
       const mount = ordered.find((m) => matches(url, m.prefix));
       const handler = draining || !fallback ? notServing : mount ? mount.handler : fallback;
       if (draining) res.setHeader('Connection', 'close');
-      const handled = Promise.resolve()
-        .then(() => handler(req, res))
-        .catch((err: unknown) => {
-          // Last line of defence: a protocol handler that throws must not leave the socket hanging.
-          logger.error({ err, method: req.method, url }, 'request handler failed');
-          if (!res.headersSent) {
-            res.statusCode = 500;
-            res.end();
-          } else {
-            res.destroy(err as Error);
-          }
-        });
-      const closed = new Promise<void>((resolve) => res.once('close', resolve));
-      const done: Promise<void> = Promise.all([handled, closed]).then(() => {
-        running.delete(done);
-        // A response that had sent its headers before the drain kept its connection alive.
-        if (draining) setImmediate(() => server.closeIdleConnections());
-      });
-      running.set(done, res);
+      running++;
+      handling.add(res);
+      open.add(res);
+      res.on('close', onClose);
+      void handle(handler, req, res, url);
     },
   );
   server.on('connection', (socket) => limiter.admit(socket));
@@ -117,18 +138,19 @@ export function createHttpServer(limits: HttpServerLimits, notServing: RequestHa
     }),
   );
   /** Whether every running request (and any that arrives meanwhile) settles within `ms`. */
-  const settledWithin = async (ms: number): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const settled = (async () => {
-      while (running.size) await Promise.all(running.keys());
-      return true;
-    })();
-    try {
-      return await Promise.race([settled, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  const settledWithin = (ms: number): Promise<boolean> => {
+    if (running === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        whenSettled.splice(whenSettled.indexOf(settled), 1);
+        resolve(false);
+      }, ms);
+      const settled = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      whenSettled.push(settled);
+    });
   };
   return {
     server,
@@ -140,11 +162,11 @@ export function createHttpServer(limits: HttpServerLimits, notServing: RequestHa
       draining = true;
       if (server.listening) server.close();
       server.closeIdleConnections();
-      for (const res of running.values()) if (!res.headersSent) res.setHeader('Connection', 'close');
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       if (await settledWithin(graceMs)) return { cut: 0 };
-      const cut = running.size;
+      const cut = running;
       server.closeAllConnections();
-      if (!(await settledWithin(CLEANUP_AFTER_CUT_MS))) logger.warn({ requests: running.size }, 'http: requests still cleaning up after being cut; shutting down anyway');
+      if (!(await settledWithin(CLEANUP_AFTER_CUT_MS))) logger.warn({ requests: running }, 'http: requests still cleaning up after being cut; shutting down anyway');
       return { cut };
     },
   };

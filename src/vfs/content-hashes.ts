@@ -1,8 +1,10 @@
+import { ConcurrencyLimit } from '../lib/concurrency-limit.js';
 import { VfsError } from '../lib/errors.js';
 import type { FileHashes } from './backends/index.js';
 import { etagOf, locate, type VfsCore } from './core.js';
+import type { CachedHashes } from './owners.js';
 import { baseName, parentPath } from './path.js';
-import type { Actor, ContentHashes, EntryStat } from './types.js';
+import type { Actor, ContentHashes, EntryStat, MemberHashes } from './types.js';
 
 /**
  * Files hashed at once in this process, whatever the number of requests asking: a listing of a
@@ -21,11 +23,11 @@ export type HashedEntry = Pick<EntryStat, 'path' | 'type' | 'etag'>;
  * they belong to, which every commit of the record clears.
  */
 export class ContentHasher {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly hashing = new ConcurrencyLimit(HASHING_AT_ONCE);
 
   constructor(private readonly core: VfsCore) {}
 
+  /** Hashes of files anywhere (see Vfs.contentHashes): each folder located once, cached hashes read by key. */
   async hashesOf(actor: Actor, entries: readonly HashedEntry[]): Promise<Map<string, ContentHashes>> {
     const out = new Map<string, ContentHashes>();
     const byFolder = new Map<string, HashedEntry[]>();
@@ -39,22 +41,40 @@ export class ContentHasher {
     for (const [folder, files] of byFolder) {
       const loc = await locate(this.core, actor, folder);
       if (loc.kind !== 'area') continue;
-      const keyOf = (e: HashedEntry) => `${loc.key}/${baseName(e.path)}`;
-      const cached = await this.core.owners.cachedHashes(files.map(keyOf));
-      const uncached: HashedEntry[] = [];
-      for (const e of files) {
-        const hit = cached.get(keyOf(e));
-        if (hit?.etag === e.etag) out.set(e.path, { md5: hit.md5, sha1: hit.sha1 });
-        else uncached.push(e);
-      }
-      await Promise.all(
-        uncached.map(async (e) => {
-          const hashes = await this.hashNow(keyOf(e), e.etag);
-          if (hashes) out.set(e.path, hashes);
-        }),
-      );
+      const byKey = await this.core.owners.cachedHashes(files.map((e) => `${loc.key}/${baseName(e.path)}`));
+      const cached = new Map([...byKey].map(([key, hashes]) => [baseName(key), hashes]));
+      await this.answer(loc.key, files, cached, out);
     }
     return out;
+  }
+
+  /** Hashes of one folder's members a batch at a time (see Vfs.memberHashes): located once, cached hashes read in one query. */
+  async membersOf(actor: Actor, folder: string): Promise<MemberHashes> {
+    const loc = await locate(this.core, actor, folder);
+    if (loc.kind !== 'area') return async () => new Map();
+    const cached = await this.core.owners.childHashes(loc.key);
+    return async (batch) => {
+      const out = new Map<string, ContentHashes>();
+      const files = batch.filter((e) => e.type === 'file' && parentPath(e.path) === loc.path);
+      await this.answer(loc.key, files, cached, out);
+      return out;
+    };
+  }
+
+  /** Puts into `out` the hashes of `files` in folder `dirKey`: cached by name when their ETag still matches, else read now. */
+  private async answer(dirKey: string, files: readonly HashedEntry[], cached: Map<string, CachedHashes>, out: Map<string, ContentHashes>): Promise<void> {
+    const uncached: HashedEntry[] = [];
+    for (const e of files) {
+      const hit = cached.get(baseName(e.path));
+      if (hit?.etag === e.etag) out.set(e.path, { md5: hit.md5, sha1: hit.sha1 });
+      else uncached.push(e);
+    }
+    await Promise.all(
+      uncached.map(async (e) => {
+        const hashes = await this.hashNow(`${dirKey}/${baseName(e.path)}`, e.etag);
+        if (hashes) out.set(e.path, hashes);
+      }),
+    );
   }
 
   /**
@@ -63,35 +83,17 @@ export class ContentHasher {
    * changed or vanished since (the caller shows that entry's size and ETag), or cannot be read.
    */
   private async hashNow(key: string, etag: string): Promise<ContentHashes | undefined> {
-    await this.slot();
     let read: FileHashes;
     try {
-      read = await this.core.backend.hashFile(key);
+      read = await this.hashing.run(() => this.core.backend.hashFile(key));
     } catch (err) {
       // Gone, now a folder, unreadable: that one file has no hashes, the rest of the listing goes on.
       if (err instanceof VfsError) return undefined;
       throw err;
-    } finally {
-      this.release();
     }
     if (read.changed) return undefined;
     const readEtag = etagOf(read.stat);
     await this.core.owners.storeHashes(key, { md5: read.md5, sha1: read.sha1, etag: readEtag });
     return readEtag === etag ? { md5: read.md5, sha1: read.sha1 } : undefined;
-  }
-
-  private async slot(): Promise<void> {
-    if (this.running < HASHING_AT_ONCE) {
-      this.running += 1;
-      return;
-    }
-    // The slot passes straight from the releasing hash to this one: running stays the same.
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running -= 1;
   }
 }

@@ -4,6 +4,7 @@ export type {
   ContentHashes,
   DeadProperty,
   EntryStat,
+  MemberHashes,
   OpenedFile,
   Principal,
   PropertyPatch,

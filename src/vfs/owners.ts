@@ -84,6 +84,21 @@ export class OwnerRepo {
     return new Map(rows.map((r) => [r.key.slice(cut), Number(r.owner_id)]));
   }
 
+  /** The cached content hashes of a folder's children that have them, by name: ONE query (PROPFIND Depth 1). */
+  async childHashes(dirKey: string): Promise<Map<string, CachedHashes>> {
+    const rows: Array<Pick<OwnerRow, 'key' | 'md5' | 'sha1' | 'hashed_etag'>> = await this.knex('file_owners')
+      .select('key', 'md5', 'sha1', 'hashed_etag')
+      .where('parent_hash', keyHash(dirKey))
+      .whereNotNull('md5');
+    const cut = dirKey.length + 1;
+    const out = new Map<string, CachedHashes>();
+    for (const row of rows) {
+      const hashes = hashesOf(row);
+      if (hashes) out.set(row.key.slice(cut), hashes);
+    }
+    return out;
+  }
+
   /** The cached content hashes of those of `keys` that have them, by key. */
   async cachedHashes(keys: string[]): Promise<Map<string, CachedHashes>> {
     const out = new Map<string, CachedHashes>();

@@ -14,7 +14,7 @@ import type { UsageDelta } from './quota.js';
 import { reconcileStorage, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
 import type { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
-import type { Actor, ByteRange, ContentHashes, DeadProperty, EntryStat, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
+import type { Actor, ByteRange, ContentHashes, DeadProperty, EntryStat, MemberHashes, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
 import { writeFile } from './write.js';
 
 /** A user's storage usage as reported to administrators and to the user. */
@@ -355,6 +355,11 @@ export class VfsService implements Vfs {
 
   async contentHashes(actor: Actor, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>> {
     return asNamedBy(actor, () => this.hasher.hashesOf(actor, entries));
+  }
+
+  async memberHashes(actor: Actor, path: string): Promise<MemberHashes> {
+    const of = await asNamedBy(actor, () => this.hasher.membersOf(actor, path));
+    return (batch) => asNamedBy(actor, () => of(batch));
   }
 
   /** Usernames of owners (ids from EntryStat.ownerId); ids of deleted users are absent. */

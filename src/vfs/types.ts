@@ -78,6 +78,12 @@ export interface ContentHashes {
   sha1: string;
 }
 
+/**
+ * Hashes of one folder's members, asked a listing batch at a time (see Vfs.memberHashes): the
+ * files among `batch` by path, as Vfs.contentHashes answers.
+ */
+export type MemberHashes = (batch: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>) => Promise<Map<string, ContentHashes>>;
+
 /** A dead (client-set) property: namespace URI, local name and the value as an XML fragment. */
 export interface DeadProperty {
   ns: string;
@@ -179,6 +185,12 @@ export interface Vfs {
    * the file changes. Folders, and files gone or changed since their entry was read, are absent.
    */
   contentHashes(actor: Actor, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>>;
+  /**
+   * contentHashes for the members of directory `path` as listInBatches returns them: the folder
+   * is located once and its members' cached hashes read in one query, however many batches
+   * follow (WebDAV PROPFIND Depth 1 on a large folder). Entries from elsewhere are absent.
+   */
+  memberHashes(actor: Actor, path: string): Promise<MemberHashes>;
   /** Usernames of owners (ids from EntryStat.ownerId), in one query; ids of deleted users are absent. */
   ownerNames(ids: Iterable<number>): Promise<Map<number, string>>;
 }

@@ -187,6 +187,37 @@ for (const backend of STORAGE_BACKENDS) describeEachDb(`VFS service contract [${
     expect(await code(fx.vfs.contentHashes(bob, [{ path: '/homes/hank/h/one', type: 'file', etag: '"x"' }]))).to.equal('NOT_FOUND');
   });
 
+  it('hashes the members of a big folder a batch at a time, the cached ones from one query for the whole listing', async () => {
+    const md5 = (t: string) => crypto.createHash('md5').update(t).digest('hex');
+    await fx.vfs.mkdir(carol, '/home/sums');
+    await fx.vfs.mkdir(carol, '/home/sums/sub');
+    for (let i = 0; i < 300; i++) await fx.vfs.write(carol, `/home/sums/f${i}`, body(`f${i}`));
+    const batches: Awaited<ReturnType<typeof fx.vfs.list>>[] = [];
+    for await (const batch of fx.vfs.listInBatches(carol, '/home/sums')) batches.push(batch);
+    expect(batches.length).to.be.greaterThan(1);
+    const hashAll = async () => {
+      const of = await fx.vfs.memberHashes(carol, '/home/sums');
+      const out = new Map<string, string>();
+      for (const batch of batches) for (const [p, h] of await of(batch)) out.set(p, h.md5);
+      return out;
+    };
+    const expected = new Map(Array.from({ length: 300 }, (_, i) => [`/home/sums/f${i}`, md5(`f${i}`)]));
+    expect(await hashAll()).to.deep.equal(expected);
+    const queries: string[] = [];
+    const onQuery = (q: { sql: string }) => queries.push(q.sql);
+    fx.db.knex.on('query', onQuery);
+    try {
+      expect(await hashAll()).to.deep.equal(expected);
+    } finally {
+      fx.db.knex.off('query', onQuery);
+    }
+    expect(queries.filter((q) => q.includes('file_owners'))).to.have.length(1);
+    const of = await fx.vfs.memberHashes(carol, '/home/sums');
+    expect((await of([{ path: '/home/a.txt', type: 'file', etag: '"x"' }])).size).to.equal(0);
+    expect(await code(fx.vfs.memberHashes(alice, '/secret'))).to.equal('NOT_FOUND');
+    await fx.vfs.remove(carol, '/home/sums');
+  });
+
   it('lists a big folder a batch at a time, every entry once with its owner', async () => {
     await fx.vfs.mkdir(carol, '/home/many');
     for (let i = 0; i < 300; i++) await fx.vfs.write(carol, `/home/many/f${i}`, body('x'));

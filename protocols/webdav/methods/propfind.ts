@@ -156,8 +156,9 @@ export async function propfind(ctx: DavContext): Promise<void> {
   const targetDead = dead ? await vfs.getProperties(actor, path) : undefined;
   const childDead = dead && withMembers ? await vfs.listChildProperties(actor, path) : undefined;
 
-  const hashesOf = needsHashes(req) ? (entries: EntryStat[]) => vfs.contentHashes(actor, entries) : undefined;
-  const targetHashes = hashesOf && !isDir ? (await hashesOf([stat])).get(stat.path) : undefined;
+  const wantHashes = needsHashes(req);
+  const targetHashes = wantHashes && !isDir ? (await vfs.contentHashes(actor, [stat])).get(stat.path) : undefined;
+  const memberHashes = wantHashes && withMembers ? await vfs.memberHashes(actor, path) : undefined;
 
   const writer = new MultistatusWriter(ctx.res);
   const href = ctx.href(path, isDir);
@@ -165,7 +166,7 @@ export async function propfind(ctx: DavContext): Promise<void> {
   const base = href.endsWith('/') ? href : `${href}/`;
   const keyBase = `${targetKey}/`;
   for (let batch = first; members && batch && !batch.done; batch = await members.next()) {
-    const hashes = hashesOf ? await hashesOf(batch.value) : undefined;
+    const hashes = memberHashes ? await memberHashes(batch.value) : undefined;
     for (const e of batch.value) {
       const childHref = base + encodeSegment(e.name) + (e.type === 'directory' ? '/' : '');
       const childShared = e.virtual && shared.quota ? { ...shared, quota: await vfs.quota(actor, e.path) } : shared;

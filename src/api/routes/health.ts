@@ -5,6 +5,7 @@ const healthResponse = z.object({ status: z.literal('ok'), version: z.string(), 
 const readyResponse = z.union([z.object({ ready: z.literal(true) }), z.object({ ready: z.literal(false), reason: z.string() })]);
 
 export type Liveness = z.infer<typeof healthResponse>;
+/** The readiness answer: whether a load balancer should send this process traffic, and if not why (src/http/readiness.ts gives it). */
 export type ReadyAnswer = z.infer<typeof readyResponse>;
 
 /** The liveness answer: the process runs and answers HTTP (what a restart would fix), nothing else. */

@@ -1,3 +1,4 @@
+import { ConcurrencyLimit } from '../../lib/concurrency-limit.js';
 import { RateLimitedError } from '../../lib/errors.js';
 
 /** Counters of the gate, for tests and metrics. */
@@ -14,9 +15,7 @@ export interface HashGateStats {
   admitted: number;
 }
 
-interface Waiter {
-  start: () => void;
-}
+const LANE = { priority: 0, normal: 1 } as const;
 
 /**
  * Bounds CPU-heavy credential work (bcrypt): at most `concurrency` jobs run at once, the rest wait
@@ -27,17 +26,18 @@ interface Waiter {
  * with RateLimitedError (429 + Retry-After) before it costs anything.
  */
 export class HashGate {
-  private running = 0;
+  private readonly limit: ConcurrencyLimit;
   private peakRunning = 0;
   private completed = 0;
   private shed = 0;
   private readonly admittedPerLane = { priority: 0, normal: 0 };
-  private readonly lanes: { priority: Waiter[]; normal: Waiter[] } = { priority: [], normal: [] };
 
   constructor(
     private readonly concurrency: number,
     private readonly queueLength: number,
-  ) {}
+  ) {
+    this.limit = new ConcurrencyLimit(concurrency, 2);
+  }
 
   /** Lets one credential check in (or throws RateLimitedError); call the returned function once when it ends. */
   admit(priority: boolean): () => void {
@@ -54,26 +54,22 @@ export class HashGate {
 
   /** Runs one job when a slot is free; RateLimitedError when its lane's queue is full. */
   async run<T>(job: () => Promise<T>, priority: boolean): Promise<T> {
-    if (this.running >= this.concurrency) {
-      const lane = priority ? this.lanes.priority : this.lanes.normal;
-      if (lane.length >= this.queueLength) this.refuse();
-      await new Promise<void>((start) => lane.push({ start }));
-    } else {
-      this.running++;
-    }
-    this.peakRunning = Math.max(this.peakRunning, this.running);
-    try {
-      return await job();
-    } finally {
-      this.completed++;
-      this.next();
-    }
+    const lane = priority ? LANE.priority : LANE.normal;
+    if (this.limit.full && this.limit.queued(lane) >= this.queueLength) this.refuse();
+    return this.limit.run(async () => {
+      this.peakRunning = Math.max(this.peakRunning, this.limit.running);
+      try {
+        return await job();
+      } finally {
+        this.completed++;
+      }
+    }, lane);
   }
 
   stats(): HashGateStats {
     return {
-      running: this.running,
-      queued: this.lanes.priority.length + this.lanes.normal.length,
+      running: this.limit.running,
+      queued: this.limit.queued(),
       peakRunning: this.peakRunning,
       completed: this.completed,
       shed: this.shed,
@@ -84,12 +80,5 @@ export class HashGate {
   private refuse(): never {
     this.shed++;
     throw new RateLimitedError('too many password checks are waiting; try again in a moment', 1);
-  }
-
-  /** Hands the finished job's slot to the next waiter (priority first), or frees it. */
-  private next(): void {
-    const waiter = this.lanes.priority.shift() ?? this.lanes.normal.shift();
-    if (waiter) waiter.start();
-    else this.running--;
   }
 }

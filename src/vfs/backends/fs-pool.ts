@@ -9,6 +9,9 @@ import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
  * so work for other disks goes on, and stops after SPARE_IDLE_MS without work. Measured here,
  * two threads all the time served fewer small requests than one (two threads and the event loop
  * on two cores): GETs 11,200–11,400 against 12,500–12,800/s, PUTs about 700 against 720–840/s.
+ * Hashing has a thread of its own, started on its first job and stopped like the spare: a hash
+ * job runs for seconds while short jobs keep finishing around it, so it would never count as
+ * stuck and every small request would wait behind its chunks.
  * A commit's calls do not come here: they run while the commit holds the database transaction
  * and must not queue behind a new file's fdatasync (see LocalBackend.commitTemp).
  */
@@ -60,15 +63,17 @@ type ResultOf<K extends FsJobResult['kind']> = Extract<FsJobResult, { kind: K }>
  */
 export class FsWorkerPool {
   private readonly slots: Slot[] = [];
+  /** The thread for hash jobs, while there is one. */
+  private hashing: Slot | undefined;
   private nextId = 1;
   private closed = false;
 
   /** `timing` is for tests: how long a job may run before a spare thread starts, and how long a spare may idle. */
   constructor(private readonly timing = { stuckMs: STUCK_MS, spareIdleMs: SPARE_IDLE_MS }) {}
 
-  /** Threads running now. */
+  /** Threads running now, the hashing one included. */
   get threads(): number {
-    return this.slots.length;
+    return this.slots.length + (this.hashing ? 1 : 0);
   }
 
   async readSmall(abs: string, maxBytes: number): Promise<ResultOf<'read'>['outcome']> {
@@ -84,7 +89,7 @@ export class FsWorkerPool {
     return (await this.run('done', { op: 'createFile', file, data, mode })).errno;
   }
 
-  /** MD5 and SHA-1 of a file (see fs-worker.ts hashFile); short jobs run between its chunks. */
+  /** MD5 and SHA-1 of a file (see fs-worker.ts hashFile), on the hashing thread. */
   async hashFile(abs: string): Promise<ResultOf<'hash'>['outcome']> {
     return (await this.run('hash', { op: 'hashFile', abs })).outcome;
   }
@@ -98,6 +103,8 @@ export class FsWorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots.splice(0);
+    if (this.hashing) slots.push(this.hashing);
+    this.hashing = undefined;
     for (const s of slots) clearTimeout(s.retire);
     await Promise.all(slots.map((s) => s.worker.terminate()));
     for (const s of slots) this.fail(s, new Error('the storage workers were closed'));
@@ -105,7 +112,7 @@ export class FsWorkerPool {
 
   private run<K extends FsJobResult['kind']>(kind: K, job: FsJob): Promise<ResultOf<K>> {
     if (this.closed) return Promise.reject(new Error('the storage workers are closed'));
-    const slot = this.pick();
+    const slot = job.op === 'hashFile' ? (this.hashing ??= this.spawn('hashing')) : this.pick();
     const id = this.nextId++;
     return new Promise<ResultOf<K>>((resolve, reject) => {
       const check = (result: FsJobResult) => {
@@ -132,12 +139,13 @@ export class FsWorkerPool {
     if (idle) return idle;
     const now = performance.now();
     const allStuck = slots.every((s) => now - s.busySince >= this.timing.stuckMs);
-    if (slots.length < THREADS.usual || (allStuck && slots.length < THREADS.most)) return this.spawn();
+    if (slots.length < THREADS.usual || (allStuck && slots.length < THREADS.most)) return this.spawn('short');
     // Fewest waiting; on a tie the one whose job started last, the less likely to be stuck.
     return slots.reduce((a, b) => (b.pending.size < a.pending.size || (b.pending.size === a.pending.size && b.busySince > a.busySince) ? b : a));
   }
 
-  private spawn(): Slot {
+  /** Starts a thread for short jobs (one of `slots`) or the hashing thread. */
+  private spawn(lane: 'short' | 'hashing'): Slot {
     const slots = this.slots;
     const worker = startWorker();
     const slot: Slot = { worker, pending: new Map(), busySince: performance.now() };
@@ -153,24 +161,34 @@ export class FsWorkerPool {
     });
     const gone = (err: Error) => {
       clearTimeout(slot.retire);
-      const at = slots.indexOf(slot);
-      if (at >= 0) slots.splice(at, 1);
+      this.drop(slot);
       this.fail(slot, err);
     };
     worker.on('error', (err) => gone(err));
     worker.on('exit', (code) => gone(new Error(`storage worker stopped (exit code ${code})`)));
-    slots.push(slot);
+    if (lane === 'short') slots.push(slot);
     return slot;
   }
 
-  /** A worker ran out of jobs: it no longer holds the process open, and a spare one stops after a while. */
+  /** A spare thread or the hashing thread: one that stops when it has been idle a while. */
+  private isExtra(slot: Slot): boolean {
+    return slot === this.hashing || this.slots.length > THREADS.usual;
+  }
+
+  /** Forgets a thread, so no job goes to it any more. */
+  private drop(slot: Slot): void {
+    if (slot === this.hashing) this.hashing = undefined;
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
+  }
+
+  /** A worker ran out of jobs: it no longer holds the process open, and an extra one stops after a while. */
   private rest(slot: Slot): void {
     slot.worker.unref();
-    if (this.slots.length <= THREADS.usual) return;
+    if (!this.isExtra(slot)) return;
     slot.retire = setTimeout(() => {
-      const slots = this.slots;
-      if (slot.pending.size > 0 || slots.length <= THREADS.usual) return;
-      slots.splice(slots.indexOf(slot), 1);
+      if (slot.pending.size > 0 || !this.isExtra(slot)) return;
+      this.drop(slot);
       void slot.worker.terminate();
     }, this.timing.spareIdleMs);
     slot.retire.unref();

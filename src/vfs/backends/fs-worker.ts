@@ -1,8 +1,9 @@
 /**
  * The body of one storage worker thread (see fs-pool.ts): it runs a few file system calls in a
  * row, synchronously, for one job, so the event loop pays one hand-off to another thread per
- * job instead of one per call (hashing a file, the one long job, yields between chunks). It knows nothing of keys or users: it gets absolute paths that
- * LocalBackend built under its root, and answers with plain data or an errno code.
+ * job instead of one per call (hashing a file, the one long job, runs on a thread of its own). It
+ * knows nothing of keys or users: it gets absolute paths that LocalBackend built under its root,
+ * and answers with plain data or an errno code.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -75,8 +76,8 @@ let hashBuffer: Buffer | undefined;
 
 /**
  * MD5 and SHA-1 of a file, read HASH_CHUNK bytes at a time. After each chunk the job gives the
- * thread's event loop a turn, so short jobs sent to this worker meanwhile run between chunks
- * instead of waiting behind a big file. An fstat after the last chunk tells whether the file
+ * thread's event loop a turn, so the other hash job that may run at the same time (on the same
+ * hashing thread) goes on instead of waiting behind a big file. An fstat after the last chunk tells whether the file
  * changed while it was read.
  */
 async function hashFile(abs: string): Promise<FsJobResult> {

@@ -2,20 +2,7 @@ import { expect } from 'chai';
 import { RateLimitedError } from '../../../src/lib/errors.js';
 import { HashGate } from '../../../src/services/identity/hash-gate.js';
 import { PasswordHasher } from '../../../src/services/identity/passwords.js';
-
-/** A job that ends when `finish` is called, recording its start. */
-function controlled(log: string[], name: string): { job: () => Promise<string>; finish: () => void } {
-  let finish!: () => void;
-  const done = new Promise<void>((r) => (finish = r));
-  return {
-    job: async () => {
-      log.push(name);
-      await done;
-      return name;
-    },
-    finish: () => finish(),
-  };
-}
+import { controlledJob } from '../../helpers/controlled-job.js';
 
 async function refusal(run: () => unknown): Promise<RateLimitedError | undefined> {
   try {
@@ -31,7 +18,7 @@ describe('identity: hash gate', () => {
   it('runs at most `concurrency` jobs, serves the priority lane first and sheds a full lane with Retry-After', async () => {
     const gate = new HashGate(1, 2);
     const log: string[] = [];
-    const jobs = ['a', 'n1', 'n2', 'p1'].map((n) => controlled(log, n));
+    const jobs = ['a', 'n1', 'n2', 'p1'].map((n) => controlledJob(log, n));
     const running = [gate.run(jobs[0].job, false), gate.run(jobs[1].job, false), gate.run(jobs[2].job, false)];
     const shed = await refusal(() => gate.run(async () => 'n3', false));
     expect(shed?.retryAfterSeconds).to.equal(1);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -91,6 +92,27 @@ describe('FsWorkerPool (storage worker threads)', () => {
       await until(() => adaptive.threads === 1);
     } finally {
       await adaptive.close();
+    }
+  });
+
+  it('hashes on a thread of its own, so short jobs never wait behind a hash, and stops it when idle', async () => {
+    // A stuck job would never start a spare here: only the hashing thread can be the second one.
+    const hashing = new FsWorkerPool({ stuckMs: 60_000, spareIdleMs: 50 });
+    try {
+      await hashing.probe(path.join(dir, 'real'));
+      const hash = hashing.hashFile(path.join(dir, 'real', 'big.bin'));
+      const probe = hashing.probe(path.join(dir, 'real', 'small.txt'));
+      expect(hashing.threads).to.equal(2);
+      const expected = Buffer.alloc(5000, 1);
+      expect(await hash).to.deep.include({
+        hashes: { md5: crypto.createHash('md5').update(expected).digest('hex'), sha1: crypto.createHash('sha1').update(expected).digest('hex') },
+        changed: false,
+      });
+      expect((await probe).real).to.equal(true);
+      await until(() => hashing.threads === 1);
+      expect(await hashing.hashFile(path.join(dir, 'real', 'nope'))).to.deep.equal({ errno: 'ENOENT' });
+    } finally {
+      await hashing.close();
     }
   });
 
