@@ -10,10 +10,6 @@ export interface Errno {
 export type FsJob =
   /** realpath of the folder, open without following a symlink, fstat, and the bytes when at most maxBytes. */
   | { op: 'readSmall'; abs: string; maxBytes: number }
-  /** realpath of the folder and lstat of the entry: what a write checks before it starts. */
-  | { op: 'probe'; abs: string }
-  /** A new file (O_EXCL) with these bytes, flushed to disk (fdatasync) and closed. */
-  | { op: 'createFile'; file: string; data: Uint8Array; mode: number }
   /** lstat of each name in `dir` (a listing's batch), packed as STAT_FIELDS numbers per name. */
   | { op: 'statNames'; dir: string; names: string[] }
   /** Opened as readSmall does, then MD5 and SHA-1 of all its bytes and an fstat before and after. */
@@ -22,9 +18,6 @@ export type FsJob =
 export type FsJobResult =
   /** data is null when the entry is not a file or is bigger than maxBytes (then only the stat). */
   | { kind: 'read'; outcome: Errno | { stat: RawStat | null; data: Uint8Array<ArrayBuffer> | null } }
-  /** real: true when the folder is itself, false when a symlink is on the way. */
-  | { kind: 'probe'; real: boolean | Errno; entry: RawStat | null | Errno }
-  | { kind: 'done'; errno: string | null }
   /** hashes is null when the entry is not a file (then only the stat); changed: see FileHashes. */
   | { kind: 'hash'; outcome: Errno | { stat: RawStat | null; hashes: { md5: string; sha1: string } | null; changed: boolean } }
   /** STAT_FIELDS numbers per name asked, in order (see packStat); transferred, not copied. */

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
 
 /**
- * Threads, about 9.5 MiB each: one reads small files, writes new ones and stats listings; a
+ * Threads, about 9.5 MiB each: one reads small files and stats listings; a
  * second starts only when the first has been on one job for STUCK_MS (a slow or sleeping disk),
  * so work for other disks goes on, and stops after SPARE_IDLE_MS without work. Measured here,
  * two threads all the time served fewer small requests than one (two threads and the event loop
@@ -12,8 +12,8 @@ import type { FsJob, FsJobResult, FsReply } from './fs-jobs.js';
  * Hashing has a thread of its own, started on its first job and stopped like the spare: a hash
  * job runs for seconds while short jobs keep finishing around it, so it would never count as
  * stuck and every small request would wait behind its chunks.
- * A commit's calls do not come here: they run while the commit holds the database transaction
- * and must not queue behind a new file's fdatasync (see LocalBackend.commitTemp).
+ * Writes do not come here: a new small file is written and fdatasynced on libuv's pool, where
+ * the fdatasyncs of files written at once run at once (see temp-write.ts).
  */
 const THREADS = { usual: 1, most: 2 } as const;
 const STUCK_MS = 50;
@@ -78,15 +78,6 @@ export class FsWorkerPool {
 
   async readSmall(abs: string, maxBytes: number): Promise<ResultOf<'read'>['outcome']> {
     return (await this.run('read', { op: 'readSmall', abs, maxBytes })).outcome;
-  }
-
-  async probe(abs: string): Promise<ResultOf<'probe'>> {
-    return this.run('probe', { op: 'probe', abs });
-  }
-
-  /** Creates `file` (which must not exist) with `data`, flushed to disk; the errno code on failure. */
-  async createFile(file: string, data: Uint8Array, mode: number): Promise<string | null> {
-    return (await this.run('done', { op: 'createFile', file, data, mode })).errno;
   }
 
   /** MD5 and SHA-1 of a file (see fs-worker.ts hashFile), on the hashing thread. */

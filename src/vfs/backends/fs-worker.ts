@@ -108,28 +108,6 @@ async function hashFile(abs: string): Promise<FsJobResult> {
   }
 }
 
-/** Creates a new file with `data`, flushed to disk (fdatasync) before it is closed. */
-function createFile(file: string, data: Uint8Array, mode: number): FsJobResult {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
-  } catch (err) {
-    return { kind: 'done', errno: errnoOf(err) };
-  }
-  try {
-    let written = 0;
-    while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
-    // fdatasync: the bytes and what is needed to read them back (size, blocks), not the timestamps.
-    fs.fdatasyncSync(fd);
-    return { kind: 'done', errno: null };
-  } catch (err) {
-    fs.rmSync(file, { force: true });
-    return { kind: 'done', errno: errnoOf(err) };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** lstat of each name in `dir`, packed; an entry that vanished or is neither file nor folder packs as none. */
 function statNames(dir: string, names: string[]): FsJobResult {
   const packed = new Float64Array(names.length * STAT_FIELDS);
@@ -145,10 +123,6 @@ function run(job: FsJob): FsJobResult | Promise<FsJobResult> {
   switch (job.op) {
     case 'readSmall':
       return readSmall(job.abs, job.maxBytes);
-    case 'probe':
-      return { kind: 'probe', real: isReal(path.dirname(job.abs)), entry: tryLstat(job.abs) };
-    case 'createFile':
-      return createFile(job.file, job.data, job.mode);
     case 'statNames':
       return statNames(job.dir, job.names);
     case 'hashFile':

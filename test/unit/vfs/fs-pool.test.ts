@@ -44,14 +44,6 @@ describe('FsWorkerPool (storage worker threads)', () => {
     expect(await pool.readSmall(path.join(dir, 'real', 'nope'), 100)).to.deep.equal({ errno: 'ENOENT' });
   });
 
-  it('probes a key: real folder or not, and what is there', async () => {
-    expect(await pool.probe(path.join(dir, 'real', 'small.txt'))).to.deep.include({ real: true });
-    expect((await pool.probe(path.join(dir, 'real', 'new.txt'))).entry).to.deep.equal({ errno: 'ENOENT' });
-    expect((await pool.probe(path.join(dir, 'link', 'small.txt'))).real).to.equal(false);
-    expect((await pool.probe(path.join(dir, 'real', 'small.txt', 'below'))).entry).to.deep.equal({ errno: 'ENOTDIR' });
-    expect((await pool.probe(path.join(dir, 'missing', 'x'))).real).to.deep.equal({ errno: 'ENOENT' });
-  });
-
   it('stats a batch of names in one job: files and folders, never symlinks, nothing for what is gone', async () => {
     fs.mkdirSync(path.join(dir, 'real', 'sub'), { recursive: true });
     fs.symlinkSync(path.join(dir, 'real', 'small.txt'), path.join(dir, 'real', 'pointer'));
@@ -65,15 +57,6 @@ describe('FsWorkerPool (storage worker threads)', () => {
     expect(await pool.statNames(path.join(dir, 'missing'), ['a'])).to.deep.equal(new Float64Array(5));
   });
 
-  it('creates a new file with its bytes and mode, never over an existing one', async () => {
-    const file = path.join(dir, 'real', 'created.bin');
-    expect(await pool.createFile(file, Buffer.from('abc'), 0o640)).to.equal(null);
-    expect(fs.readFileSync(file, 'utf8')).to.equal('abc');
-    expect(fs.statSync(file).mode & 0o777).to.equal(0o640 & ~process.umask());
-    expect(await pool.createFile(file, Buffer.from('xyz'), 0o640)).to.equal('EEXIST');
-    expect(fs.readFileSync(file, 'utf8')).to.equal('abc');
-  });
-
   it('answers at once for a FIFO instead of waiting for a writer', async () => {
     const fifo = path.join(dir, 'real', 'pipe');
     execFileSync('mkfifo', [fifo]);
@@ -83,12 +66,12 @@ describe('FsWorkerPool (storage worker threads)', () => {
   it('adds a spare thread while the first is stuck on a job, and stops it when idle', async () => {
     const adaptive = new FsWorkerPool({ stuckMs: 0, spareIdleMs: 50 });
     try {
-      await adaptive.probe(path.join(dir, 'real'));
+      await adaptive.readSmall(path.join(dir, 'real', 'small.txt'), 100);
       expect(adaptive.threads).to.equal(1);
       // With stuckMs 0 a busy thread counts as stuck at once: a second job in flight gets a spare.
-      const both = Promise.all([adaptive.probe(path.join(dir, 'real')), adaptive.probe(path.join(dir, 'real', 'small.txt'))]);
+      const both = Promise.all([adaptive.readSmall(path.join(dir, 'real', 'small.txt'), 100), adaptive.readSmall(path.join(dir, 'real', 'big.bin'), 100)]);
       expect(adaptive.threads).to.equal(2);
-      expect((await both).map((p) => p.real)).to.deep.equal([true, true]);
+      expect((await both).map((r) => 'stat' in r && r.stat?.type)).to.deep.equal(['file', 'file']);
       await until(() => adaptive.threads === 1);
     } finally {
       await adaptive.close();
@@ -99,16 +82,17 @@ describe('FsWorkerPool (storage worker threads)', () => {
     // A stuck job would never start a spare here: only the hashing thread can be the second one.
     const hashing = new FsWorkerPool({ stuckMs: 60_000, spareIdleMs: 50 });
     try {
-      await hashing.probe(path.join(dir, 'real'));
+      await hashing.readSmall(path.join(dir, 'real', 'small.txt'), 100);
       const hash = hashing.hashFile(path.join(dir, 'real', 'big.bin'));
-      const probe = hashing.probe(path.join(dir, 'real', 'small.txt'));
+      const read = hashing.readSmall(path.join(dir, 'real', 'small.txt'), 100);
       expect(hashing.threads).to.equal(2);
       const expected = Buffer.alloc(5000, 1);
       expect(await hash).to.deep.include({
         hashes: { md5: crypto.createHash('md5').update(expected).digest('hex'), sha1: crypto.createHash('sha1').update(expected).digest('hex') },
         changed: false,
       });
-      expect((await probe).real).to.equal(true);
+      const small = await read;
+      expect('stat' in small && Buffer.from(small.data ?? []).toString()).to.equal('hello');
       await until(() => hashing.threads === 1);
       expect(await hashing.hashFile(path.join(dir, 'real', 'nope'))).to.deep.equal({ errno: 'ENOENT' });
     } finally {
@@ -118,9 +102,9 @@ describe('FsWorkerPool (storage worker threads)', () => {
 
   it('refuses jobs once closed', async () => {
     const closed = new FsWorkerPool();
-    await closed.probe(path.join(dir, 'real'));
+    await closed.readSmall(path.join(dir, 'real', 'small.txt'), 100);
     await closed.close();
-    const err = await closed.probe(path.join(dir, 'real')).then(() => null, (e: Error) => e);
+    const err = await closed.readSmall(path.join(dir, 'real', 'small.txt'), 100).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(/closed/);
   });
 });
