@@ -2,7 +2,8 @@ import { VfsError } from '../lib/errors.js';
 import type { FileHashes } from './backends/index.js';
 import { etagOf, locate, type VfsCore } from './core.js';
 import { baseName, parentPath } from './path.js';
-import type { Actor, ContentHashes, EntryStat } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { ContentHashes, EntryStat } from './types.js';
 
 /**
  * Files hashed at once in this process, whatever the number of requests asking: a listing of a
@@ -26,7 +27,7 @@ export class ContentHasher {
 
   constructor(private readonly core: VfsCore) {}
 
-  async hashesOf(actor: Actor, entries: readonly HashedEntry[]): Promise<Map<string, ContentHashes>> {
+  async hashesOf(actor: RequestActor<Principal>, entries: readonly HashedEntry[]): Promise<Map<string, ContentHashes>> {
     const out = new Map<string, ContentHashes>();
     const byFolder = new Map<string, HashedEntry[]>();
     for (const e of entries) {

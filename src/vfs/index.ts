@@ -1,16 +1,13 @@
 export type {
-  Actor,
   ByteRange,
   ContentHashes,
   DeadProperty,
   EntryStat,
   OpenedFile,
-  Principal,
   PropertyPatch,
   QuotaInfo,
   SendStat,
   Vfs,
-  VfsProtocol,
   WriteOptions,
   WriteResult,
 } from './types.js';

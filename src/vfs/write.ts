@@ -6,7 +6,8 @@ import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
 import type { UsageDelta } from './quota.js';
-import type { Actor, WriteOptions, WriteResult } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { WriteOptions, WriteResult } from './types.js';
 
 /** Reservation growth step while the size is unknown: few DB round trips, little over-reservation. */
 const GROW_STEP = 8 * 1024 * 1024;
@@ -29,7 +30,7 @@ export interface WritePlan {
 }
 
 /** Who owns what is at `loc` now (`entry` from the disk) and how many bytes the owner gets back. */
-async function planFor(core: VfsCore, actor: Actor, loc: AreaLocation, entry: RawStat | undefined): Promise<WritePlan> {
+async function planFor(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, entry: RawStat | undefined): Promise<WritePlan> {
   if (entry?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
   if (!entry) return { ownerId: defaultOwner(loc, actor.principal), credit: 0, exists: false };
   const rec = await core.owners.get(loc.key);
@@ -40,7 +41,7 @@ async function planFor(core: VfsCore, actor: Actor, loc: AreaLocation, entry: Ra
  * Checks that the actor may create (or, when it exists, replace) the file at `loc`: its folder
  * exists (PARENT_MISSING / NOT_A_DIRECTORY), it is not a folder, and the permission holds.
  */
-export async function assertMayWriteFile(core: VfsCore, actor: Actor, loc: AreaLocation, overwrite: boolean): Promise<WritePlan> {
+export async function assertMayWriteFile(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, overwrite: boolean): Promise<WritePlan> {
   const probe = await core.backend.probe(loc.key);
   if (probe.parent === 'missing') throw new VfsError('PARENT_MISSING', `the parent folder of ${loc.path} does not exist`);
   if (probe.parent === 'file') throw new VfsError('NOT_A_DIRECTORY', `the parent of ${loc.path} is a file`);
@@ -81,7 +82,7 @@ function commitDeltas(loc: AreaLocation, ownerId: number, size: number, old: Own
  */
 export async function commitTemp(
   core: VfsCore,
-  actor: Actor,
+  actor: RequestActor<Principal>,
   loc: AreaLocation,
   temp: TempFile,
   options: { reservationId?: string; overwrite: boolean; mtimeMs?: number; ownerId?: number },
@@ -129,7 +130,7 @@ export async function commitTemp(
  * a stream that counts bytes and grows the reservation as needed (QUOTA_EXCEEDED past what is
  * available) → fsynced temp file → atomic commit. Nothing is left behind on failure.
  */
-export async function writeFile(core: VfsCore, actor: Actor, loc0: AreaLocation, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
+export async function writeFile(core: VfsCore, actor: RequestActor<Principal>, loc0: AreaLocation, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
   const loc = requireInside(loc0, 'written');
   const overwrite = options.overwrite ?? true;
   const expected = options.expectedSize;

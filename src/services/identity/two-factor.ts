@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import { RecoveryCodeModel, UserModel } from '../../db/models/index.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment, verifyTotpCode, type TotpEnrolment } from './totp.js';
 import { TotpSecretCipher } from './totp-cipher.js';
-import type { AuditContext } from './types.js';
-import { auditBase, nextGeneration } from './users.js';
+import { nextGeneration } from './users.js';
 import type { TrustEpoch } from './trust-epoch.js';
 
 /**
@@ -29,17 +29,17 @@ export class TwoFactor {
   ) {}
 
   /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */
-  async enrol(userId: number, ctx: AuditContext): Promise<TotpEnrolment> {
+  async enrol(userId: number, actor: RequestActor): Promise<TotpEnrolment> {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on; disable it first');
     const enrolment = await newTotpEnrolment(user.username);
     await UserModel.query(this.knex).patch({ totpSecret: this.cipher.encrypt(enrolment.secret, userId), totpLastStep: null }).where({ id: userId });
-    await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
+    await this.audit.record({ ...auditedBy(actor), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
     return enrolment;
   }
 
   /** Turns 2FA on when `code` matches the pending secret; returns the new recovery codes (shown once). */
-  async confirm(userId: number, code: string, ctx: AuditContext): Promise<string[]> {
+  async confirm(userId: number, code: string, actor: RequestActor): Promise<string[]> {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on');
     if (!user.totpSecret) throw new AppError('CONFLICT', 'start enrolment first (POST /api/me/totp)');
@@ -47,7 +47,7 @@ export class TwoFactor {
     if (secret === null) throw new AppError('CONFLICT', 'the pending two-factor secret cannot be read; start enrolment again (POST /api/me/totp)');
     const step = await verifyTotpCode(secret, code, null, this.now());
     if (step === null) {
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
       throw new AppError('VALIDATION', 'the code is not valid; check the authenticator app and the clock', { details: { fields: [{ field: 'code' }] } });
     }
     const codes = await this.knex.transaction(async (trx) => {
@@ -55,7 +55,7 @@ export class TwoFactor {
         .patch({ totpEnabled: true, totpLastStep: step, ...this.upgradedSecret(user, secret), updatedAt: nextGeneration(user.updatedAt, this.now()) })
         .where({ id: userId });
       const fresh = await this.replaceRecoveryCodes(trx, userId);
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
       return fresh;
     });
     this.trust.advance();
@@ -64,26 +64,26 @@ export class TwoFactor {
   }
 
   /** Turns 2FA off and drops the recovery codes (the caller has checked a code or the password). */
-  async disable(userId: number, ctx: AuditContext & { action: 'auth.totp.disable' | 'user.totp.reset' }): Promise<void> {
+  async disable(userId: number, ctx: RequestActor & { action: 'auth.totp.disable' | 'user.totp.reset' }): Promise<void> {
     const user = await this.load(userId);
     await this.knex.transaction(async (trx) => {
       await UserModel.query(trx)
         .patch({ totpEnabled: false, totpSecret: null, totpLastStep: null, updatedAt: nextGeneration(user.updatedAt, this.now()) })
         .where({ id: userId });
       await RecoveryCodeModel.query(trx).delete().where({ user_id: userId });
-      await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
+      await this.audit.record({ ...auditedBy(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
     });
     this.trust.advance();
     if (user.totpEnabled) await this.events.statusChanged(subjectOf({ ...user, totpEnabled: false }), 'totp-off');
   }
 
   /** New recovery codes replace the old ones (2FA must be on). */
-  async regenerateRecoveryCodes(userId: number, ctx: AuditContext): Promise<string[]> {
+  async regenerateRecoveryCodes(userId: number, actor: RequestActor): Promise<string[]> {
     const user = await this.load(userId);
     if (!user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is off');
     return this.knex.transaction(async (trx) => {
       const codes = await this.replaceRecoveryCodes(trx, userId);
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.recovery.regenerate', outcome: 'success', target: user.username }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.recovery.regenerate', outcome: 'success', target: user.username }, trx);
       return codes;
     });
   }
