@@ -23,6 +23,7 @@ import { Readiness } from './http/readiness.js';
 import { connectionCapWithin, openFilesLimit } from './lib/fd-limit.js';
 import { installFdExhaustionGuard } from './lib/resource-guard.js';
 import { projectRoot } from './lib/paths.js';
+import { actingAs, systemActor } from './lib/request-actor.js';
 import { adminUi } from './ui/serve.js';
 import path from 'node:path';
 import { NASD_VERSION } from './version.js';
@@ -418,7 +419,7 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     run: runCommand,
   });
   const loadModel = () => loadSmbModel(db.knex, vfsOf());
-  const ensureHome = (u: { id: number; username: string }) => vfsOf().stat({ principal: { userId: u.id, username: u.username, isAdmin: false }, protocol: 'system' }, '/home');
+  const ensureHome = (u: { id: number; username: string }) => vfsOf().stat(actingAs(systemActor(), { userId: u.id, username: u.username, isAdmin: false }), '/home');
   const catchUp = new SmbCatchUp({
     vfs: { reconcile: (options) => vfsOf().reconcile(options) },
     storageRoot: config.storageRoot,

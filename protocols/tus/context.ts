@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Actor } from '../../src/vfs/index.js';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 
 /** What the tus mount learned about the current request before handing it to @tus/server. */
 export interface TusRequestContext {
-  actor: Actor;
+  actor: RequestActor<Principal>;
   /** Parsed `Upload-Checksum` (tus checksum extension), when the client sent one. */
   checksum?: { algorithm: 'sha1' | 'sha256'; digest: Buffer };
 }

@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Server as TusServer } from '@tus/server';
 import type { CorsPolicy } from '../../src/lib/cors-policy.js';
-import { clientAddress } from '../../src/lib/client-address.js';
 import { AppError, isClientAbort, statusOf, type ErrorCode } from '../../src/lib/errors.js';
 import { refusalFields, type Logger } from '../../src/lib/log.js';
-import type { Principal, UploadSessions } from '../../src/vfs/index.js';
+import { requestActor, type Principal } from '../../src/lib/request-actor.js';
+import type { UploadSessions } from '../../src/vfs/index.js';
 import { tusRequestContext, type TusRequestContext } from './context.js';
 import { VfsDataStore } from './vfs-datastore.js';
 
@@ -97,7 +97,7 @@ export function createTusHandler(options: TusMountOptions): { handle: (req: http
     }
     const checksum = parseChecksum(req.headers['upload-checksum'] as string | undefined);
     if (checksum === 'invalid') return reply(res, 400, 'Upload-Checksum must be "sha1 <base64>" or "sha256 <base64>"\n');
-    const actor = { principal: { userId: principal.userId, username: principal.username, isAdmin: principal.isAdmin }, protocol: 'tus' as const, address: clientAddress(req, options.trustProxy) };
+    const actor = requestActor(req, 'tus', principal, options.trustProxy);
     await tusRequestContext.run({ actor, checksum }, () => tus.handle(req, res));
   };
   return { handle };

@@ -86,7 +86,7 @@ async function stateOf(ctx: DavContext, path: string): Promise<IfResourceState> 
 
 /** Evaluates the If header, when present (RFC 4918 §10.4); false → 412. */
 export async function checkIfHeader(ctx: DavContext, requestState?: IfResourceState): Promise<void> {
-  const header = ctx.ifHeader();
+  const header = ctx.ifHeader;
   if (!header) return;
   const ok = await evaluateIfHeader(header, async (resource) => {
     if (resource === null) return requestState ?? stateOf(ctx, ctx.target.path);
@@ -99,7 +99,7 @@ export async function checkIfHeader(ctx: DavContext, requestState?: IfResourceSt
 /** All write preconditions: the If header first (false → 412), then the locks (→ 423). */
 export async function checkWrite(ctx: DavContext, targets: WriteTarget[]): Promise<void> {
   const all = await locksOf(ctx, targets);
-  const header = ctx.ifHeader();
+  const header = ctx.ifHeader;
   if (header) {
     const own = all.find((t) => t.target.path === ctx.target.path);
     let state: IfResourceState | undefined;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../src/lib/log.js';
-import type { Actor, DavLockStore, Vfs } from '../../src/vfs/index.js';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
+import type { DavLockStore, Vfs } from '../../src/vfs/index.js';
 import { header, readSmallBody } from './body.js';
 import { DavError } from './errors.js';
 import { parseIfHeader, type IfHeader } from './if-header.js';
@@ -22,16 +23,22 @@ export interface DavDeps {
   defaultLockSeconds: number;
 }
 
+/** The parsed If header (null when absent); a malformed one is a 400. */
+export function readIfHeader(req: IncomingMessage): IfHeader | null {
+  const raw = req.headers.if;
+  return raw === undefined ? null : parseIfHeader(Array.isArray(raw) ? raw.join(' ') : raw);
+}
+
 /** One authenticated request. */
 export class DavContext {
-  private ifParsed: IfHeader | null | undefined;
-
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly deps: DavDeps,
-    readonly actor: Actor,
+    readonly actor: RequestActor<Principal>,
     readonly target: DavTarget,
+    /** The request's If header (readIfHeader). */
+    readonly ifHeader: IfHeader | null,
   ) {}
 
   get vfs(): Vfs {
@@ -41,15 +48,6 @@ export class DavContext {
   /** The href of a virtual path on this mount. */
   href(path: string, collection: boolean): string {
     return hrefFor(this.deps.prefix, path, collection);
-  }
-
-  /** The parsed If header (null when absent); a malformed one is a 400. */
-  ifHeader(): IfHeader | null {
-    if (this.ifParsed === undefined) {
-      const raw = this.req.headers.if;
-      this.ifParsed = raw === undefined ? null : parseIfHeader(Array.isArray(raw) ? raw.join(' ') : raw);
-    }
-    return this.ifParsed;
   }
 
   /** Maps a URI from a header (Destination, If tag) to a target on this mount, or null. */

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthError, isAppError, isClientAbort } from '../../src/lib/errors.js';
 import { SERVED_FILE_HEADERS } from '../../src/lib/served-content.js';
-import { clientAddress } from '../../src/lib/client-address.js';
 import { isServerFault, refusalFields, type Logger } from '../../src/lib/log.js';
 import type { BasicAuthVerifier } from '../../src/services/identity/index.js';
-import type { Actor, DavLockStore, Vfs } from '../../src/vfs/index.js';
-import { DavContext, type DavDeps } from './context.js';
+import { actingAs, requestActor, type Principal, type RequestActor } from '../../src/lib/request-actor.js';
+import type { DavLockStore, Vfs } from '../../src/vfs/index.js';
+import { DavContext, readIfHeader, type DavDeps } from './context.js';
 import { davErrorResponse, type DavOperation } from './errors.js';
 import { submittedTokens } from './if-header.js';
 import { copyMove } from './methods/copy-move.js';
@@ -103,11 +103,10 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
   };
   const trustProxy = opts.trustProxy ?? false;
 
-  async function authenticate(req: IncomingMessage, address: string | undefined): Promise<Actor> {
+  async function authenticate(req: IncomingMessage, caller: RequestActor<null>): Promise<Principal> {
     const cred = basicCredentials(req);
     if (!cred) throw new AuthError('UNAUTHENTICATED', 'credentials required');
-    const principal = await opts.verify(cred.username, cred.password, { address, protocol: 'webdav' });
-    return { principal, protocol: 'webdav', address };
+    return opts.verify(cred.username, cred.password, caller);
   }
 
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown, op: DavOperation): void {
@@ -146,13 +145,13 @@ export function createWebdavHandler(opts: WebdavOptions): (req: IncomingMessage,
         res.end();
         return;
       }
-      const address = clientAddress(req, trustProxy);
-      const actor = await authenticate(req, address);
+      const caller = requestActor(req, 'webdav', null, trustProxy);
+      const principal = await authenticate(req, caller);
       const target = decodeTarget(req.url ?? '/', deps.prefix);
-      const ctx = new DavContext(req, res, deps, actor, target);
+      const ifHeader = readIfHeader(req);
       // The VFS enforces locks for every protocol; a WebDAV client proves it holds one by its token.
-      if (req.headers.if !== undefined) actor.lockTokens = submittedTokens(ctx.ifHeader());
-      await entry.run(ctx);
+      const actor = { ...actingAs(caller, principal), ...(ifHeader ? { lockTokens: submittedTokens(ifHeader) } : {}) };
+      await entry.run(new DavContext(req, res, deps, actor, target, ifHeader));
     } catch (err) {
       try {
         fail(req, res, err, entry?.op ?? 'other');

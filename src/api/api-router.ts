@@ -2,6 +2,7 @@ import Router, { type RouterMiddleware } from '@koa/router';
 import type Koa from 'koa';
 import type { z } from 'zod';
 import { AppError, AuthError, ValidationError } from '../lib/errors.js';
+import type { RequestActor } from '../lib/request-actor.js';
 import type { ApiContext, ApiPrincipal, ApiState } from './context.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMethod, OpenApiOperation, OpenApiRegistry, RouteAuth } from './openapi.js';
@@ -28,6 +29,8 @@ export interface RouteInput<B, Q, P> {
   params: P;
   /** Present whenever the route's auth is not `public`. */
   principal: ApiPrincipal;
+  /** The request's actor (ctx.state.actor); its principal is present whenever the route's auth is not `public`. */
+  actor: RequestActor<ApiPrincipal>;
 }
 
 /** A handler returns the JSON body, or sets ctx.body itself (streams) and returns undefined. */
@@ -83,6 +86,7 @@ export class ApiRouter {
         query: parseWith(def.query, ctx.query, 'query'),
         body: parseWith(def.body, (ctx.request as unknown as { body: unknown }).body, 'body'),
         principal: principal as ApiPrincipal,
+        actor: ctx.state.actor as RequestActor<ApiPrincipal>,
       };
       const result = await handler(ctx, input);
       if (result !== undefined) {

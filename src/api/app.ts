@@ -5,7 +5,7 @@ import type { Logger } from '../lib/log.js';
 import type { ApiRouter } from './api-router.js';
 import type { ApiState, BearerVerifier } from './context.js';
 import { errorMapper } from './errors.js';
-import { bearerAuth, cors, requestContext, securityHeaders } from './middleware.js';
+import { apiActor, bearerAuth, cors, requestContext, securityHeaders } from './middleware.js';
 import type { OpenApiRegistry } from './openapi.js';
 import { docsPage } from './docs-page.js';
 
@@ -25,7 +25,7 @@ export interface ApiAppOptions {
 
 /**
  * The Koa application for /api and the admin UI (no listen: src/http/server.ts owns the socket).
- * Order: request id → security headers → error mapper → CORS → bearer auth → routers.
+ * Order: request id → security headers → error mapper → CORS → bearer auth → actor → routers.
  */
 export function createApiApp(options: ApiAppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>({ proxy: options.trustProxy });
@@ -36,6 +36,7 @@ export function createApiApp(options: ApiAppOptions): Koa<ApiState> {
   app.use(errorMapper());
   app.use(cors(options.cors));
   app.use(bearerAuth(options.verifyBearer));
+  app.use(apiActor(options.trustProxy));
 
   app.use(async (ctx, next) => {
     if (ctx.method !== 'GET') return next();

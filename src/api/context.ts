@@ -1,11 +1,9 @@
 import type Koa from 'koa';
 import type { Logger } from '../lib/log.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** The authenticated caller of an API request. */
-export interface ApiPrincipal {
-  userId: number;
-  username: string;
-  isAdmin: boolean;
+export interface ApiPrincipal extends Principal {
   /** Refresh-token family of the session the access token belongs to. */
   sessionId?: string;
 }
@@ -17,6 +15,8 @@ export interface ApiState {
   principal?: ApiPrincipal;
   /** Why the bearer token was refused, raised only when a route needs a principal. */
   authError?: Error;
+  /** Who is calling, set once after bearer auth (apiActor) and handed to every service call. */
+  actor: RequestActor<ApiPrincipal | null>;
 }
 
 export type ApiContext = Koa.ParameterizedContext<ApiState>;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type Koa from 'koa';
 import type { CorsPolicy } from '../lib/cors-policy.js';
 import type { Logger } from '../lib/log.js';
+import { requestActor } from '../lib/request-actor.js';
 import type { ApiState, BearerVerifier } from './context.js';
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -74,6 +75,14 @@ export function bearerAuth(verify: BearerVerifier): Koa.Middleware<ApiState> {
         ctx.state.authError = err as Error;
       }
     }
+    await next();
+  };
+}
+
+/** The request's actor (after bearerAuth): the principal if any, the client's address (see clientAddress) and user agent. */
+export function apiActor(trustProxy: boolean): Koa.Middleware<ApiState> {
+  return async (ctx, next) => {
+    ctx.state.actor = requestActor(ctx.req, 'api', ctx.state.principal ?? null, trustProxy);
     await next();
   };
 }

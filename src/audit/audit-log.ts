@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { fastQuery } from '../lib/fast-query.js';
+import type { RequestProtocol } from '../lib/request-actor.js';
 
 export type AuditOutcome = 'success' | 'failure';
-export type AuditProtocol = 'api' | 'webdav' | 'tus' | 'smb' | 'cli' | 'system';
 
 /** Who did something: a user, or null for the system / an unknown caller. */
 export interface AuditActor {
@@ -17,7 +17,7 @@ export interface AuditEvent {
   actor?: AuditActor | null;
   target?: string | null;
   address?: string | null;
-  protocol?: AuditProtocol;
+  protocol?: RequestProtocol;
   details?: Record<string, unknown>;
 }
 
@@ -36,7 +36,7 @@ export interface AuditQuery {
   from?: number;
   to?: number;
   /** `system` also matches entries recorded without a protocol. */
-  protocol?: AuditProtocol;
+  protocol?: RequestProtocol;
   limit: number;
   offset: number;
 }
@@ -53,7 +53,7 @@ interface AuditRow {
   target: string | null;
   outcome: AuditOutcome;
   address: string | null;
-  protocol: AuditProtocol | null;
+  protocol: RequestProtocol | null;
   details: string | null;
 }
 

@@ -4,7 +4,8 @@ import { AuditLog } from '../audit/index.js';
 import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../db/index.js';
 import { ValidationError } from '../lib/errors.js';
-import { createIdentity, generatePassword, type AuditContext, type Identity } from '../services/identity/index.js';
+import type { RequestActor } from '../lib/request-actor.js';
+import { createIdentity, generatePassword, type Identity } from '../services/identity/index.js';
 
 /** Where a command's password comes from: NASD_USER_PASSWORD, a hidden prompt on a terminal, or generated. */
 async function obtainPassword(env: NodeJS.ProcessEnv): Promise<{ password: string; generated: boolean }> {
@@ -48,13 +49,18 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
-/** Opens the configured database, runs `fn` with the identity services, closes the database. */
-async function withIdentity<T>(fn: (identity: Identity, ctx: AuditContext) => Promise<T>): Promise<T> {
+/** The CLI's actor: no signed-in user; the audit log names the operating-system user who ran it. */
+function cliActor(): RequestActor<null> {
+  return { principal: null, operator: `cli:${os.userInfo().username}`, protocol: 'cli' };
+}
+
+/** Opens the configured database, runs `fn` with the identity services and the CLI's actor, closes the database. */
+async function withIdentity<T>(fn: (identity: Identity, actor: RequestActor<null>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   try {
     const identity = createIdentity({ knex: db.knex, audit: new AuditLog(db.knex), config });
-    return await fn(identity, { actor: { id: null, name: `cli:${os.userInfo().username}` }, protocol: 'cli' });
+    return await fn(identity, cliActor());
   } finally {
     await db.close();
   }
@@ -76,8 +82,8 @@ export function registerUserCommands(program: Command, env: NodeJS.ProcessEnv = 
     .option('--quota <bytes>', 'storage quota in bytes (default unlimited)', parseQuota)
     .action(async (username: string, opts: { admin?: boolean; quota?: number }) => {
       const { password, generated } = await obtainPassword(env);
-      const created = await withIdentity((identity, ctx) =>
-        identity.users.create({ username, password, role: opts.admin ? 'admin' : 'user', quotaBytes: opts.quota ?? null }, ctx),
+      const created = await withIdentity((identity, actor) =>
+        identity.users.create({ username, password, role: opts.admin ? 'admin' : 'user', quotaBytes: opts.quota ?? null }, actor),
       );
       process.stdout.write(`created ${created.role} ${created.username} (id ${created.id})\n`);
       if (generated) process.stdout.write(`password: ${password}\n`);
@@ -88,10 +94,10 @@ export function registerUserCommands(program: Command, env: NodeJS.ProcessEnv = 
     .description("set a user's password and end their sessions (same password sources as add)")
     .action(async (username: string) => {
       const { password, generated } = await obtainPassword(env);
-      await withIdentity(async (identity, ctx) => {
+      await withIdentity(async (identity, actor) => {
         const target = (await identity.users.list()).find((u) => u.username === username);
         if (!target) throw new ValidationError(`no user "${username}"`);
-        await identity.users.setPassword(target.id, password, { ...ctx, action: 'user.password.reset' });
+        await identity.users.setPassword(target.id, password, { ...actor, action: 'user.password.reset' });
       });
       process.stdout.write(`password of ${username} changed; their sessions were ended\n`);
       if (generated) process.stdout.write(`password: ${password}\n`);

@@ -7,9 +7,9 @@ import type { ManagedJob } from './types.js';
 
 export { Scheduler, type SchedulerOptions, type SchedulerTiming } from './scheduler.js';
 export { createSchedulerBackend, knexBackend, postgresBackend, type SchedulerBackend } from './backend/index.js';
-export { managedJobs, SCHEDULER_ACTOR, type ManagedJobSources } from './jobs.js';
+export { managedJobs, type ManagedJobSources } from './jobs.js';
 export { formatInterval, MAX_INTERVAL_MS, MIN_INTERVAL_MS, parseInterval } from './interval.js';
-export type { ExecutionStatus, ExecutionTrigger, ExecutionView, JobRunContext, JobView, ManagedJob, SchedulerActor } from './types.js';
+export type { ExecutionStatus, ExecutionTrigger, ExecutionView, JobRunContext, JobView, ManagedJob } from './types.js';
 
 /** What createNasd hands to openScheduler. */
 export interface OpenSchedulerOptions {

@@ -1,8 +1,6 @@
 import { AppError } from '../lib/errors.js';
+import { systemActor, type RequestActor } from '../lib/request-actor.js';
 import type { ManagedJob } from './types.js';
-
-/** Who the hardware services' audit trail names when the scheduler acts (no user: id 0). */
-export const SCHEDULER_ACTOR = { userId: 0, username: 'scheduler' } as const;
 
 /**
  * The services the managed jobs call, each through the one method it needs (structural types:
@@ -23,7 +21,7 @@ export interface ManagedJobSources {
   /** RaidService: arrays and starting a scrub (`check`) as an audited action. */
   raid?: {
     list(): Promise<{ arrays: Array<{ name: string }> }>;
-    startScrub(actor: typeof SCHEDULER_ACTOR, name: string): Promise<void>;
+    startScrub(actor: RequestActor, name: string): Promise<void>;
   };
   /** The rsync backup of user data (registered when NASD_BACKUP_TARGET is set). */
   userDataBackup?: { run(signal: AbortSignal): Promise<unknown> };
@@ -40,9 +38,10 @@ async function scrubAll(raid: NonNullable<ManagedJobSources['raid']>): Promise<{
   const started: string[] = [];
   const skipped: Array<{ array: string; reason: string }> = [];
   const errors: string[] = [];
+  const actor = systemActor('scheduler');
   for (const { name } of (await raid.list()).arrays) {
     try {
-      await raid.startScrub(SCHEDULER_ACTOR, name);
+      await raid.startScrub(actor, name);
       started.push(name);
     } catch (err) {
       if (err instanceof AppError && err.code === 'DEVICE_BUSY') skipped.push({ array: name, reason: err.message });

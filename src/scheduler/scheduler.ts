@@ -1,15 +1,16 @@
 import os from 'node:os';
 import { Agenda, type JobParameters } from 'agenda';
 import type { Knex } from 'knex';
-import type { AuditLog } from '../audit/index.js';
+import { audited, type AuditLog } from '../audit/index.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 import type { SchedulerBackend } from './backend/index.js';
 import { ExecutionStore } from './executions.js';
 import { formatInterval, parseInterval } from './interval.js';
 import { JobRunner, type RunnerOptions, type RunRequest } from './runner.js';
 import { JobSettingsStore, type JobSettings } from './settings.js';
-import type { ExecutionStatus, ExecutionTrigger, ExecutionView, JobView, ManagedJob, SchedulerActor } from './types.js';
+import type { ExecutionStatus, ExecutionTrigger, ExecutionView, JobView, ManagedJob } from './types.js';
 
 /** Job names: dotted lower-case words; `executions` is taken by the API's own path. */
 const JOB_NAME = /^(?!executions$)[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
@@ -168,18 +169,6 @@ export class Scheduler {
     await db.saveJob({ ...params, repeatInterval: interval, nextRunAt: next, disabled: !settings.enabled }, this.by);
   }
 
-  private async audited<T>(actor: SchedulerActor, action: string, target: string, details: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
-    const base = { action, actor: { id: actor.userId, name: actor.username }, target, address: actor.address ?? null, protocol: 'api' as const };
-    try {
-      const result = await run();
-      await this.options.audit.record({ ...base, outcome: 'success', details });
-      return result;
-    } catch (err) {
-      await this.options.audit.record({ ...base, outcome: 'failure', details: { ...details, error: (err as Error).message } });
-      throw err;
-    }
-  }
-
   /** Marks executions whose process is gone (no heartbeat) or that no scheduler ever picked up as failed. */
   private sweep(): Promise<number> {
     const { lockLifetimeMs, processEveryMs } = this.options;
@@ -219,24 +208,24 @@ export class Scheduler {
   }
 
   /** Queues a run now (also of a disabled job); CONFLICT while one is queued or running. */
-  async runNow(name: string, actor: SchedulerActor): Promise<{ executionId: number }> {
+  async runNow(name: string, actor: RequestActor<Principal>): Promise<{ executionId: number }> {
     this.spec(name);
-    return this.audited(actor, 'job.run', name, {}, () => this.enqueue(name, 'manual', actor));
+    return audited(this.options.audit, actor, 'job.run', name, {}, () => this.enqueue(name, 'manual', actor));
   }
 
   /** Runs a failed execution's job again, linked to it. */
-  async retry(executionId: number, actor: SchedulerActor): Promise<{ executionId: number; job: string }> {
+  async retry(executionId: number, actor: RequestActor<Principal>): Promise<{ executionId: number; job: string }> {
     const failed = await this.executions.get(executionId);
     if (!failed || !this.specs.has(failed.job)) throw new AppError('NOT_FOUND', `no execution ${executionId}`);
-    return this.audited(actor, 'job.retry', failed.job, { retryOf: executionId }, async () => {
+    return audited(this.options.audit, actor, 'job.retry', failed.job, { retryOf: executionId }, async () => {
       if (failed.status !== 'failed') throw new AppError('CONFLICT', `execution ${executionId} is ${failed.status}: only a failed execution can be retried`);
       return { ...(await this.enqueue(failed.job, 'retry', actor, executionId)), job: failed.job };
     });
   }
 
-  private async enqueue(name: string, trigger: ExecutionTrigger, actor: SchedulerActor, retryOf: number | null = null): Promise<{ executionId: number }> {
+  private async enqueue(name: string, trigger: ExecutionTrigger, actor: RequestActor<Principal>, retryOf: number | null = null): Promise<{ executionId: number }> {
     await this.sweep();
-    const executionId = await this.executions.enqueue(name, trigger, actor.username, retryOf);
+    const executionId = await this.executions.enqueue(name, trigger, actor.principal.username, retryOf);
     try {
       await this.ready.now<RunRequest>(name, { executionId });
     } catch (err) {
@@ -247,11 +236,11 @@ export class Scheduler {
   }
 
   /** Enables/disables a job or changes its interval (at least one minute). */
-  async update(name: string, change: { enabled?: boolean; interval?: string | number }, actor: SchedulerActor): Promise<JobView> {
+  async update(name: string, change: { enabled?: boolean; interval?: string | number }, actor: RequestActor<Principal>): Promise<JobView> {
     this.spec(name);
     const intervalMs = change.interval === undefined ? undefined : parseInterval(change.interval);
-    await this.audited(actor, 'job.update', name, { enabled: change.enabled, intervalMs }, async () => {
-      await this.syncSchedule(await this.settings.update(name, { enabled: change.enabled, intervalMs }, actor.username));
+    await audited(this.options.audit, actor, 'job.update', name, { enabled: change.enabled, intervalMs }, async () => {
+      await this.syncSchedule(await this.settings.update(name, { enabled: change.enabled, intervalMs }, actor.principal.username));
     });
     return this.get(name);
   }

@@ -59,10 +59,3 @@ export interface JobView {
   /** The execution queued or running now. */
   current: ExecutionView | null;
 }
-
-/** Who asks the scheduler for something (an administrator through the API). */
-export interface SchedulerActor {
-  userId: number;
-  username: string;
-  address?: string | null;
-}

@@ -1,5 +1,6 @@
-import type { Actor, PendingRetirement, Reassignment, RetireOptions, HomeRetirement } from '../vfs/index.js';
-import type { AuditContext, UsersService } from './identity/index.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { PendingRetirement, Reassignment, RetireOptions, HomeRetirement } from '../vfs/index.js';
+import type { UsersService } from './identity/index.js';
 
 /** What became of a deleted user's storage. */
 export interface DeletionReport {
@@ -26,13 +27,12 @@ export class Accounts {
 
   /**
    * Deletes a user: NOT_FOUND, CONFLICT (last administrator; owns shares and no
-   * `transferSharesTo`), VALIDATION (bad `transferSharesTo`) change nothing. `ctx` audits the
-   * identity side, `actor` the storage side (both the same caller).
+   * `transferSharesTo`), VALIDATION (bad `transferSharesTo`) change nothing.
    */
-  async remove(id: number, ctx: AuditContext, actor: Actor, options: RetireOptions = {}): Promise<DeletionReport> {
+  async remove(id: number, actor: RequestActor<Principal>, options: RetireOptions = {}): Promise<DeletionReport> {
     const state: { pending?: PendingRetirement } = {};
     try {
-      await this.users.remove(id, ctx, async (trx, user) => {
+      await this.users.remove(id, actor, async (trx, user) => {
         state.pending = await this.retirement.prepare(trx, actor, user, options);
       });
     } catch (err) {

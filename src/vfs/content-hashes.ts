@@ -4,7 +4,8 @@ import type { FileHashes } from './backends/index.js';
 import { etagOf, locate, type VfsCore } from './core.js';
 import type { CachedHashes } from './owners.js';
 import { baseName, parentPath } from './path.js';
-import type { Actor, ContentHashes, EntryStat, MemberHashes } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { ContentHashes, EntryStat, MemberHashes } from './types.js';
 
 /**
  * Files hashed at once in this process, whatever the number of requests asking: a listing of a
@@ -28,7 +29,7 @@ export class ContentHasher {
   constructor(private readonly core: VfsCore) {}
 
   /** Hashes of files anywhere (see Vfs.contentHashes): each folder located once, cached hashes read by key. */
-  async hashesOf(actor: Actor, entries: readonly HashedEntry[]): Promise<Map<string, ContentHashes>> {
+  async hashesOf(actor: RequestActor<Principal>, entries: readonly HashedEntry[]): Promise<Map<string, ContentHashes>> {
     const out = new Map<string, ContentHashes>();
     const byFolder = new Map<string, HashedEntry[]>();
     for (const e of entries) {
@@ -49,7 +50,7 @@ export class ContentHasher {
   }
 
   /** Hashes of one folder's members a batch at a time (see Vfs.memberHashes): located once, cached hashes read in one query. */
-  async membersOf(actor: Actor, folder: string): Promise<MemberHashes> {
+  async membersOf(actor: RequestActor<Principal>, folder: string): Promise<MemberHashes> {
     const loc = await locate(this.core, actor, folder);
     if (loc.kind !== 'area') return async () => new Map();
     const cached = await this.core.owners.childHashes(loc.key);

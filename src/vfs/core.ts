@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditLog } from '../audit/index.js';
+import { auditedBy, type AuditLog } from '../audit/index.js';
 import { VfsError } from '../lib/errors.js';
 import type { RawStat, StorageBackend } from './backends/index.js';
 import type { StorageDirectory } from './directory.js';
@@ -11,7 +11,8 @@ import type { OwnerRepo } from './owners.js';
 import { baseName } from './path.js';
 import type { PropertyRepo } from './properties.js';
 import type { QuotaLedger, QuotaSubject } from './quota.js';
-import type { Actor, EntryStat, Principal, VfsProtocol } from './types.js';
+import type { Principal, RequestActor, RequestProtocol } from '../lib/request-actor.js';
+import type { EntryStat } from './types.js';
 
 /** Everything the VFS operations share; built once by VfsService. */
 export interface VfsCore {
@@ -27,13 +28,13 @@ export interface VfsCore {
   locks: DavLockStore;
   audit: AuditLog;
   /**
-   * Homes each actor has already been audited entering as an administrator. An Actor object is
-   * one operation (see Actor), so a zip of a large folder or a listing that stats first writes
+   * Homes each actor has already been audited entering as an administrator. An actor object is
+   * one operation (see RequestActor), so a zip of a large folder or a listing that stats first writes
    * one `home.admin_access` event, not one per call. Weak: it lives as long as the request.
    */
-  adminVisits: WeakMap<Actor, Set<string>>;
+  adminVisits: WeakMap<RequestActor<Principal>, Set<string>>;
   /** Told of every committed upload (the bytes of the new file), e.g. for metrics; must not throw. */
-  onCommitted?: (protocol: VfsProtocol, bytes: number) => void;
+  onCommitted?: (protocol: RequestProtocol, bytes: number) => void;
 }
 
 /** Strong validator from inode, size and mtime (changes whenever the content is replaced). */
@@ -56,27 +57,16 @@ export function toEntry(path: string, raw: RawStat, ownerId: number | null, virt
 }
 
 /** Appends a file event to the audit log (inside the caller's transaction when given). */
-export async function auditFile(core: VfsCore, actor: Actor, action: string, target: string, details: Record<string, unknown>, db?: Knex.Transaction): Promise<void> {
-  await core.audit.record(
-    {
-      action,
-      outcome: 'success',
-      actor: { id: actor.principal.userId, name: actor.principal.username },
-      target,
-      address: actor.address ?? null,
-      protocol: actor.protocol,
-      details,
-    },
-    db,
-  );
+export async function auditFile(core: VfsCore, actor: RequestActor<Principal>, action: string, target: string, details: Record<string, unknown>, db?: Knex.Transaction): Promise<void> {
+  await core.audit.record({ ...auditedBy(actor), action, outcome: 'success', target, details }, db);
 }
 
 /**
  * Resolves a path and makes sure its area root exists on disk (homes are created on first use;
  * a share folder removed behind nasd's back is recreated empty). An admin entering somebody
- * else's home is audited once per operation (per Actor object and home).
+ * else's home is audited once per operation (per actor object and home).
  */
-export async function locate(core: VfsCore, actor: Actor, rawPath: string): Promise<Location> {
+export async function locate(core: VfsCore, actor: RequestActor<Principal>, rawPath: string): Promise<Location> {
   const loc = await resolveLocation(core.dir, actor.principal, rawPath);
   if (loc.kind === 'area') {
     await core.backend.ensureArea(loc.areaKey);
@@ -86,7 +76,7 @@ export async function locate(core: VfsCore, actor: Actor, rawPath: string): Prom
 }
 
 /** Records an admin's entry into another user's home, the first time in this operation only. */
-async function auditAdminAccess(core: VfsCore, actor: Actor, loc: AreaLocation): Promise<void> {
+async function auditAdminAccess(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation): Promise<void> {
   let seen = core.adminVisits.get(actor);
   if (!seen) core.adminVisits.set(actor, (seen = new Set()));
   if (seen.has(loc.areaKey)) return;
@@ -150,7 +140,7 @@ export function clientNamed(err: unknown, principal: Principal): unknown {
 }
 
 /** Runs one VFS operation for `actor`, its errors named as the actor names paths (clientNamed). */
-export async function asNamedBy<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
+export async function asNamedBy<T>(actor: RequestActor<Principal>, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

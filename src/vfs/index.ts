@@ -1,17 +1,14 @@
 export type {
-  Actor,
   ByteRange,
   ContentHashes,
   DeadProperty,
   EntryStat,
   MemberHashes,
   OpenedFile,
-  Principal,
   PropertyPatch,
   QuotaInfo,
   SendStat,
   Vfs,
-  VfsProtocol,
   WriteOptions,
   WriteResult,
 } from './types.js';

@@ -3,7 +3,7 @@ import { VfsError } from '../lib/errors.js';
 import type { VfsCore } from './core.js';
 import { blockingLocks, type AffectingOptions, type DavLock } from './locks.js';
 import { assertCanCreate, assertCanModify, fallbackOwner, type AreaLocation } from './namespace.js';
-import type { Actor } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** A lock root as this actor names it: locks never reach outside one area, and keys below an area root mirror paths. */
 function pathOf(loc: AreaLocation, lockKey: string): string {
@@ -30,7 +30,7 @@ async function lockedError(core: VfsCore, loc: AreaLocation, blocking: DavLock[]
  * removes the tree below, `parent` when it adds or removes `loc` as a member of its folder
  * (RFC 4918 §7.4: a lock on a collection protects its membership). Inside a transaction, pass it.
  */
-export async function assertUnlocked(core: VfsCore, actor: Actor, loc: AreaLocation, reach: AffectingOptions = {}, db?: Knex | Knex.Transaction): Promise<void> {
+export async function assertUnlocked(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, reach: AffectingOptions = {}, db?: Knex | Knex.Transaction): Promise<void> {
   const locks = await core.locks.affecting(loc.key, reach, db);
   if (locks.length === 0) return;
   const blocking = blockingLocks(locks, actor);
@@ -45,7 +45,7 @@ export async function assertUnlocked(core: VfsCore, actor: Actor, loc: AreaLocat
  * everybody. Below the root: the entry's owner or `full` access, and with depth infinity on a
  * folder the same for everything in it.
  */
-export async function assertMayLockAt(core: VfsCore, actor: Actor, loc: AreaLocation, depth: '0' | 'infinity'): Promise<void> {
+export async function assertMayLockAt(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, depth: '0' | 'infinity'): Promise<void> {
   const { principal } = actor;
   if (loc.isAreaRoot) {
     if (loc.homeUserId !== null && loc.homeUserId !== principal.userId) {

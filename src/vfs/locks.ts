@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
-import type { Actor } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** An active WebDAV write lock (RFC 4918 §6). */
 export interface DavLock {
@@ -108,10 +108,10 @@ export function coversKey(lock: DavLock, key: string): boolean {
 /**
  * Of the locks that apply to a change, those that stop `actor` (RFC 4918 §7): one per locked
  * resource on which the actor holds none. A lock is held when the client submitted its token
- * (Actor.lockTokens) and it is the actor's own; of several shared locks on one resource,
+ * (RequestActor.lockTokens) and it is the actor's own; of several shared locks on one resource,
  * holding any one suffices.
  */
-export function blockingLocks(locks: readonly DavLock[], actor: Actor): DavLock[] {
+export function blockingLocks(locks: readonly DavLock[], actor: RequestActor<Principal>): DavLock[] {
   const byKey = new Map<string, DavLock[]>();
   for (const l of locks) byKey.set(l.key, [...(byKey.get(l.key) ?? []), l]);
   const held = (l: DavLock) => actor.lockTokens?.has(l.token) === true && l.principalId === actor.principal.userId;

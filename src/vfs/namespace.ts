@@ -1,7 +1,7 @@
 import { VfsError } from '../lib/errors.js';
 import type { Share, ShareAccess, StorageDirectory } from './directory.js';
 import { normalizePath } from './path.js';
-import type { Principal } from './types.js';
+import type { Principal } from '../lib/request-actor.js';
 
 /** A namespace folder that exists only virtually: `/` or the admin's `/homes`. */
 export interface VirtualLocation {

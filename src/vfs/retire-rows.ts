@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
 import { auditFile, type VfsCore } from './core.js';
-import type { Actor } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** What happened to a deleted user's files outside their home. */
 export interface Reassignment {
@@ -41,7 +41,7 @@ async function propertyBytesByOwner(trx: Knex.Transaction, where: Record<string,
  * as a `share.update`. Without a recipient, owning any share is a CONFLICT naming them: a share
  * must never be left without an owner.
  */
-export async function transferShares(core: VfsCore, trx: Knex.Transaction, actor: Actor, userId: number, toUserId: number | undefined, now: number): Promise<string[]> {
+export async function transferShares(core: VfsCore, trx: Knex.Transaction, actor: RequestActor<Principal>, userId: number, toUserId: number | undefined, now: number): Promise<string[]> {
   if (toUserId !== undefined) {
     if (toUserId === userId) throw new VfsError('VALIDATION', 'transferSharesTo must name another user than the one being deleted');
     if (!(await trx('users').select('id').where('id', toUserId).first())) throw new VfsError('VALIDATION', `transferSharesTo: no user with id ${toUserId}`);
@@ -77,7 +77,7 @@ async function heirOf(trx: Knex.Transaction, area: string): Promise<{ userId: nu
  * the share's owner, with their bytes moved to that owner's usage; share usage is unchanged since
  * the files stay where they are. Each area is audited as `file.reassign`.
  */
-export async function reassignElsewhere(core: VfsCore, trx: Knex.Transaction, actor: Actor, userId: number, homeArea: string): Promise<Reassignment[]> {
+export async function reassignElsewhere(core: VfsCore, trx: Knex.Transaction, actor: RequestActor<Principal>, userId: number, homeArea: string): Promise<Reassignment[]> {
   const areas: Array<{ area: string }> = await trx('file_owners').distinct('area').where('owner_id', userId).whereNot('area', homeArea).orderBy('area');
   const out: Reassignment[] = [];
   for (const { area } of areas) {

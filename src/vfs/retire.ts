@@ -4,7 +4,7 @@ import { UploadParts } from './backends/upload-parts.js';
 import type { HomeRetiree, RetiredHomes, StagedHome } from './backends/retired-homes.js';
 import { auditFile, type VfsCore } from './core.js';
 import { dropHomeRows, dropUserRows, reassignElsewhere, transferShares, type Reassignment } from './retire-rows.js';
-import type { Actor } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 export type { Reassignment } from './retire-rows.js';
 
@@ -56,7 +56,7 @@ export class HomeRetirement {
    * staged last, so any refusal leaves the disk as it was. The caller must then call `complete`
    * after the commit, or `abort` when the transaction failed.
    */
-  async prepare(trx: Knex.Transaction, actor: Actor, user: { id: number; username: string }, options: RetireOptions = {}): Promise<PendingRetirement> {
+  async prepare(trx: Knex.Transaction, actor: RequestActor<Principal>, user: { id: number; username: string }, options: RetireOptions = {}): Promise<PendingRetirement> {
     const homeArea = `homes/${user.username}`;
     const at = this.now();
     const transferredShares = await transferShares(this.core, trx, actor, user.id, options.transferSharesTo, at);

@@ -14,7 +14,8 @@ import type { UsageDelta } from './quota.js';
 import { reconcileStorage, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
 import type { HomeRetirement } from './retire.js';
 import { copyEntry, moveEntry, removeEntry } from './tree.js';
-import type { Actor, ByteRange, ContentHashes, DeadProperty, EntryStat, MemberHashes, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { ByteRange, ContentHashes, DeadProperty, EntryStat, MemberHashes, OpenedFile, PropertyPatch, QuotaInfo, Vfs, WriteOptions, WriteResult } from './types.js';
 import { writeFile } from './write.js';
 
 /** A user's storage usage as reported to administrators and to the user. */
@@ -110,7 +111,7 @@ export class VfsService implements Vfs {
     await this.core.backend.close();
   }
 
-  async stat(actor: Actor, path: string): Promise<EntryStat> {
+  async stat(actor: RequestActor<Principal>, path: string): Promise<EntryStat> {
     return asNamedBy(actor, async () => {
       const loc = await locate(this.core, actor, path);
       return this.statAt(loc);
@@ -125,13 +126,13 @@ export class VfsService implements Vfs {
     return toEntry(loc.path, raw, rec?.ownerId ?? fallbackOwner(loc));
   }
 
-  async list(actor: Actor, path: string): Promise<EntryStat[]> {
+  async list(actor: RequestActor<Principal>, path: string): Promise<EntryStat[]> {
     const out: EntryStat[] = [];
     for await (const batch of this.listInBatches(actor, path)) out.push(...batch);
     return out;
   }
 
-  async *listInBatches(actor: Actor, path: string): AsyncGenerator<EntryStat[]> {
+  async *listInBatches(actor: RequestActor<Principal>, path: string): AsyncGenerator<EntryStat[]> {
     try {
       yield* this.batchesOf(actor, path);
     } catch (err) {
@@ -139,7 +140,7 @@ export class VfsService implements Vfs {
     }
   }
 
-  private async *batchesOf(actor: Actor, path: string): AsyncGenerator<EntryStat[]> {
+  private async *batchesOf(actor: RequestActor<Principal>, path: string): AsyncGenerator<EntryStat[]> {
     const loc = await locate(this.core, actor, path);
     if (loc.kind === 'virtual') {
       yield loc.path === '/' ? await this.listRoot(actor) : await this.listHomes();
@@ -156,7 +157,7 @@ export class VfsService implements Vfs {
     }
   }
 
-  private async listRoot(actor: Actor): Promise<EntryStat[]> {
+  private async listRoot(actor: RequestActor<Principal>): Promise<EntryStat[]> {
     const { principal } = actor;
     const out: EntryStat[] = [await this.stat(actor, '/home')];
     if (principal.isAdmin) out.push(toEntry('/homes', (await this.core.backend.tryStat('homes')) ?? EMPTY_DIR, null, true));
@@ -176,7 +177,7 @@ export class VfsService implements Vfs {
     );
   }
 
-  async openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }> {
+  async openRead(actor: RequestActor<Principal>, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }> {
     return asNamedBy(actor, async () => {
       if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
         throw new VfsError('VALIDATION', 'invalid byte range');
@@ -188,7 +189,7 @@ export class VfsService implements Vfs {
     });
   }
 
-  async openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile> {
+  async openWhole(actor: RequestActor<Principal>, path: string, inlineUpTo: number): Promise<OpenedFile> {
     return asNamedBy(actor, async () => {
       const loc = requireArea(await locate(this.core, actor, path), 'read as a file');
       const opened = await this.core.backend.openWhole(loc.key, inlineUpTo);
@@ -197,14 +198,14 @@ export class VfsService implements Vfs {
     });
   }
 
-  async write(actor: Actor, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
+  async write(actor: RequestActor<Principal>, path: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
     return asNamedBy(actor, async () => {
       const loc = await locate(this.core, actor, path);
       return writeFile(this.core, actor, requireArea(loc, 'written'), source, options);
     });
   }
 
-  async mkdir(actor: Actor, path: string): Promise<EntryStat> {
+  async mkdir(actor: RequestActor<Principal>, path: string): Promise<EntryStat> {
     return asNamedBy(actor, async () => {
       const loc = requireInside(await locate(this.core, actor, path), 'created');
       await requireParentDir(this.core, loc);
@@ -221,34 +222,34 @@ export class VfsService implements Vfs {
     });
   }
 
-  async remove(actor: Actor, path: string): Promise<void> {
+  async remove(actor: RequestActor<Principal>, path: string): Promise<void> {
     return asNamedBy(actor, async () => {
       const loc = requireArea(await locate(this.core, actor, path), 'deleted');
       await removeEntry(this.core, actor, loc);
     });
   }
 
-  async move(actor: Actor, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }> {
+  async move(actor: RequestActor<Principal>, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }> {
     return asNamedBy(actor, async () => {
       const [src, dst] = await this.twoAreas(actor, from, to, 'moved');
       return moveEntry(this.core, actor, src, dst, options.overwrite);
     });
   }
 
-  async copy(actor: Actor, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }> {
+  async copy(actor: RequestActor<Principal>, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }> {
     return asNamedBy(actor, async () => {
       const [src, dst] = await this.twoAreas(actor, from, to, 'copied');
       return copyEntry(this.core, actor, src, dst, options);
     });
   }
 
-  private async twoAreas(actor: Actor, from: string, to: string, what: string): Promise<[AreaLocation, AreaLocation]> {
+  private async twoAreas(actor: RequestActor<Principal>, from: string, to: string, what: string): Promise<[AreaLocation, AreaLocation]> {
     const src = requireArea(await locate(this.core, actor, from), what);
     const dst = requireArea(await locate(this.core, actor, to), 'replaced');
     return [src, dst];
   }
 
-  async setMtime(actor: Actor, path: string, mtimeMs: number): Promise<void> {
+  async setMtime(actor: RequestActor<Principal>, path: string, mtimeMs: number): Promise<void> {
     return asNamedBy(actor, async () => {
       const loc = requireInside(await locate(this.core, actor, path), 'changed');
       if (!Number.isFinite(mtimeMs) || mtimeMs < 0) throw new VfsError('VALIDATION', 'invalid modification time');
@@ -258,13 +259,13 @@ export class VfsService implements Vfs {
     });
   }
 
-  private async assertModifiable(actor: Actor, loc: AreaLocation): Promise<void> {
+  private async assertModifiable(actor: RequestActor<Principal>, loc: AreaLocation): Promise<void> {
     await this.core.backend.stat(loc.key);
     const rec = await this.core.owners.get(loc.key);
     assertCanModify(loc, actor.principal, [rec?.ownerId ?? fallbackOwner(loc)]);
   }
 
-  async assertWritable(actor: Actor, path: string): Promise<void> {
+  async assertWritable(actor: RequestActor<Principal>, path: string): Promise<void> {
     return asNamedBy(actor, async () => {
       const loc = requireArea(await locate(this.core, actor, path), 'changed');
       if (loc.isAreaRoot || !(await this.core.backend.tryStat(loc.key))) assertCanCreate(loc);
@@ -272,24 +273,24 @@ export class VfsService implements Vfs {
     });
   }
 
-  async assertMayLock(actor: Actor, path: string, depth: '0' | 'infinity'): Promise<void> {
+  async assertMayLock(actor: RequestActor<Principal>, path: string, depth: '0' | 'infinity'): Promise<void> {
     await assertMayLockAt(this.core, actor, requireArea(await locate(this.core, actor, path), 'locked'), depth);
   }
 
-  async quota(actor: Actor, path: string): Promise<QuotaInfo> {
+  async quota(actor: RequestActor<Principal>, path: string): Promise<QuotaInfo> {
     const loc = await locate(this.core, actor, path);
     const subject = loc.kind === 'area' ? subjectOf(loc, defaultOwner(loc, actor.principal)) : { userId: actor.principal.userId, shareId: null };
     const avail = await this.core.ledger.availability(subject);
     return { usedBytes: avail.usedBytes, limitBytes: avail.limitBytes, availableBytes: avail.availableBytes };
   }
 
-  async storageKey(actor: Actor, path: string): Promise<string> {
+  async storageKey(actor: RequestActor<Principal>, path: string): Promise<string> {
     // Only the name is needed: no disk access (a WebDAV write asks for it before every PUT).
     const loc = await resolveLocation(this.core.dir, actor.principal, path);
     return loc.kind === 'area' ? loc.key : `virtual:${loc.path}`;
   }
 
-  async getProperties(actor: Actor, path: string): Promise<DeadProperty[]> {
+  async getProperties(actor: RequestActor<Principal>, path: string): Promise<DeadProperty[]> {
     return asNamedBy(actor, async () => {
       const loc = await locate(this.core, actor, path);
       if (loc.kind === 'virtual') return [];
@@ -298,7 +299,7 @@ export class VfsService implements Vfs {
     });
   }
 
-  async listChildProperties(actor: Actor, path: string): Promise<Map<string, DeadProperty[]>> {
+  async listChildProperties(actor: RequestActor<Principal>, path: string): Promise<Map<string, DeadProperty[]>> {
     return asNamedBy(actor, async () => {
       const loc = await locate(this.core, actor, path);
       if (loc.kind === 'virtual') return new Map();
@@ -306,7 +307,7 @@ export class VfsService implements Vfs {
     });
   }
 
-  async patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void> {
+  async patchProperties(actor: RequestActor<Principal>, path: string, patch: PropertyPatch): Promise<void> {
     return asNamedBy(actor, async () => {
       const loc = requireArea(await locate(this.core, actor, path), 'changed');
       if (loc.isAreaRoot) assertCanCreate(loc);
@@ -353,11 +354,11 @@ export class VfsService implements Vfs {
     return { userId: u.id, username: u.username, usedBytes: usage.bytes, files: usage.files, reservedBytes: usage.reservedBytes, quotaBytes: u.quotaBytes };
   }
 
-  async contentHashes(actor: Actor, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>> {
+  async contentHashes(actor: RequestActor<Principal>, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>> {
     return asNamedBy(actor, () => this.hasher.hashesOf(actor, entries));
   }
 
-  async memberHashes(actor: Actor, path: string): Promise<MemberHashes> {
+  async memberHashes(actor: RequestActor<Principal>, path: string): Promise<MemberHashes> {
     const of = await asNamedBy(actor, () => this.hasher.membersOf(actor, path));
     return (batch) => asNamedBy(actor, () => of(batch));
   }

@@ -4,7 +4,7 @@ import type { Share, ShareAccess } from './directory.js';
 import { effectiveAccess, RESERVED_ROOT_NAMES } from './namespace.js';
 import { validateName } from './path.js';
 import { windowsNameProblem } from './windows-names.js';
-import type { Actor, Principal } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** Share names: lower-case letters, digits, dot, underscore, dash; must start with a letter or digit. */
 export const SHARE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -73,7 +73,7 @@ export class ShareService {
     return v;
   }
 
-  async create(actor: Actor, input: ShareInput): Promise<ShareView> {
+  async create(actor: RequestActor<Principal>, input: ShareInput): Promise<ShareView> {
     if (!SHARE_NAME.test(input.name)) throw new VfsError('VALIDATION', 'a share name is 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
     validateName(input.name);
     const windowsProblem = windowsNameProblem(input.name);
@@ -105,7 +105,7 @@ export class ShareService {
     return this.get(actor.principal, id);
   }
 
-  async update(actor: Actor, id: number, patch: SharePatch): Promise<ShareView> {
+  async update(actor: RequestActor<Principal>, id: number, patch: SharePatch): Promise<ShareView> {
     const share = await this.core.dir.shareById(id);
     if (!share) throw new VfsError('NOT_FOUND', `no share with id ${id}`);
     if (patch.ownerId !== undefined && !(await this.core.dir.userById(patch.ownerId))) {
@@ -126,7 +126,7 @@ export class ShareService {
   }
 
   /** Deletes a share. While it holds files this is refused (CONFLICT) unless `deleteData`. */
-  async remove(actor: Actor, id: number, deleteData: boolean): Promise<void> {
+  async remove(actor: RequestActor<Principal>, id: number, deleteData: boolean): Promise<void> {
     const share = await this.core.dir.shareById(id);
     if (!share) throw new VfsError('NOT_FOUND', `no share with id ${id}`);
     const key = `shares/${share.name}`;
@@ -164,7 +164,7 @@ export class ShareService {
   }
 
   /** Replaces the whole ACL (entries with access `none` are stored, to document a refusal). */
-  async setAcl(actor: Actor, id: number, entries: Array<{ userId: number; access: ShareAccess }>): Promise<AclEntry[]> {
+  async setAcl(actor: RequestActor<Principal>, id: number, entries: Array<{ userId: number; access: ShareAccess }>): Promise<AclEntry[]> {
     const share = await this.core.dir.shareById(id);
     if (!share) throw new VfsError('NOT_FOUND', `no share with id ${id}`);
     const ids = new Set<number>();

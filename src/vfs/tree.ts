@@ -7,7 +7,7 @@ import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type Are
 import type { OwnerRecord } from './owners.js';
 import { isSameOrBelow } from './path.js';
 import type { UsageDelta } from './quota.js';
-import type { Actor } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** What deleting a subtree gives back: each owner's bytes and files, and the share's total. */
 function removalDeltas(loc: AreaLocation, usage: Array<{ ownerId: number; bytes: number; files: number }>): UsageDelta[] {
@@ -21,7 +21,7 @@ function removalDeltas(loc: AreaLocation, usage: Array<{ ownerId: number; bytes:
 }
 
 /** Checks that the actor may change or delete everything at and below `loc`. */
-async function assertMayModifyTree(core: VfsCore, actor: Actor, loc: AreaLocation): Promise<void> {
+async function assertMayModifyTree(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation): Promise<void> {
   if (loc.access === 'full') return;
   const recs = await core.owners.subtree(loc.key);
   const own = recs.find((r) => r.key === loc.key);
@@ -41,7 +41,7 @@ async function removeInside(core: VfsCore, trx: Knex.Transaction, loc: AreaLocat
 }
 
 /** Deletes a file or a whole tree (owners, usage, dead properties with the bytes they were charged, and WebDAV locks go with it). */
-export async function removeEntry(core: VfsCore, actor: Actor, loc0: AreaLocation): Promise<void> {
+export async function removeEntry(core: VfsCore, actor: RequestActor<Principal>, loc0: AreaLocation): Promise<void> {
   const loc = requireInside(loc0, 'deleted');
   await core.backend.stat(loc.key);
   await assertMayModifyTree(core, actor, loc);
@@ -59,7 +59,7 @@ interface TransferPlan {
 }
 
 /** Shared checks of move and copy: source exists, target parent exists, overwrite rules, no self-nesting. */
-async function planTransfer(core: VfsCore, actor: Actor, from: AreaLocation, to: AreaLocation, overwrite: boolean): Promise<TransferPlan> {
+async function planTransfer(core: VfsCore, actor: RequestActor<Principal>, from: AreaLocation, to: AreaLocation, overwrite: boolean): Promise<TransferPlan> {
   const src = await core.backend.stat(from.key);
   if (from.key === to.key) throw new VfsError('FORBIDDEN', 'source and destination are the same');
   if (isSameOrBelow(to.key, from.key)) throw new VfsError('CONFLICT', 'a folder cannot be moved or copied into itself');
@@ -79,7 +79,7 @@ async function planTransfer(core: VfsCore, actor: Actor, from: AreaLocation, to:
  * Moves a file or tree; owners follow (into a home they become the home's user), as do usage and
  * properties. WebDAV locks stay with paths (RFC 4918 §7.7): those on the source tree go.
  */
-export async function moveEntry(core: VfsCore, actor: Actor, from0: AreaLocation, to0: AreaLocation, overwrite: boolean): Promise<{ created: boolean }> {
+export async function moveEntry(core: VfsCore, actor: RequestActor<Principal>, from0: AreaLocation, to0: AreaLocation, overwrite: boolean): Promise<{ created: boolean }> {
   const from = requireInside(from0, 'moved');
   const to = requireInside(to0, 'replaced');
   const plan = await planTransfer(core, actor, from, to, overwrite);
@@ -150,7 +150,7 @@ async function bytesToCopy(core: VfsCore, from: AreaLocation, srcType: 'file' | 
  */
 export async function copyEntry(
   core: VfsCore,
-  actor: Actor,
+  actor: RequestActor<Principal>,
   from0: AreaLocation,
   to0: AreaLocation,
   options: { overwrite: boolean; depth: 0 | 'infinity' },

@@ -1,32 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-
-/** Who is acting on the VFS. Built by each protocol's auth bridge from a verified credential. */
-export interface Principal {
-  userId: number;
-  username: string;
-  isAdmin: boolean;
-}
-
-export type VfsProtocol = 'webdav' | 'tus' | 'api' | 'smb' | 'system';
-
-/**
- * A principal plus where the request came from; every VFS call takes one (for permissions and audit).
- * One Actor object stands for one top-level operation: build a fresh one per request and pass
- * that same object to every VFS call the request makes. Events logged once per operation (an
- * administrator entering another user's home) are written once per Actor object, so a zip of a
- * thousand files or a PROPFIND Depth infinity is one audit row, not a thousand.
- */
-export interface Actor {
-  principal: Principal;
-  protocol: VfsProtocol;
-  address?: string;
-  /**
-   * WebDAV lock tokens the client submitted (its If header). A change to a locked resource needs
-   * one of the actor's own locks on it, by token; protocols that cannot send tokens leave this out
-   * and are refused (LOCKED) wherever a lock applies.
-   */
-  lockTokens?: ReadonlySet<string>;
-}
+import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /**
  * One entry of the virtual namespace. Virtual paths are absolute, normalized, NFC-preserving
@@ -123,74 +96,74 @@ export type OpenedFile = WholeFile<SendStat>;
  * by the protocol); the VFS normalizes and jails them itself.
  */
 export interface Vfs {
-  stat(actor: Actor, path: string): Promise<EntryStat>;
+  stat(actor: RequestActor<Principal>, path: string): Promise<EntryStat>;
   /** Children of a directory, owners included, with no per-entry database query. */
-  list(actor: Actor, path: string): Promise<EntryStat[]>;
+  list(actor: RequestActor<Principal>, path: string): Promise<EntryStat[]>;
   /**
    * list() a batch at a time, for a folder too big to hold whole (a PROPFIND of 100,000 files):
    * errors about the folder itself come with the first batch.
    */
-  listInBatches(actor: Actor, path: string): AsyncIterable<EntryStat[]>;
+  listInBatches(actor: RequestActor<Principal>, path: string): AsyncIterable<EntryStat[]>;
   /** Streams a file (or a byte range of it). */
-  openRead(actor: Actor, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }>;
+  openRead(actor: RequestActor<Principal>, path: string, range?: ByteRange): Promise<{ stat: EntryStat; stream: Readable }>;
   /**
    * Opens a whole file for sending: one of at most `inlineUpTo` bytes comes read at once
    * (`data`), a bigger one as `send`, which writes it to a response and must be called.
    */
-  openWhole(actor: Actor, path: string, inlineUpTo: number): Promise<OpenedFile>;
+  openWhole(actor: RequestActor<Principal>, path: string, inlineUpTo: number): Promise<OpenedFile>;
   /**
    * Streams `source` into a temp file, enforcing quota as bytes arrive, then fsyncs and renames it
    * over the target atomically. On any failure nothing is left behind and no quota stays reserved.
    */
-  write(actor: Actor, path: string, source: Readable, options?: WriteOptions): Promise<WriteResult>;
-  mkdir(actor: Actor, path: string): Promise<EntryStat>;
+  write(actor: RequestActor<Principal>, path: string, source: Readable, options?: WriteOptions): Promise<WriteResult>;
+  mkdir(actor: RequestActor<Principal>, path: string): Promise<EntryStat>;
   /** Deletes a file or a whole tree (with its dead properties). */
-  remove(actor: Actor, path: string): Promise<void>;
-  move(actor: Actor, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }>;
+  remove(actor: RequestActor<Principal>, path: string): Promise<void>;
+  move(actor: RequestActor<Principal>, from: string, to: string, options: { overwrite: boolean }): Promise<{ created: boolean }>;
   /** depth 0 copies a folder without its members. */
-  copy(actor: Actor, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }>;
-  setMtime(actor: Actor, path: string, mtimeMs: number): Promise<void>;
+  copy(actor: RequestActor<Principal>, from: string, to: string, options: { overwrite: boolean; depth: 0 | 'infinity' }): Promise<{ created: boolean }>;
+  setMtime(actor: RequestActor<Principal>, path: string, mtimeMs: number): Promise<void>;
   /** Throws FORBIDDEN unless the actor could create or change something at `path`. */
-  assertWritable(actor: Actor, path: string): Promise<void>;
+  assertWritable(actor: RequestActor<Principal>, path: string): Promise<void>;
   /**
    * Throws FORBIDDEN unless the actor may take a WebDAV lock on the existing `path`. A lock stops
    * everybody else from changing what it covers, so it needs the right to change all of it: the
    * entry (its owner or `full` access), with depth infinity everything below it too; an area root
    * only its home's user, or in a share `full` access (its owner, an administrator, a full ACL).
    */
-  assertMayLock(actor: Actor, path: string, depth: '0' | 'infinity'): Promise<void>;
-  quota(actor: Actor, path: string): Promise<QuotaInfo>;
+  assertMayLock(actor: RequestActor<Principal>, path: string, depth: '0' | 'infinity'): Promise<void>;
+  quota(actor: RequestActor<Principal>, path: string): Promise<QuotaInfo>;
   /**
    * A stable key for the storage location behind a virtual path, the same for every user who
    * reaches it (alice's `/home/x` and an admin's `/homes/alice/x`). WebDAV locks are keyed by it.
    */
-  storageKey(actor: Actor, path: string): Promise<string>;
-  getProperties(actor: Actor, path: string): Promise<DeadProperty[]>;
+  storageKey(actor: RequestActor<Principal>, path: string): Promise<string>;
+  getProperties(actor: RequestActor<Principal>, path: string): Promise<DeadProperty[]>;
   /**
    * Dead properties of every member of a directory in one query (WebDAV PROPFIND Depth 1
    * allprop on a large folder must not query per entry), keyed by member name; members without
    * properties may be absent from the map.
    */
-  listChildProperties(actor: Actor, path: string): Promise<Map<string, DeadProperty[]>>;
+  listChildProperties(actor: RequestActor<Principal>, path: string): Promise<Map<string, DeadProperty[]>>;
   /**
    * Applies all of a patch or none of it. Property bytes count in the resource owner's usage;
    * QUOTA_EXCEEDED when they do not fit the quota or a property/resource size cap
    * (`details.properties` names the properties at fault when it is a cap).
    */
-  patchProperties(actor: Actor, path: string, patch: PropertyPatch): Promise<void>;
+  patchProperties(actor: RequestActor<Principal>, path: string, patch: PropertyPatch): Promise<void>;
   /**
    * MD5 and SHA-1 of the files among `entries` (as stat or list returned them in this request),
    * by path, for clients that compare files without downloading them. Cached ones come from one
    * query per folder; the others are read now, a few at a time in the process, and cached until
    * the file changes. Folders, and files gone or changed since their entry was read, are absent.
    */
-  contentHashes(actor: Actor, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>>;
+  contentHashes(actor: RequestActor<Principal>, entries: ReadonlyArray<Pick<EntryStat, 'path' | 'type' | 'etag'>>): Promise<Map<string, ContentHashes>>;
   /**
    * contentHashes for the members of directory `path` as listInBatches returns them: the folder
    * is located once and its members' cached hashes read in one query, however many batches
    * follow (WebDAV PROPFIND Depth 1 on a large folder). Entries from elsewhere are absent.
    */
-  memberHashes(actor: Actor, path: string): Promise<MemberHashes>;
+  memberHashes(actor: RequestActor<Principal>, path: string): Promise<MemberHashes>;
   /** Usernames of owners (ids from EntryStat.ownerId), in one query; ids of deleted users are absent. */
   ownerNames(ids: Iterable<number>): Promise<Map<number, string>>;
 }

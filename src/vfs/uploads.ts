@@ -4,7 +4,8 @@ import { UploadParts } from './backends/upload-parts.js';
 import { asNamedBy, locate, requireInside, subjectOf, type VfsCore } from './core.js';
 import { assertUnlocked } from './lock-guard.js';
 import { normalizePath, joinPath, validateName } from './path.js';
-import type { Actor, WriteResult } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { WriteResult } from './types.js';
 import { assertMayWriteFile, commitTemp } from './write.js';
 
 /** A resumable upload as a protocol sees it. */
@@ -57,7 +58,7 @@ export class UploadSessions {
     this.parts = new UploadParts(core.backend.root);
   }
 
-  private async row(actor: Actor, id: string): Promise<UploadRow> {
+  private async row(actor: RequestActor<Principal>, id: string): Promise<UploadRow> {
     const row = await this.core.knex<UploadRow>('tus_uploads').where({ id }).first();
     if (!row || Number(row.user_id) !== actor.principal.userId) throw new VfsError('NOT_FOUND', 'no such upload');
     return row;
@@ -87,7 +88,7 @@ export class UploadSessions {
   }
 
   /** Checks permission and WebDAV locks, reserves quota for the announced size (deferred: 0 for now), stages an empty part. */
-  async create(actor: Actor, id: string, input: { targetPath: string; size: number | null; metadata: Record<string, string | null> }): Promise<UploadSession> {
+  async create(actor: RequestActor<Principal>, id: string, input: { targetPath: string; size: number | null; metadata: Record<string, string | null> }): Promise<UploadSession> {
     return asNamedBy(actor, async () => {
       const loc = requireInside(await locate(this.core, actor, input.targetPath), 'written');
       const plan = await assertMayWriteFile(this.core, actor, loc, true);
@@ -124,7 +125,7 @@ export class UploadSessions {
     });
   }
 
-  async get(actor: Actor, id: string): Promise<UploadSession> {
+  async get(actor: RequestActor<Principal>, id: string): Promise<UploadSession> {
     return this.toSession(await this.row(actor, id));
   }
 
@@ -144,7 +145,7 @@ export class UploadSessions {
    * parts count against the quota until they are committed or expire. See UploadParts.append
    * for checksum and failure rules.
    */
-  async append(actor: Actor, id: string, offset: number, source: Readable, checksum?: { algorithm: 'sha1' | 'sha256'; digest: Buffer }): Promise<number> {
+  async append(actor: RequestActor<Principal>, id: string, offset: number, source: Readable, checksum?: { algorithm: 'sha1' | 'sha256'; digest: Buffer }): Promise<number> {
     const row = await this.row(actor, id);
     if (row.state !== 'open') throw new VfsError('CONFLICT', 'the upload is already complete');
     if (Number(row.expires_at) <= this.now()) throw new VfsError('NOT_FOUND', 'the upload has expired');
@@ -158,7 +159,7 @@ export class UploadSessions {
   }
 
   /** Sets a deferred length once; the reservation grows to it (QUOTA_EXCEEDED when it does not fit). */
-  async declareLength(actor: Actor, id: string, size: number): Promise<void> {
+  async declareLength(actor: RequestActor<Principal>, id: string, size: number): Promise<void> {
     const row = await this.row(actor, id);
     if (row.size !== null) throw new VfsError('CONFLICT', 'the upload length is already known');
     await this.grow({ ...row, size }, size);
@@ -166,7 +167,7 @@ export class UploadSessions {
   }
 
   /** Commits a complete upload into the VFS (permission re-checked, uploader owns it, sha256 recorded). */
-  async finish(actor: Actor, id: string): Promise<WriteResult> {
+  async finish(actor: RequestActor<Principal>, id: string): Promise<WriteResult> {
     return asNamedBy(actor, async () => {
       const row = await this.row(actor, id);
       const session = await this.toSession(row);
@@ -187,7 +188,7 @@ export class UploadSessions {
   }
 
   /** Termination: the part, the reservation and the session go. */
-  async terminate(actor: Actor, id: string): Promise<void> {
+  async terminate(actor: RequestActor<Principal>, id: string): Promise<void> {
     await this.drop(await this.row(actor, id));
   }
 

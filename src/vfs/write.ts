@@ -8,7 +8,8 @@ import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
 import type { UsageDelta } from './quota.js';
-import type { Actor, WriteOptions, WriteResult } from './types.js';
+import type { Principal, RequestActor } from '../lib/request-actor.js';
+import type { WriteOptions, WriteResult } from './types.js';
 
 /** Reservation growth step while the size is unknown: few DB round trips, little over-reservation. */
 const GROW_STEP = 8 * 1024 * 1024;
@@ -31,7 +32,7 @@ export interface WritePlan {
 }
 
 /** Who owns what is at `loc` now (`entry` from the disk) and how many bytes the owner gets back. */
-async function planFor(core: VfsCore, actor: Actor, loc: AreaLocation, entry: RawStat | undefined): Promise<WritePlan> {
+async function planFor(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, entry: RawStat | undefined): Promise<WritePlan> {
   if (entry?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
   if (!entry) return { ownerId: defaultOwner(loc, actor.principal), credit: 0, exists: false };
   const rec = await core.owners.get(loc.key);
@@ -42,7 +43,7 @@ async function planFor(core: VfsCore, actor: Actor, loc: AreaLocation, entry: Ra
  * Checks that the actor may create (or, when it exists, replace) the file at `loc`: its folder
  * exists (PARENT_MISSING / NOT_A_DIRECTORY), it is not a folder, and the permission holds.
  */
-export async function assertMayWriteFile(core: VfsCore, actor: Actor, loc: AreaLocation, overwrite: boolean): Promise<WritePlan> {
+export async function assertMayWriteFile(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, overwrite: boolean): Promise<WritePlan> {
   const probe = await core.backend.probe(loc.key);
   if (probe.parent === 'missing') throw new VfsError('PARENT_MISSING', `the parent folder of ${loc.path} does not exist`);
   if (probe.parent === 'file') throw new VfsError('NOT_A_DIRECTORY', `the parent of ${loc.path} is a file`);
@@ -82,7 +83,7 @@ function commitDeltas(loc: AreaLocation, ownerId: number, size: number, old: Own
  * the reservation must still fit the quota (QUOTA_EXCEEDED otherwise).
  * If anything fails the temp file is deleted and the reservation released.
  */
-export async function commitTemp(core: VfsCore, actor: Actor, loc: AreaLocation, temp: TempFile, options: CommitTempOptions): Promise<WriteResult> {
+export async function commitTemp(core: VfsCore, actor: RequestActor<Principal>, loc: AreaLocation, temp: TempFile, options: CommitTempOptions): Promise<WriteResult> {
   try {
     const inspection = await core.backend.inspectCommit(temp.tempPath, loc.key, { mtimeMs: options.mtimeMs });
     if (inspection.existing?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
@@ -119,7 +120,7 @@ export interface CommitTempOptions {
  */
 async function placeAndBook(
   core: VfsCore,
-  actor: Actor,
+  actor: RequestActor<Principal>,
   loc: AreaLocation,
   temp: TempFile,
   inspection: CommitInspection,
@@ -164,7 +165,7 @@ async function placeAndBook(
  * a stream that counts bytes and grows the reservation as needed (QUOTA_EXCEEDED past what is
  * available) → fsynced temp file → atomic commit. Nothing is left behind on failure.
  */
-export async function writeFile(core: VfsCore, actor: Actor, loc0: AreaLocation, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
+export async function writeFile(core: VfsCore, actor: RequestActor<Principal>, loc0: AreaLocation, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
   const loc = requireInside(loc0, 'written');
   const overwrite = options.overwrite ?? true;
   const expected = options.expectedSize;

@@ -9,12 +9,13 @@ import { openDatabase, type Database } from '../../src/db/index.js';
 import { AppError } from '../../src/lib/errors.js';
 import pino from 'pino';
 import { createLogger, type Logger } from '../../src/lib/log.js';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 import { ExecutionStore } from '../../src/scheduler/executions.js';
 import { createSchedulerBackend, Scheduler, type ExecutionView, type ManagedJob } from '../../src/scheduler/index.js';
 import { createPgDatabase, describeEachDb, type TestDbKind } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
-const ADMIN = { userId: 1, username: 'admin', address: '127.0.0.1' };
+const ADMIN: RequestActor<Principal> = { principal: { userId: 1, username: 'admin', isAdmin: true }, protocol: 'api', address: '127.0.0.1' };
 const TIMING = { processEveryMs: 100, lockLifetimeMs: 2000, historyDays: 30 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

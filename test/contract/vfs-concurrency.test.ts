@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 import { AuditLog } from '../../src/audit/index.js';
 import { hostKey } from '../../src/vfs/instances.js';
-import { createVfs, type Actor, type VfsService } from '../../src/vfs/index.js';
+import { createVfs, type VfsService } from '../../src/vfs/index.js';
 import { describeEachDb } from '../helpers/db.js';
 import { bodyOf, createVfsFixture, vfsErrorCode, type VfsFixture } from '../helpers/vfs.js';
 
@@ -31,7 +32,7 @@ function deadPid(): Promise<number> {
 
 describeEachDb('VFS concurrency: several processes, concurrent overwrites', (kind) => {
   let fx: VfsFixture;
-  let alice: Actor;
+  let alice: RequestActor<Principal>;
   const opened: VfsService[] = [];
 
   before(async function () {

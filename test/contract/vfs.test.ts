@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { expect } from 'chai';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 import type { VfsError } from '../../src/lib/errors.js';
-import type { Actor } from '../../src/vfs/index.js';
 import { TRAVERSAL_CORPUS } from '../fixtures/traversal-corpus.js';
 import { describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -16,10 +16,10 @@ const code = vfsErrorCode;
 
 for (const backend of STORAGE_BACKENDS) describeEachDb(`VFS service contract [${backend}]`, (kind) => {
   let fx: VfsFixture;
-  let admin: Actor;
-  let alice: Actor;
-  let bob: Actor;
-  let carol: Actor;
+  let admin: RequestActor<Principal>;
+  let alice: RequestActor<Principal>;
+  let bob: RequestActor<Principal>;
+  let carol: RequestActor<Principal>;
 
   before(async function () {
     fx = await createVfsFixture(this, kind, backend);
@@ -138,8 +138,8 @@ for (const backend of STORAGE_BACKENDS) describeEachDb(`VFS service contract [${
 
   it('keys storage the same for every path that reaches it and audits admins in homes', async () => {
     await fx.vfs.write(alice, '/home/keyed.txt', body('keyed'));
-    // A fresh Actor is a fresh operation: admin visits are audited once per operation and home.
-    const visit: Actor = { ...admin };
+    // A fresh actor object is a fresh operation: admin visits are audited once per operation and home.
+    const visit: RequestActor<Principal> = { ...admin };
     expect(await fx.vfs.storageKey(alice, '/home/keyed.txt')).to.equal(await fx.vfs.storageKey(visit, '/homes/alice/keyed.txt'));
     expect(await text((await fx.vfs.openRead(visit, '/homes/alice/keyed.txt')).stream)).to.equal('keyed');
     const audit = await fx.db.knex('audit_log').where({ action: 'home.admin_access', actor_name: 'admin', target: '/homes/alice/keyed.txt' });

@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 import type { Nasd } from '../../src/main.js';
-import type { Actor } from '../../src/vfs/index.js';
 import { api, type TestServer } from './server.js';
 
 /**
@@ -20,12 +20,12 @@ export function q(value: string): string {
 }
 
 /** A VFS actor for a user created in a test (seeding goes straight through the VFS). */
-export function actorOf(user: { id: number; username: string }, isAdmin = false): Actor {
+export function actorOf(user: { id: number; username: string }, isAdmin = false): RequestActor<Principal> {
   return { principal: { userId: user.id, username: user.username, isAdmin }, protocol: 'system' };
 }
 
 /** Creates folders (paths ending in `/`) and files through the VFS as `actor`, in order. */
-export async function seed(nasd: Nasd, actor: Actor, entries: Record<string, string | Buffer>): Promise<void> {
+export async function seed(nasd: Nasd, actor: RequestActor<Principal>, entries: Record<string, string | Buffer>): Promise<void> {
   for (const [p, content] of Object.entries(entries)) {
     if (p.endsWith('/')) await nasd.vfs.mkdir(actor, p.slice(0, -1));
     else await nasd.vfs.write(actor, p, Readable.from([Buffer.from(content)]));

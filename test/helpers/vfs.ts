@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 import { AuditLog } from '../../src/audit/index.js';
 import { VfsError } from '../../src/lib/errors.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
-import { createVfs, type Actor, type StorageBackendKind, type VfsService } from '../../src/vfs/index.js';
+import { createVfs, type StorageBackendKind, type VfsService } from '../../src/vfs/index.js';
 import { createPgDatabase, type TestDbKind } from './db.js';
 import { makeTmpDir } from './tmp.js';
 
@@ -15,7 +16,7 @@ export interface VfsFixture {
   /** The real (resolved) storage root. */
   storageRoot: string;
   /** Inserts a user row directly (the identity service is not needed to test storage). */
-  addUser(username: string, options?: { admin?: boolean; quotaBytes?: number | null }): Promise<Actor>;
+  addUser(username: string, options?: { admin?: boolean; quotaBytes?: number | null }): Promise<RequestActor<Principal>>;
   /** Inserts a share row and its folder; `acl` maps user ids to access. */
   addShare(name: string, ownerId: number, options?: { sizeLimitBytes?: number | null; acl?: Record<number, 'none' | 'read' | 'write' | 'full'> }): Promise<number>;
   close(): Promise<void>;

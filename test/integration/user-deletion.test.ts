@@ -183,7 +183,7 @@ describeEachDb('deleting a user retires their storage', (kind) => {
     };
     const accounts = new Accounts(failingUsers as never, srv.nasd.vfs.retirement);
     let failure: unknown;
-    await accounts.remove(dave.id, { actor: null, protocol: 'api' }, actorOf({ id: adminId, username: 'admin' }, true)).catch((err: unknown) => (failure = err));
+    await accounts.remove(dave.id, actorOf({ id: adminId, username: 'admin' }, true)).catch((err: unknown) => (failure = err));
     expect((failure as Error).message).to.equal('the database went away');
     expect(snapshot(path.join(root, 'homes/dave'))).to.deep.equal(before);
     expect(await knex()('file_owners').where('area', 'homes/dave')).to.have.length(1);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
+import type { Principal, RequestActor } from '../../src/lib/request-actor.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { dropStaleLocks as cleanUpLocks } from '../../migrations/20261202002000_webdav_lock_cleanup.js';
-import { ancestorKeys, blockingLocks, KnexDavLockStore, type Actor, type DavLock, type NewDavLock } from '../../src/vfs/index.js';
+import { ancestorKeys, blockingLocks, KnexDavLockStore, type DavLock, type NewDavLock } from '../../src/vfs/index.js';
 import { createPgDatabase, describeEachDb } from '../helpers/db.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
@@ -20,7 +21,7 @@ describe('webdav lock holding', () => {
   const held = (key: string, token: string, principalId: number, scope: 'exclusive' | 'shared' = 'exclusive'): DavLock => ({
     token, key, rootPath: `/${key}`, depth: '0', scope, ownerXml: '', principalId, timeoutSeconds: 60, expiresAtMs: 0,
   });
-  const actor = (userId: number, tokens?: string[]): Actor => ({
+  const actor = (userId: number, tokens?: string[]): RequestActor<Principal> => ({
     principal: { userId, username: `u${userId}`, isAdmin: false }, protocol: 'webdav', ...(tokens ? { lockTokens: new Set(tokens) } : {}),
   });
 

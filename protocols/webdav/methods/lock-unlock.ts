@@ -43,7 +43,7 @@ function answer(ctx: DavContext, status: number, lock: DavLock, withToken: boole
 }
 
 async function refresh(ctx: DavContext, timeout: number): Promise<void> {
-  const header = ctx.ifHeader();
+  const header = ctx.ifHeader;
   if (!header) throw new DavError('VALIDATION', 'a LOCK without a body refreshes a lock and needs an If header');
   const tokens = submittedTokens(header);
   const key = await ctx.vfs.storageKey(ctx.actor, ctx.target.path);

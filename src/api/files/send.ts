@@ -1,7 +1,8 @@
 import { lookup } from 'mime-types';
 import { AppError } from '../../lib/errors.js';
 import { dispositionFor, SERVED_FILE_HEADERS } from '../../lib/served-content.js';
-import type { Actor, ByteRange, EntryStat, Vfs } from '../../vfs/index.js';
+import type { Principal, RequestActor } from '../../lib/request-actor.js';
+import type { ByteRange, EntryStat, Vfs } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
 import { isNotModified } from '../../lib/http-conditional.js';
 import { decideRange, ifRangeMatches } from '../../lib/http-range.js';
@@ -33,7 +34,7 @@ type SendPlan = ByteRange | undefined | 'unsatisfiable' | 'not-modified';
  * file was replaced between the stat and the open (its etag changed), the range may no longer
  * fit: retry with a fresh stat.
  */
-async function openStable(vfs: Vfs, actor: Actor, path: string, plan: (stat: EntryStat) => SendPlan) {
+async function openStable(vfs: Vfs, actor: RequestActor<Principal>, path: string, plan: (stat: EntryStat) => SendPlan) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const stat = await vfs.stat(actor, path);
     requireFile(stat, 'download it as a zip with /api/files/zip');
@@ -73,7 +74,7 @@ function validators(ctx: ApiContext, stat: EntryStat): string {
  * single Range is honoured (206 with Content-Range; 416 with `Content-Range: bytes *\/size` when
  * it selects nothing), also under If-Range; anything else gets the whole file.
  */
-export async function sendDownload(ctx: ApiContext, vfs: Vfs, actor: Actor, path: string): Promise<void> {
+export async function sendDownload(ctx: ApiContext, vfs: Vfs, actor: RequestActor<Principal>, path: string): Promise<void> {
   const header = ctx.get('Range') || undefined;
   const ifRange = ctx.get('If-Range') || undefined;
   const opened = await openStable(vfs, actor, path, (stat) => {
@@ -109,7 +110,7 @@ export async function sendDownload(ctx: ApiContext, vfs: Vfs, actor: Actor, path
  * a sandboxing CSP); any other type is refused with 415 (even under a matching validator). A matching
  * If-None-Match or If-Modified-Since gets 304 with no body.
  */
-export async function sendPreview(ctx: ApiContext, vfs: Vfs, actor: Actor, path: string): Promise<void> {
+export async function sendPreview(ctx: ApiContext, vfs: Vfs, actor: RequestActor<Principal>, path: string): Promise<void> {
   const { stat, stream, range } = await openStable(vfs, actor, path, (s) => (previewType(s.name) && clientHasCurrent(ctx, s) ? 'not-modified' : undefined));
   if (range === 'not-modified') return sendNotModified(ctx, stat);
   const type = previewType(stat.name);

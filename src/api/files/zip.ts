@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { ZipFile } from 'yazl';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Actor, EntryStat, Vfs } from '../../vfs/index.js';
+import type { Principal, RequestActor } from '../../lib/request-actor.js';
+import type { EntryStat, Vfs } from '../../vfs/index.js';
 import type { ApiContext } from '../context.js';
 import { dispositionFor } from '../../lib/served-content.js';
 
@@ -12,7 +13,7 @@ const byName = (a: EntryStat, b: EntryStat) => (a.name < b.name ? -1 : a.name > 
 interface ZipRun {
   zip: ZipFile;
   vfs: Vfs;
-  actor: Actor;
+  actor: RequestActor<Principal>;
   closed: boolean;
   current?: Readable;
 }
@@ -65,7 +66,7 @@ async function addTree(run: ZipRun, entries: EntryStat[], prefix: string): Promi
  * Reads a folder's first batch only: proves it can be listed without holding the full listings
  * of up to a thousand selected folders at once (the walk lists each again when it gets there).
  */
-async function checkListable(vfs: Vfs, actor: Actor, path: string): Promise<void> {
+async function checkListable(vfs: Vfs, actor: RequestActor<Principal>, path: string): Promise<void> {
   // Leaving the loop ends the listing (its iterator's return()).
   for await (const _first of vfs.listInBatches(actor, path)) break;
 }
@@ -113,7 +114,7 @@ async function streamZip(ctx: ApiContext, run: Omit<ZipRun, 'zip' | 'closed'>, m
  * (a file vanished) aborts the response, so the client sees a truncated download, never a
  * silently incomplete archive.
  */
-export async function sendZip(ctx: ApiContext, vfs: Vfs, actor: Actor, path: string, log: Logger): Promise<void> {
+export async function sendZip(ctx: ApiContext, vfs: Vfs, actor: RequestActor<Principal>, path: string, log: Logger): Promise<void> {
   const root = await vfs.stat(actor, path);
   if (root.type !== 'directory') throw new AppError('NOT_A_DIRECTORY', `${root.path} is a file; download it with /api/files/download`);
   if (isTooWide(root.path)) throw new AppError('VALIDATION', 'choose a folder inside a home or a share to download as a zip');
@@ -128,7 +129,7 @@ export async function sendZip(ctx: ApiContext, vfs: Vfs, actor: Actor, path: str
  * byte, so a missing, forbidden or misplaced entry is a normal 4xx error and no partial archive
  * is sent.
  */
-export async function sendSelectionZip(ctx: ApiContext, vfs: Vfs, actor: Actor, paths: string[], log: Logger): Promise<void> {
+export async function sendSelectionZip(ctx: ApiContext, vfs: Vfs, actor: RequestActor<Principal>, paths: string[], log: Logger): Promise<void> {
   const members: EntryStat[] = [];
   const seen = new Set<string>();
   let folder: string | undefined;

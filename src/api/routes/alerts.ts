@@ -1,11 +1,7 @@
-import type { AuditLog } from '../../audit/index.js';
+import { audited, type AuditLog } from '../../audit/index.js';
 import type { Alerts, ChannelInput } from '../../services/alerts/index.js';
-import { audited } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
-import type { ApiContext, ApiPrincipal } from '../context.js';
 import { alertId, alertQuery, channelBody, deliveriesQuery, ruleParams, snoozeBody } from '../schemas/alerts.js';
-
-const actor = (ctx: ApiContext, p: ApiPrincipal) => ({ userId: p.userId, username: p.username, address: ctx.ip });
 
 /**
  * /api/alerts: the in-app list (admins: every alert but a user's own; a user: their own quota
@@ -27,8 +23,8 @@ export function alertsRoutes(router: ApiRouter, alerts: Alerts, audit: AuditLog)
   );
   router.route(
     { method: 'put', path: '/rules/:rule/snooze', summary: 'Silence a rule\u2019s notifications for some minutes (alerts still show in-app)', auth: 'admin', params: ruleParams, body: snoozeBody },
-    (ctx, { params, body, principal }) =>
-      audited(audit, actor(ctx, principal), 'alerts.rule.snooze', params.rule, { minutes: body.minutes }, async () => {
+    (_ctx, { params, body, principal, actor }) =>
+      audited(audit, actor, 'alerts.rule.snooze', params.rule, { minutes: body.minutes }, async () => {
         const until = Date.now() + body.minutes * 60_000;
         await alerts.service.snooze(params.rule, until, principal.username);
         return { rule: params.rule, snoozedUntil: until };
@@ -36,8 +32,8 @@ export function alertsRoutes(router: ApiRouter, alerts: Alerts, audit: AuditLog)
   );
   router.route(
     { method: 'delete', path: '/rules/:rule/snooze', summary: 'End a rule\u2019s snooze', auth: 'admin', params: ruleParams },
-    async (ctx, { params, principal }) => {
-      await audited(audit, actor(ctx, principal), 'alerts.rule.unsnooze', params.rule, {}, () => alerts.service.unsnooze(params.rule));
+    async (_ctx, { params, actor }) => {
+      await audited(audit, actor, 'alerts.rule.unsnooze', params.rule, {}, () => alerts.service.unsnooze(params.rule));
     },
   );
   router.route(
@@ -50,23 +46,23 @@ export function alertsRoutes(router: ApiRouter, alerts: Alerts, audit: AuditLog)
   );
   router.route(
     { method: 'post', path: '/channels', summary: 'Add an e-mail or webhook channel', auth: 'admin', body: channelBody, status: 201 },
-    (ctx, { body, principal }) => audited(audit, actor(ctx, principal), 'alerts.channel.create', body.name, { kind: body.kind }, () => alerts.channels.create(body as ChannelInput)),
+    (_ctx, { body, actor }) => audited(audit, actor, 'alerts.channel.create', body.name, { kind: body.kind }, () => alerts.channels.create(body as ChannelInput)),
   );
   const channelId = alertId;
   router.route(
     { method: 'put', path: '/channels/:id', summary: 'Replace a channel (a secret left out keeps its stored value)', auth: 'admin', params: channelId, body: channelBody },
-    (ctx, { params, body, principal }) =>
-      audited(audit, actor(ctx, principal), 'alerts.channel.update', String(params.id), { kind: body.kind }, () => alerts.channels.replace(params.id, body as ChannelInput)),
+    (_ctx, { params, body, actor }) =>
+      audited(audit, actor, 'alerts.channel.update', String(params.id), { kind: body.kind }, () => alerts.channels.replace(params.id, body as ChannelInput)),
   );
   router.route(
     { method: 'delete', path: '/channels/:id', summary: 'Delete a channel and its delivery log', auth: 'admin', params: channelId },
-    async (ctx, { params, principal }) => {
-      await audited(audit, actor(ctx, principal), 'alerts.channel.delete', String(params.id), {}, () => alerts.channels.remove(params.id));
+    async (_ctx, { params, actor }) => {
+      await audited(audit, actor, 'alerts.channel.delete', String(params.id), {}, () => alerts.channels.remove(params.id));
     },
   );
   router.route(
     { method: 'post', path: '/channels/:id/test', summary: 'Send a test notification now and report the outcome', auth: 'admin', params: channelId },
-    (ctx, { params, principal }) => audited(audit, actor(ctx, principal), 'alerts.channel.test', String(params.id), {}, () => alerts.channels.test(params.id)),
+    (_ctx, { params, actor }) => audited(audit, actor, 'alerts.channel.test', String(params.id), {}, () => alerts.channels.test(params.id)),
   );
   router.route(
     { method: 'get', path: '/channels/:id/deliveries', summary: 'A channel\u2019s delivery outcomes, newest first', auth: 'admin', params: channelId, query: deliveriesQuery },
@@ -78,7 +74,7 @@ export function alertsRoutes(router: ApiRouter, alerts: Alerts, audit: AuditLog)
   );
   router.route(
     { method: 'post', path: '/:id/ack', summary: 'Acknowledge an alert: it stays open without reminders (an event alert closes)', auth: 'user', params: alertId },
-    (ctx, { params, principal }) =>
-      audited(audit, actor(ctx, principal), 'alerts.ack', String(params.id), {}, () => alerts.service.acknowledge(params.id, principal)),
+    (_ctx, { params, principal, actor }) =>
+      audited(audit, actor, 'alerts.ack', String(params.id), {}, () => alerts.service.acknowledge(params.id, principal)),
   );
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { AuditEntry, AuditFilter, AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditEntry, type AuditFilter, type AuditLog } from '../../audit/index.js';
 import { csvRow } from '../../lib/csv.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { ApiRouter } from '../api-router.js';
@@ -48,16 +48,14 @@ export function auditRoutes(router: ApiRouter, audit: AuditLog): void {
       query: auditFilter,
       produces: 'text/csv',
     },
-    async (ctx, { query, principal }) => {
+    async (ctx, { query, actor }) => {
       const maxId = await audit.newestId();
       const rows = await audit.count(query, maxId);
       if (rows > MAX_AUDIT_EXPORT_ROWS) {
         throw new ValidationError(`the filters match ${rows} entries; an export holds at most ${MAX_AUDIT_EXPORT_ROWS}: narrow the date range`);
       }
       await audit.record({
-        actor: { id: principal.userId, name: principal.username },
-        address: ctx.ip || null,
-        protocol: 'api',
+        ...auditedBy(actor),
         action: 'audit.export',
         outcome: 'success',
         details: { ...query, rows },

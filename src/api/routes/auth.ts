@@ -5,7 +5,6 @@ import type { ApiRouter } from '../api-router.js';
 import type { ApiContext } from '../context.js';
 import { loginBody, logoutBody, refreshBody, tokenPair } from '../schemas/identity.js';
 import { assertCookieRequestAllowed, clearRefreshCookie, readRefreshCookie, setRefreshCookie, wantsCookieSession } from '../session-cookie.js';
-import { auditContext } from './request-meta.js';
 
 /** In cookie mode the refresh token goes into the HttpOnly cookie and out of the JSON answer. */
 function present(ctx: ApiContext, pair: TokenPair, cookieMode: boolean): Omit<TokenPair, 'refreshToken'> & { refreshToken?: string } {
@@ -34,7 +33,7 @@ export function authRoutes(router: ApiRouter, identity: Identity, cors: CorsPoli
     async (ctx, { body }) => {
       const cookieMode = wantsCookieSession(ctx);
       if (cookieMode) assertCookieRequestAllowed(ctx, cors);
-      return present(ctx, await identity.sessions.login(body, auditContext(ctx)), cookieMode);
+      return present(ctx, await identity.sessions.login(body, ctx.state.actor), cookieMode);
     },
   );
 
@@ -52,9 +51,8 @@ export function authRoutes(router: ApiRouter, identity: Identity, cors: CorsPoli
       if (cookieMode || !body.refreshToken) assertCookieRequestAllowed(ctx, cors);
       const token = body.refreshToken ?? readRefreshCookie(ctx);
       if (!token) throw new AuthError('UNAUTHENTICATED', 'no session cookie: log in again');
-      const meta = auditContext(ctx);
       try {
-        return present(ctx, await identity.sessions.refresh(token, { address: meta.address, userAgent: meta.userAgent, protocol: 'api' }), cookieMode);
+        return present(ctx, await identity.sessions.refresh(token, ctx.state.actor), cookieMode);
       } catch (err) {
         if (cookieMode && isAppError(err) && err.code === 'UNAUTHENTICATED') clearRefreshCookie(ctx);
         throw err;
@@ -78,7 +76,7 @@ export function authRoutes(router: ApiRouter, identity: Identity, cors: CorsPoli
       try {
         await identity.sessions.logout(
           principal?.sessionId ? { sessionId: principal.sessionId, userId: principal.userId } : { refreshToken },
-          auditContext(ctx, principal),
+          ctx.state.actor,
         );
       } finally {
         if (cookieMode) clearRefreshCookie(ctx);

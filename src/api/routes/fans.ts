@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { FanService } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
-import { actorOf } from './hardware.js';
 
 const sensorOrFanId = z.string().regex(/^[A-Za-z0-9_-]+\.(pwm|fan|temp)\d+$/, 'must be an id like nct6775.pwm1 or coretemp.temp1');
 const curve = z
@@ -22,15 +21,15 @@ export function fansRoutes(router: ApiRouter, fans: FanService): void {
   );
   router.route(
     { method: 'put', path: '/fans/:id/curve', summary: 'Set a fan\'s temperature → duty curve; nasd drives the fan from now on', auth: 'admin', params: z.object({ id: sensorOrFanId }).strict(), body: curve },
-    async (ctx, { params, body, principal }) => {
-      await fans.setCurve(actorOf(ctx, principal), params.id, body);
+    async (_ctx, { params, body, actor }) => {
+      await fans.setCurve(actor, params.id, body);
       return fans.status();
     },
   );
   router.route(
     { method: 'delete', path: '/fans/:id/curve', summary: 'Drop a fan\'s curve and hand it back to the chip\'s automatic control', auth: 'admin', params: z.object({ id: sensorOrFanId }).strict() },
-    async (ctx, { params, principal }) => {
-      await fans.deleteCurve(actorOf(ctx, principal), params.id);
+    async (_ctx, { params, actor }) => {
+      await fans.deleteCurve(actor, params.id);
     },
   );
 }

@@ -4,7 +4,6 @@ import { isMacMetadata } from '../files/mac-metadata.js';
 import { sendDownload, sendPreview } from '../files/send.js';
 import { sendSelectionZip, sendZip } from '../files/zip.js';
 import { entryView, listQuery, listView, mkdirBody, pathQuery, transferBody, transferView, zipSelectionBody, type EntryView } from '../schemas/files.js';
-import { apiActor } from './shares.js';
 
 /** Built on the first listing: its ICU collation data costs about 2 MiB of resident memory. */
 let collator: Intl.Collator | undefined;
@@ -44,8 +43,7 @@ async function present(vfs: Vfs, entries: EntryStat[]): Promise<EntryView[]> {
 export function filesRoutes(router: ApiRouter, vfs: Vfs): void {
   router.route(
     { method: 'get', path: '/list', summary: 'List a folder (folders first, sorted, paginated)', auth: 'user', query: listQuery, response: listView },
-    async (ctx, { query, principal }) => {
-      const actor = apiActor(ctx, principal);
+    async (_ctx, { query, actor }) => {
       const folder = await vfs.stat(actor, query.path);
       const all = await vfs.list(actor, folder.path);
       const shown = query.macMetadata === 'show' ? all : all.filter((e) => e.type === 'directory' || !isMacMetadata(e.name));
@@ -56,47 +54,47 @@ export function filesRoutes(router: ApiRouter, vfs: Vfs): void {
     },
   );
 
-  router.route({ method: 'get', path: '/stat', summary: 'One file or folder', auth: 'user', query: pathQuery, response: entryView }, async (ctx, { query, principal }) => {
-    const [entry] = await present(vfs, [await vfs.stat(apiActor(ctx, principal), query.path)]);
+  router.route({ method: 'get', path: '/stat', summary: 'One file or folder', auth: 'user', query: pathQuery, response: entryView }, async (_ctx, { query, actor }) => {
+    const [entry] = await present(vfs, [await vfs.stat(actor, query.path)]);
     return entry;
   });
 
-  router.route({ method: 'post', path: '/mkdir', summary: 'Create a folder (its parent must exist)', auth: 'user', body: mkdirBody, response: entryView, status: 201 }, async (ctx, { body, principal }) => {
-    const [entry] = await present(vfs, [await vfs.mkdir(apiActor(ctx, principal), body.path)]);
+  router.route({ method: 'post', path: '/mkdir', summary: 'Create a folder (its parent must exist)', auth: 'user', body: mkdirBody, response: entryView, status: 201 }, async (_ctx, { body, actor }) => {
+    const [entry] = await present(vfs, [await vfs.mkdir(actor, body.path)]);
     return entry;
   });
 
   router.route(
     { method: 'post', path: '/move', summary: 'Rename or move a file or folder', auth: 'user', body: transferBody, response: transferView },
-    (ctx, { body, principal }) => vfs.move(apiActor(ctx, principal), body.from, body.to, { overwrite: body.overwrite ?? false }),
+    (_ctx, { body, actor }) => vfs.move(actor, body.from, body.to, { overwrite: body.overwrite ?? false }),
   );
 
   router.route(
     { method: 'post', path: '/copy', summary: 'Copy a file or a whole folder', auth: 'user', body: transferBody, response: transferView },
-    (ctx, { body, principal }) => vfs.copy(apiActor(ctx, principal), body.from, body.to, { overwrite: body.overwrite ?? false, depth: 'infinity' }),
+    (_ctx, { body, actor }) => vfs.copy(actor, body.from, body.to, { overwrite: body.overwrite ?? false, depth: 'infinity' }),
   );
 
-  router.route({ method: 'delete', path: '/', summary: 'Delete a file or a whole folder', auth: 'user', query: pathQuery, status: 204 }, async (ctx, { query, principal }) => {
-    await vfs.remove(apiActor(ctx, principal), query.path);
+  router.route({ method: 'delete', path: '/', summary: 'Delete a file or a whole folder', auth: 'user', query: pathQuery, status: 204 }, async (_ctx, { query, actor }) => {
+    await vfs.remove(actor, query.path);
   });
 
   router.route(
     { method: 'get', path: '/download', summary: 'Download a file (single Range supported)', auth: 'user', query: pathQuery, produces: 'application/octet-stream' },
-    (ctx, { query, principal }) => sendDownload(ctx, vfs, apiActor(ctx, principal), query.path),
+    (ctx, { query, actor }) => sendDownload(ctx, vfs, actor, query.path),
   );
 
   router.route(
     { method: 'get', path: '/zip', summary: 'Download a folder as a streamed zip', auth: 'user', query: pathQuery, produces: 'application/zip' },
-    (ctx, { query, principal }) => sendZip(ctx, vfs, apiActor(ctx, principal), query.path, ctx.state.log),
+    (ctx, { query, actor }) => sendZip(ctx, vfs, actor, query.path, ctx.state.log),
   );
 
   router.route(
     { method: 'post', path: '/zip', summary: 'Download chosen files and folders of one folder as one streamed zip', auth: 'user', body: zipSelectionBody, produces: 'application/zip' },
-    (ctx, { body, principal }) => sendSelectionZip(ctx, vfs, apiActor(ctx, principal), body.paths, ctx.state.log),
+    (ctx, { body, actor }) => sendSelectionZip(ctx, vfs, actor, body.paths, ctx.state.log),
   );
 
   router.route(
     { method: 'get', path: '/preview', summary: 'Preview an image (PNG, JPEG, GIF, WebP) or plain text inline', auth: 'user', query: pathQuery, produces: '*/*' },
-    (ctx, { query, principal }) => sendPreview(ctx, vfs, apiActor(ctx, principal), query.path),
+    (ctx, { query, actor }) => sendPreview(ctx, vfs, actor, query.path),
   );
 }

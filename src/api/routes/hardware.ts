@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import type { HardwareActor, HardwareServices } from '../../services/hardware/index.js';
+import type { HardwareServices } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
-import type { ApiContext, ApiPrincipal } from '../context.js';
 
 /** Device and array names as the kernel spells them; anything else is refused before it reaches a backend. */
 export const deviceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be a kernel device name like sda, sdb1, md0 or nvme0');
-
-/** The admin behind a request, for the audit log. */
-export function actorOf(ctx: ApiContext, principal: ApiPrincipal): HardwareActor {
-  return { userId: principal.userId, username: principal.username, address: ctx.ip };
-}
 
 const backendKind = z.enum(['real', 'simulated']);
 
@@ -40,10 +34,10 @@ export function hardwareRoutes(router: ApiRouter, services: HardwareServices): v
 
   router.route(
     { method: 'post', path: '/hardware/simulation', summary: 'Drive the simulated hardware (clock, failures, load, sensor faults, disks, filesystem)', auth: 'admin', body: simulationBody },
-    async (ctx, { body, principal }) => {
+    async (_ctx, { body, actor }) => {
       const sim = services.simulator;
       if (!sim) throw new AppError('UNSUPPORTED', 'every hardware area is real: there is nothing to simulate');
-      return services.simulate(actorOf(ctx, principal), body, async () => {
+      return services.simulate(actor, body, async () => {
         if (body.failRaidMember) sim.failRaidMember(body.failRaidMember.array, body.failRaidMember.device);
         if (body.cpuLoad !== undefined) sim.setLoad(body.cpuLoad);
         if (body.sensorFault) sim.setSensorFault(body.sensorFault.sensor, body.sensorFault.fault);

@@ -1,12 +1,7 @@
 import { z } from 'zod';
-import type { Scheduler, SchedulerActor } from '../../scheduler/index.js';
+import type { Scheduler } from '../../scheduler/index.js';
 import type { ApiRouter } from '../api-router.js';
-import type { ApiContext, ApiPrincipal } from '../context.js';
 import { executionId, executionsQuery, historyQuery, executionView, jobName, jobView, runAccepted, updateJobBody } from '../schemas/jobs.js';
-
-function actorOf(ctx: ApiContext, principal: ApiPrincipal): SchedulerActor {
-  return { userId: principal.userId, username: principal.username, address: ctx.ip || null };
-}
 
 /**
  * /api/jobs: the scheduler's managed jobs, for administrators only. Runs are queued (202) and
@@ -28,19 +23,19 @@ export function jobsRoutes(router: ApiRouter, scheduler: Scheduler): void {
 
   router.route(
     { method: 'post', path: '/executions/:id/retry', summary: 'Run a failed execution again (409 unless it failed or while the job is active)', auth: 'admin', params: executionId, response: runAccepted, status: 202 },
-    async (ctx, { params, principal }) => ({ ...(await scheduler.retry(params.id, actorOf(ctx, principal))), status: 'queued' as const }),
+    async (_ctx, { params, actor }) => ({ ...(await scheduler.retry(params.id, actor)), status: 'queued' as const }),
   );
 
   router.route({ method: 'get', path: '/:name', summary: 'One managed job', auth: 'admin', params: jobName, response: jobView }, (_ctx, { params }) => scheduler.get(params.name));
 
   router.route(
     { method: 'patch', path: '/:name', summary: 'Enable/disable a job or change its interval (ms or words, at least 1 minute)', auth: 'admin', params: jobName, body: updateJobBody, response: jobView },
-    (ctx, { params, body, principal }) => scheduler.update(params.name, body, actorOf(ctx, principal)),
+    (_ctx, { params, body, actor }) => scheduler.update(params.name, body, actor),
   );
 
   router.route(
     { method: 'post', path: '/:name/run', summary: 'Run a job now, even when disabled (409 while it is queued or running)', auth: 'admin', params: jobName, response: runAccepted, status: 202 },
-    async (ctx, { params, principal }) => ({ ...(await scheduler.runNow(params.name, actorOf(ctx, principal))), job: params.name, status: 'queued' as const }),
+    async (_ctx, { params, actor }) => ({ ...(await scheduler.runNow(params.name, actor)), job: params.name, status: 'queued' as const }),
   );
 
   router.route(

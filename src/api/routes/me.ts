@@ -17,7 +17,6 @@ import {
   totpEnrolment,
   userView,
 } from '../schemas/identity.js';
-import { auditContext } from './request-meta.js';
 
 /**
  * /api/me: the caller's own account. Only display name and email are editable here (role, quota
@@ -31,9 +30,9 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
 
   router.route(
     { method: 'patch', path: '/me', summary: 'Change own display name or email (a new email needs the password or a code)', auth: 'user', body: profileBody, response: userView },
-    (ctx, { body, principal }) => {
+    (_ctx, { body, principal, actor }) => {
       const { password, code, ...patch } = body;
-      return identity.account.updateProfile(principal.userId, patch, { password, code }, auditContext(ctx, principal));
+      return identity.account.updateProfile(principal.userId, patch, { password, code }, actor);
     },
   );
 
@@ -46,12 +45,12 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
       body: changePasswordBody,
       status: 204,
     },
-    async (ctx, { body, principal }) => {
+    async (_ctx, { body, principal, actor }) => {
       await identity.account.changePassword(
         principal.userId,
         body.currentPassword,
         body.newPassword,
-        { ...auditContext(ctx, principal), sessionId: principal.sessionId },
+        { ...actor, sessionId: principal.sessionId },
         { revokeOtherSessions: body.revokeOtherSessions, revokeAppPasswords: body.revokeAppPasswords },
       );
     },
@@ -59,7 +58,7 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
 
   router.route(
     { method: 'post', path: '/me/totp', summary: 'Start TOTP enrolment: secret, otpauth URI and QR code', auth: 'user', response: totpEnrolment, status: 201 },
-    (ctx, { principal }) => identity.twoFactor.enrol(principal.userId, auditContext(ctx, principal)),
+    (_ctx, { principal, actor }) => identity.twoFactor.enrol(principal.userId, actor),
   );
 
   router.route(
@@ -71,13 +70,13 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
       body: totpConfirmBody,
       response: recoveryCodes,
     },
-    async (ctx, { body, principal }) => ({ recoveryCodes: await identity.account.confirmTotp(principal.userId, body.code, body.password, auditContext(ctx, principal)) }),
+    async (_ctx, { body, principal, actor }) => ({ recoveryCodes: await identity.account.confirmTotp(principal.userId, body.code, body.password, actor) }),
   );
 
   router.route(
     { method: 'post', path: '/me/totp/disable', summary: 'Turn 2FA off (needs the password or a current code)', auth: 'user', body: proofBody, status: 204 },
-    async (ctx, { body, principal }) => {
-      await identity.account.disableTotp(principal.userId, body, auditContext(ctx, principal));
+    async (_ctx, { body, principal, actor }) => {
+      await identity.account.disableTotp(principal.userId, body, actor);
     },
   );
 
@@ -88,7 +87,7 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
 
   router.route(
     { method: 'post', path: '/me/recovery-codes', summary: 'Replace the recovery codes (needs the password or a current code)', auth: 'user', body: proofBody, response: recoveryCodes },
-    async (ctx, { body, principal }) => ({ recoveryCodes: await identity.account.regenerateRecoveryCodes(principal.userId, body, auditContext(ctx, principal)) }),
+    async (_ctx, { body, principal, actor }) => ({ recoveryCodes: await identity.account.regenerateRecoveryCodes(principal.userId, body, actor) }),
   );
 
   router.route(
@@ -106,13 +105,13 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
       response: appPasswordCreated,
       status: 201,
     },
-    (ctx, { body, principal }) => identity.account.createAppPassword(principal.userId, body.name, { password: body.password, code: body.code }, auditContext(ctx, principal), { smb: body.smb }),
+    (_ctx, { body, principal, actor }) => identity.account.createAppPassword(principal.userId, body.name, { password: body.password, code: body.code }, actor, { smb: body.smb }),
   );
 
   router.route(
     { method: 'delete', path: '/me/app-passwords/:id', summary: 'Revoke an app password', auth: 'user', params: numericId, status: 204 },
-    async (ctx, { params, principal }) => {
-      await identity.appPasswords.revoke(principal.userId, params.id, auditContext(ctx, principal));
+    async (_ctx, { params, principal, actor }) => {
+      await identity.appPasswords.revoke(principal.userId, params.id, actor);
     },
   );
 
@@ -125,8 +124,8 @@ export function meRoutes(router: ApiRouter, identity: Identity): void {
 
   router.route(
     { method: 'delete', path: '/me/sessions/:id', summary: 'End one of own sessions', auth: 'user', params: sessionId, status: 204 },
-    async (ctx, { params, principal }) => {
-      await identity.sessions.revokeSession(principal.userId, params.id, auditContext(ctx, principal));
+    async (_ctx, { params, principal, actor }) => {
+      await identity.sessions.revokeSession(principal.userId, params.id, actor);
     },
   );
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { PowerService } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
-import { actorOf } from './hardware.js';
 
 /** /api/power: CPU governors, energy preference and frequency per core; profiles applied to all CPUs. Admin only. */
 export function powerRoutes(router: ApiRouter, power: PowerService): void {
@@ -11,8 +10,8 @@ export function powerRoutes(router: ApiRouter, power: PowerService): void {
   );
   router.route(
     { method: 'put', path: '/power/profile', summary: 'Apply a power profile to every CPU', auth: 'admin', body: z.object({ profile: z.enum(['power-saving', 'balanced', 'performance']) }).strict() },
-    async (ctx, { body, principal }) => {
-      await power.setProfile(actorOf(ctx, principal), body.profile);
+    async (_ctx, { body, actor }) => {
+      await power.setProfile(actor, body.profile);
       return power.status();
     },
   );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RaidService } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
-import { actorOf, deviceName } from './hardware.js';
+import { deviceName } from './hardware.js';
 
 const sync = z
   .object({
@@ -48,29 +48,29 @@ export function raidRoutes(router: ApiRouter, raid: RaidService): void {
   );
   router.route(
     { method: 'post', path: '/arrays/:name/scrub', summary: 'Start a scrub (check) of an idle, complete array', auth: 'admin', params: arrayParams, status: 202 },
-    async (ctx, { params, principal }) => {
-      await raid.startScrub(actorOf(ctx, principal), params.name);
+    async (_ctx, { params, actor }) => {
+      await raid.startScrub(actor, params.name);
       return raid.get(params.name);
     },
   );
   router.route(
     { method: 'delete', path: '/arrays/:name/scrub', summary: 'Stop a running check or repair', auth: 'admin', params: arrayParams },
-    async (ctx, { params, principal }) => {
-      await raid.stopScrub(actorOf(ctx, principal), params.name);
+    async (_ctx, { params, actor }) => {
+      await raid.stopScrub(actor, params.name);
       return raid.get(params.name);
     },
   );
   router.route(
     { method: 'post', path: '/arrays/:name/members/:device/fail', summary: 'Mark a member faulty (refused when the array would lose data)', auth: 'admin', params: memberParams },
-    async (ctx, { params, principal }) => {
-      await raid.failMember(actorOf(ctx, principal), params.name, params.device);
+    async (_ctx, { params, actor }) => {
+      await raid.failMember(actor, params.name, params.device);
       return raid.get(params.name);
     },
   );
   router.route(
     { method: 'delete', path: '/arrays/:name/members/:device', summary: 'Remove a faulty or spare member', auth: 'admin', params: memberParams },
-    async (ctx, { params, principal }) => {
-      await raid.removeMember(actorOf(ctx, principal), params.name, params.device);
+    async (_ctx, { params, actor }) => {
+      await raid.removeMember(actor, params.name, params.device);
       return raid.get(params.name);
     },
   );
@@ -79,9 +79,9 @@ export function raidRoutes(router: ApiRouter, raid: RaidService): void {
       method: 'post', path: '/arrays/:name/members', summary: 'Add a free device (a degraded array rebuilds onto it), or replace a member with it', auth: 'admin',
       params: arrayParams, body: z.object({ device: deviceName, replace: deviceName.optional() }).strict(), status: 202,
     },
-    async (ctx, { params, body, principal }) => {
-      if (body.replace) await raid.replaceMember(actorOf(ctx, principal), params.name, body.replace, body.device);
-      else await raid.addMember(actorOf(ctx, principal), params.name, body.device);
+    async (_ctx, { params, body, actor }) => {
+      if (body.replace) await raid.replaceMember(actor, params.name, body.replace, body.device);
+      else await raid.addMember(actor, params.name, body.device);
       return raid.get(params.name);
     },
   );

@@ -5,7 +5,6 @@ import { TELEMETRY_RETENTION_MS } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
 import { sessionId } from '../schemas/identity.js';
 import { adminSessionView, settingsView } from '../schemas/settings.js';
-import { auditContext } from './request-meta.js';
 
 /**
  * /api/settings and /api/sessions (administrators): the configuration in effect (read-only: it
@@ -27,8 +26,8 @@ export function settingsRoutes(router: ApiRouter, config: Config, identity: Iden
 
   router.route(
     { method: 'delete', path: '/sessions/:id', summary: "End any user's session: its refresh token and access tokens stop working at once", auth: 'admin', params: sessionId, status: 204 },
-    async (ctx, { params, principal }) => {
-      await identity.sessions.revokeAnySession(params.id, auditContext(ctx, principal));
+    async (_ctx, { params, actor }) => {
+      await identity.sessions.revokeAnySession(params.id, actor);
     },
   );
 }

@@ -1,14 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import type { Actor, ShareService, VfsService } from '../../vfs/index.js';
+import type { ShareService, VfsService } from '../../vfs/index.js';
 import type { ApiRouter } from '../api-router.js';
-import type { ApiContext, ApiPrincipal } from '../context.js';
 import { aclBody, aclView, createShareBody, deleteShareQuery, shareId, shareView, updateShareBody, usageView } from '../schemas/shares.js';
-
-/** The VFS actor of an API request. */
-export function apiActor(ctx: ApiContext, principal: ApiPrincipal): Actor {
-  return { principal: { userId: principal.userId, username: principal.username, isAdmin: principal.isAdmin }, protocol: 'api', address: ctx.ip || undefined };
-}
 
 /** /api/shares: everybody lists the shares they can see; administrators create, change, delete and set ACLs. */
 export function sharesRoutes(router: ApiRouter, shares: ShareService): void {
@@ -16,8 +10,8 @@ export function sharesRoutes(router: ApiRouter, shares: ShareService): void {
     items: await shares.list(principal),
   }));
 
-  router.route({ method: 'post', path: '/', summary: 'Create a share (and its folder)', auth: 'admin', body: createShareBody, response: shareView, status: 201 }, (ctx, { body, principal }) =>
-    shares.create(apiActor(ctx, principal), body),
+  router.route({ method: 'post', path: '/', summary: 'Create a share (and its folder)', auth: 'admin', body: createShareBody, response: shareView, status: 201 }, (_ctx, { body, actor }) =>
+    shares.create(actor, body),
   );
 
   router.route({ method: 'get', path: '/:id', summary: 'One share', auth: 'user', params: shareId, response: shareView }, (_ctx, { params, principal }) =>
@@ -26,13 +20,13 @@ export function sharesRoutes(router: ApiRouter, shares: ShareService): void {
 
   router.route(
     { method: 'patch', path: '/:id', summary: 'Change description, owner, size limit or SMB options', auth: 'admin', params: shareId, body: updateShareBody, response: shareView },
-    (ctx, { params, body, principal }) => shares.update(apiActor(ctx, principal), params.id, body),
+    (_ctx, { params, body, actor }) => shares.update(actor, params.id, body),
   );
 
   router.route(
     { method: 'delete', path: '/:id', summary: 'Delete a share (refused while it holds files unless deleteData=true)', auth: 'admin', params: shareId, query: deleteShareQuery, status: 204 },
-    async (ctx, { params, query, principal }) => {
-      await shares.remove(apiActor(ctx, principal), params.id, query.deleteData === 'true');
+    async (_ctx, { params, query, actor }) => {
+      await shares.remove(actor, params.id, query.deleteData === 'true');
     },
   );
 
@@ -42,7 +36,7 @@ export function sharesRoutes(router: ApiRouter, shares: ShareService): void {
 
   router.route(
     { method: 'put', path: '/:id/acl', summary: "Replace a share's access list (none, read, write, full per user)", auth: 'admin', params: shareId, body: aclBody, response: aclView },
-    async (ctx, { params, body, principal }) => ({ items: await shares.setAcl(apiActor(ctx, principal), params.id, body.entries) }),
+    async (_ctx, { params, body, actor }) => ({ items: await shares.setAcl(actor, params.id, body.entries) }),
   );
 }
 

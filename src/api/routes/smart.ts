@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SmartService } from '../../services/hardware/index.js';
 import type { ApiRouter } from '../api-router.js';
-import { actorOf, deviceName } from './hardware.js';
+import { deviceName } from './hardware.js';
 
 const backend = z.enum(['real', 'simulated']);
 const attributeKey = z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)?$/, 'must be an attribute key like ata.199, nvme.media_errors or temperature').max(64);
@@ -37,8 +37,8 @@ export function smartRoutes(router: ApiRouter, smart: SmartService): void {
   );
   router.route(
     { method: 'post', path: '/disks/:device/self-test', summary: 'Start a short or long self-test', auth: 'admin', params: deviceParams, body: z.object({ kind: z.enum(['short', 'long']) }).strict(), status: 202 },
-    async (ctx, { params, body, principal }) => {
-      await smart.startSelfTest(actorOf(ctx, principal), params.device, body.kind);
+    async (_ctx, { params, body, actor }) => {
+      await smart.startSelfTest(actor, params.device, body.kind);
       return { device: params.device, kind: body.kind, started: true };
     },
   );
@@ -55,12 +55,12 @@ export function smartRoutes(router: ApiRouter, smart: SmartService): void {
       method: 'post', path: '/disks/:device/acknowledgements', summary: 'Acknowledge a warning at its current value; it warns again only if the value grows', auth: 'admin',
       params: deviceParams, body: z.object({ attribute: attributeKey }).strict(), status: 201,
     },
-    (ctx, { params, body, principal }) => smart.acknowledge(actorOf(ctx, principal), params.device, body.attribute),
+    (_ctx, { params, body, actor }) => smart.acknowledge(actor, params.device, body.attribute),
   );
   router.route(
     { method: 'delete', path: '/disks/:device/acknowledgements/:attribute', summary: 'Withdraw an acknowledgement', auth: 'admin', params: z.object({ device: deviceName, attribute: attributeKey }).strict() },
-    async (ctx, { params, principal }) => {
-      await smart.unacknowledge(actorOf(ctx, principal), params.device, params.attribute);
+    async (_ctx, { params, actor }) => {
+      await smart.unacknowledge(actor, params.device, params.attribute);
     },
   );
 }

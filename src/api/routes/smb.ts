@@ -1,4 +1,4 @@
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import type { SmbSync } from '../../services/smb/index.js';
 import type { ApiRouter } from '../api-router.js';
 import { smbConfigView, smbStatusView, smbSwitchBody } from '../schemas/smb.js';
@@ -15,13 +15,11 @@ export function smbRoutes(router: ApiRouter, smb: SmbSync, audit: AuditLog): voi
 
   router.route(
     { method: 'put', path: '/', summary: 'Turn SMB on or off (off installs an include without shares)', auth: 'admin', body: smbSwitchBody, response: smbStatusView },
-    async (ctx, { body, principal }) => {
+    async (_ctx, { body, actor }) => {
       await smb.setEnabled(body.enabled);
       const status = await smb.status();
       await audit.record({
-        actor: { id: principal.userId, name: principal.username },
-        address: ctx.ip || null,
-        protocol: 'api',
+        ...auditedBy(actor),
         action: body.enabled ? 'smb.enable' : 'smb.disable',
         outcome: status.enabled === body.enabled ? 'success' : 'failure',
         details: { samba: status.samba, lastResult: status.lastResult },

@@ -3,8 +3,6 @@ import type { Accounts } from '../../services/accounts.js';
 import type { Identity } from '../../services/identity/index.js';
 import type { ApiRouter } from '../api-router.js';
 import { createUserBody, deleteUserQuery, numericId, resetPasswordBody, updateUserBody, userView } from '../schemas/identity.js';
-import { auditContext } from './request-meta.js';
-import { apiActor } from './shares.js';
 
 /**
  * /api/users: administrators manage accounts (the last enabled admin cannot be removed, demoted
@@ -15,8 +13,8 @@ export function usersRoutes(router: ApiRouter, identity: Identity, accounts: Acc
     items: await identity.users.list(),
   }));
 
-  router.route({ method: 'post', path: '/users', summary: 'Create a user', auth: 'admin', body: createUserBody, response: userView, status: 201 }, (ctx, { body, principal }) =>
-    identity.users.create(body, auditContext(ctx, principal)),
+  router.route({ method: 'post', path: '/users', summary: 'Create a user', auth: 'admin', body: createUserBody, response: userView, status: 201 }, (_ctx, { body, actor }) =>
+    identity.users.create(body, actor),
   );
 
   router.route({ method: 'get', path: '/users/:id', summary: 'One user', auth: 'admin', params: numericId, response: userView }, (_ctx, { params }) =>
@@ -25,7 +23,7 @@ export function usersRoutes(router: ApiRouter, identity: Identity, accounts: Acc
 
   router.route(
     { method: 'patch', path: '/users/:id', summary: 'Change role, quota, display name, email or disabled', auth: 'admin', params: numericId, body: updateUserBody, response: userView },
-    (ctx, { params, body, principal }) => identity.users.update(params.id, body, auditContext(ctx, principal)),
+    (_ctx, { params, body, actor }) => identity.users.update(params.id, body, actor),
   );
 
   router.route(
@@ -39,19 +37,19 @@ export function usersRoutes(router: ApiRouter, identity: Identity, accounts: Acc
       query: deleteUserQuery,
       status: 204,
     },
-    async (ctx, { params, query, principal }) => {
-      await accounts.remove(params.id, auditContext(ctx, principal), apiActor(ctx, principal), { transferSharesTo: query.transferSharesTo });
+    async (_ctx, { params, query, actor }) => {
+      await accounts.remove(params.id, actor, { transferSharesTo: query.transferSharesTo });
     },
   );
 
   router.route(
     { method: 'post', path: '/users/:id/password', summary: "Reset a user's password (ends all their sessions and revokes their app passwords)", auth: 'admin', params: numericId, body: resetPasswordBody, status: 204 },
-    async (ctx, { params, body, principal }) => {
-      await identity.users.setPassword(params.id, body.password, { ...auditContext(ctx, principal), action: 'user.password.reset' });
+    async (_ctx, { params, body, actor }) => {
+      await identity.users.setPassword(params.id, body.password, { ...actor, action: 'user.password.reset' });
     },
   );
 
-  router.route({ method: 'delete', path: '/users/:id/totp', summary: "Turn off a user's 2FA (lost device)", auth: 'admin', params: numericId, status: 204 }, async (ctx, { params, principal }) => {
-    await identity.twoFactor.disable(params.id, { ...auditContext(ctx, principal), action: 'user.totp.reset' });
+  router.route({ method: 'delete', path: '/users/:id/totp', summary: "Turn off a user's 2FA (lost device)", auth: 'admin', params: numericId, status: 204 }, async (_ctx, { params, actor }) => {
+    await identity.twoFactor.disable(params.id, { ...actor, action: 'user.totp.reset' });
   });
 }

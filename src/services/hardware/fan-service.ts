@@ -1,10 +1,10 @@
 import { PeriodicTask } from '../../lib/periodic.js';
 import { withTimeout } from '../../lib/timeout.js';
-import type { AuditLog } from '../../audit/index.js';
+import { audited, type AuditLog } from '../../audit/index.js';
+import type { Principal, RequestActor } from '../../lib/request-actor.js';
 import { HardwareError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { dutyToPwm, nextDuty, pwmToDuty, type BackendKind, type CurveState, type FanBackend, type FanCurve, type FanState, type TempSensor } from '../../../hardware/index.js';
-import { audited, type HardwareActor } from './audited.js';
 import { FanCurveStore, type StoredFanCurve } from './fan-curves.js';
 
 /** Why a fan runs at full speed against its curve, and since when. */
@@ -64,7 +64,7 @@ export class FanService {
   }
 
   /** Stores a curve for a controllable fan and applies it at once. */
-  setCurve(actor: HardwareActor, fanId: string, curve: FanCurve): Promise<void> {
+  setCurve(actor: RequestActor<Principal>, fanId: string, curve: FanCurve): Promise<void> {
     return audited(this.audit, actor, 'fan.curve.set', fanId, { ...curve }, async () => {
       const fan = (await this.backend.listFans()).find((f) => f.id === fanId);
       if (!fan) throw new HardwareError('DEVICE_NOT_FOUND', `no fan named ${fanId}`);
@@ -76,14 +76,14 @@ export class FanService {
       const temps = curve.points.map((p) => p.tempC);
       if (temps.some((t, i) => i > 0 && t <= temps[i - 1])) throw new HardwareError('VALIDATION', 'curve points must have strictly increasing temperatures');
       if (curve.minDuty > curve.maxDuty) throw new HardwareError('VALIDATION', `minDuty ${curve.minDuty} is above maxDuty ${curve.maxDuty}`);
-      await this.store.put(fanId, curve, actor.username, this.options.now());
+      await this.store.put(fanId, curve, actor.principal.username, this.options.now());
       this.state.delete(fanId);
-      await this.control({ fanId, ...curve, updatedBy: actor.username, updatedAt: 0 }, fan);
+      await this.control({ fanId, ...curve, updatedBy: actor.principal.username, updatedAt: 0 }, fan);
     });
   }
 
   /** Drops a fan's curve and hands the fan back to the chip. */
-  deleteCurve(actor: HardwareActor, fanId: string): Promise<void> {
+  deleteCurve(actor: RequestActor<Principal>, fanId: string): Promise<void> {
     return audited(this.audit, actor, 'fan.curve.delete', fanId, {}, async () => {
       if (!(await this.store.remove(fanId))) throw new HardwareError('NOT_FOUND', `${fanId} has no curve`);
       await this.release(fanId);

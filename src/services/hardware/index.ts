@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { AuditLog } from '../../audit/index.js';
+import { audited, type AuditLog } from '../../audit/index.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import type { Logger } from '../../lib/log.js';
 import { HardwareError } from '../../lib/errors.js';
 import type { Hardware, HardwareSimulator } from '../../../hardware/index.js';
-import { audited, type HardwareActor } from './audited.js';
 import { FanCurveStore } from './fan-curves.js';
 import { FanService } from './fan-service.js';
 import { MetricsService, type UsageSource } from './metrics.js';
@@ -14,7 +14,6 @@ import { SmartService } from './smart-service.js';
 import { TelemetryStore } from './telemetry-store.js';
 import { TelemetryService } from './telemetry-service.js';
 
-export { audited, type HardwareActor };
 export { SystemInformationBackend, type SystemInformationModule } from './system-info.js';
 export type { FanService, FanFailsafe } from './fan-service.js';
 export type { MetricsService, UsageSource } from './metrics.js';
@@ -41,7 +40,7 @@ export interface HardwareServices {
    */
   advance(ms: number): Promise<void>;
   /** Runs a simulation step as an audited action (`hardware.simulate`). */
-  simulate<T>(actor: HardwareActor, details: Record<string, unknown>, run: () => Promise<T>): Promise<T>;
+  simulate<T>(actor: RequestActor, details: Record<string, unknown>, run: () => Promise<T>): Promise<T>;
   /** Starts the fan control loop and the telemetry sampler (0 = off). */
   start(intervals: { fanMs: number; telemetryMs: number }): void;
   /** Stops both loops and hands controlled fans back to the chip. */

@@ -1,7 +1,7 @@
-import type { AuditLog } from '../../audit/index.js';
+import { audited, type AuditLog } from '../../audit/index.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import { HardwareError } from '../../lib/errors.js';
 import { currentProfile, POWER_PROFILES, profileSettings, type BackendKind, type CpuFreqState, type PowerBackend, type PowerProfile } from '../../../hardware/index.js';
-import { audited, type HardwareActor } from './audited.js';
 
 /** A profile as it would apply to this machine's CPUs. */
 export interface PowerProfileOption {
@@ -38,7 +38,7 @@ export class PowerService {
   }
 
   /** Applies a profile to every CPU: the governor (and EPP where offered) it resolves to. */
-  setProfile(actor: HardwareActor, profile: PowerProfile): Promise<{ governor?: string; epp?: string }> {
+  setProfile(actor: RequestActor, profile: PowerProfile): Promise<{ governor?: string; epp?: string }> {
     return audited(this.audit, actor, 'power.profile.set', profile, { profile }, async () => {
       const cpu = (await this.backend.listCpus()).find((c) => c.governor !== null);
       if (!cpu) throw new HardwareError('HW_UNAVAILABLE', 'no CPU offers frequency scaling (cpufreq)');

@@ -1,6 +1,6 @@
-import type { AuditLog } from '../../audit/index.js';
+import { audited, type AuditLog } from '../../audit/index.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import type { BackendKind, RaidArray, RaidArrayDetail, RaidBackend } from '../../../hardware/index.js';
-import { audited, type HardwareActor } from './audited.js';
 
 /**
  * RAID orchestration for the API: listing with the backend kind, and audited actions. The
@@ -28,27 +28,27 @@ export class RaidService {
     return { backend: this.backend.kind, devices: await this.backend.listCandidates() };
   }
 
-  startScrub(actor: HardwareActor, name: string): Promise<void> {
+  startScrub(actor: RequestActor, name: string): Promise<void> {
     return audited(this.audit, actor, 'raid.scrub.start', name, {}, () => this.backend.startScrub(name));
   }
 
-  stopScrub(actor: HardwareActor, name: string): Promise<void> {
+  stopScrub(actor: RequestActor, name: string): Promise<void> {
     return audited(this.audit, actor, 'raid.scrub.stop', name, {}, () => this.backend.stopScrub(name));
   }
 
-  failMember(actor: HardwareActor, name: string, device: string): Promise<void> {
+  failMember(actor: RequestActor, name: string, device: string): Promise<void> {
     return audited(this.audit, actor, 'raid.member.fail', `${name}/${device}`, { device }, () => this.backend.failMember(name, device));
   }
 
-  removeMember(actor: HardwareActor, name: string, device: string): Promise<void> {
+  removeMember(actor: RequestActor, name: string, device: string): Promise<void> {
     return audited(this.audit, actor, 'raid.member.remove', `${name}/${device}`, { device }, () => this.backend.removeMember(name, device));
   }
 
-  addMember(actor: HardwareActor, name: string, device: string): Promise<void> {
+  addMember(actor: RequestActor, name: string, device: string): Promise<void> {
     return audited(this.audit, actor, 'raid.member.add', `${name}/${device}`, { device }, () => this.backend.addMember(name, device));
   }
 
-  replaceMember(actor: HardwareActor, name: string, oldDevice: string, device: string): Promise<void> {
+  replaceMember(actor: RequestActor, name: string, oldDevice: string, device: string): Promise<void> {
     return audited(this.audit, actor, 'raid.member.replace', `${name}/${oldDevice}`, { device, replaces: oldDevice }, () =>
       this.backend.replaceMember(name, oldDevice, device),
     );

@@ -1,4 +1,5 @@
-import type { AuditLog } from '../../audit/index.js';
+import { audited, type AuditLog } from '../../audit/index.js';
+import type { Principal, RequestActor } from '../../lib/request-actor.js';
 import { HardwareError } from '../../lib/errors.js';
 import {
   applyAcknowledgements,
@@ -12,7 +13,6 @@ import {
   type SmartDisk,
   type SmartVerdict,
 } from '../../../hardware/index.js';
-import { audited, type HardwareActor } from './audited.js';
 import { diskKey, SmartStore, type StoredAcknowledgement } from './smart-store.js';
 
 /** An acknowledgement as shown with a disk: `active` while it still silences a warning (the value has not grown). */
@@ -136,11 +136,11 @@ export class SmartService {
     return { device, attribute, points: await this.store.history(device, attribute, from, to, limit), scans: await this.store.scans(device, from, to, limit) };
   }
 
-  startSelfTest(actor: HardwareActor, device: string, kind: SelfTestKind): Promise<void> {
+  startSelfTest(actor: RequestActor, device: string, kind: SelfTestKind): Promise<void> {
     return audited(this.audit, actor, 'smart.selftest.start', device, { kind }, () => this.backend.startSelfTest(device, kind));
   }
 
-  acknowledge(actor: HardwareActor, device: string, attribute: string): Promise<StoredAcknowledgement> {
+  acknowledge(actor: RequestActor<Principal>, device: string, attribute: string): Promise<StoredAcknowledgement> {
     return audited(this.audit, actor, 'smart.ack.add', `${device}/${attribute}`, { attribute }, async () => {
       const disk = await this.backend.getDisk(device);
       const findings = escalateGrowth(disk.findings, await this.baseline(disk)).filter((f) => f.key === attribute);
@@ -152,12 +152,12 @@ export class SmartService {
       }
       if (finding.severity === 'failing') throw new HardwareError('CONFLICT', `${device}: ${finding.message} — a failing value cannot be acknowledged`);
       const at = this.now();
-      await this.store.acknowledge(diskKey(disk), attribute, finding.value, { id: actor.userId, name: actor.username }, at);
-      return { attribute, value: finding.value, by: actor.username, at };
+      await this.store.acknowledge(diskKey(disk), attribute, finding.value, { id: actor.principal.userId, name: actor.principal.username }, at);
+      return { attribute, value: finding.value, by: actor.principal.username, at };
     });
   }
 
-  unacknowledge(actor: HardwareActor, device: string, attribute: string): Promise<void> {
+  unacknowledge(actor: RequestActor, device: string, attribute: string): Promise<void> {
     return audited(this.audit, actor, 'smart.ack.remove', `${device}/${attribute}`, { attribute }, async () => {
       const disk = await this.backend.getDisk(device);
       if (!(await this.store.unacknowledge(diskKey(disk), attribute))) throw new HardwareError('NOT_FOUND', `${device} has no acknowledgement on ${attribute}`);

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import { AppError, AuthError, ValidationError } from '../../lib/errors.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import type { AppPasswords, AppPasswordView } from './app-passwords.js';
 import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TwoFactor } from './two-factor.js';
-import type { AuditContext, UpdateProfileInput, UserView } from './types.js';
+import type { UpdateProfileInput, UserView } from './types.js';
 import { UserRepo, type UserRecord } from './user-repo.js';
 import type { UsersService } from './users.js';
 
@@ -49,7 +50,7 @@ export class Account {
     userId: number,
     currentPassword: string,
     newPassword: string,
-    ctx: AuditContext & { sessionId?: string },
+    ctx: RequestActor & { sessionId?: string },
     options: PasswordChangeOptions = {},
   ): Promise<void> {
     await this.reauth(userId, { password: currentPassword }, ctx);
@@ -63,48 +64,48 @@ export class Account {
   }
 
   /** Creates an app password once the proof is checked (a token alone cannot mint a lasting credential). */
-  async createAppPassword(userId: number, name: string, proof: Proof, ctx: AuditContext, options: { smb?: boolean } = {}): Promise<AppPasswordView & { password: string }> {
-    await this.reauth(userId, proof, ctx);
-    return this.appPasswords.create(userId, name, ctx, options);
+  async createAppPassword(userId: number, name: string, proof: Proof, actor: RequestActor, options: { smb?: boolean } = {}): Promise<AppPasswordView & { password: string }> {
+    await this.reauth(userId, proof, actor);
+    return this.appPasswords.create(userId, name, actor, options);
   }
 
   /** Turns 2FA on: the current password and a code from the pending secret. */
-  async confirmTotp(userId: number, code: string, password: string, ctx: AuditContext): Promise<string[]> {
-    await this.reauth(userId, { password }, ctx);
-    return this.twoFactor.confirm(userId, code, ctx);
+  async confirmTotp(userId: number, code: string, password: string, actor: RequestActor): Promise<string[]> {
+    await this.reauth(userId, { password }, actor);
+    return this.twoFactor.confirm(userId, code, actor);
   }
 
-  async disableTotp(userId: number, proof: Proof, ctx: AuditContext): Promise<void> {
-    const user = await this.reauth(userId, proof, ctx);
+  async disableTotp(userId: number, proof: Proof, actor: RequestActor): Promise<void> {
+    const user = await this.reauth(userId, proof, actor);
     if (!user.totpEnabled && !user.totpSecret) throw new AppError('CONFLICT', 'two-factor authentication is already off');
-    await this.twoFactor.disable(userId, { ...ctx, action: 'auth.totp.disable' });
+    await this.twoFactor.disable(userId, { ...actor, action: 'auth.totp.disable' });
   }
 
-  async regenerateRecoveryCodes(userId: number, proof: Proof, ctx: AuditContext): Promise<string[]> {
-    await this.reauth(userId, proof, ctx);
-    return this.twoFactor.regenerateRecoveryCodes(userId, ctx);
+  async regenerateRecoveryCodes(userId: number, proof: Proof, actor: RequestActor): Promise<string[]> {
+    await this.reauth(userId, proof, actor);
+    return this.twoFactor.regenerateRecoveryCodes(userId, actor);
   }
 
   /** Own display name and email; a new email needs the proof, the display name does not. */
-  async updateProfile(userId: number, patch: UpdateProfileInput, proof: Proof, ctx: AuditContext): Promise<UserView> {
+  async updateProfile(userId: number, patch: UpdateProfileInput, proof: Proof, actor: RequestActor): Promise<UserView> {
     const current = await this.users.get(userId);
     if (patch.email !== undefined && patch.email !== current.email) {
       if (proof.password === undefined && proof.code === undefined) {
         throw new ValidationError('changing the email needs the current password (or a two-factor code)', { details: { fields: [{ field: 'password' }] } });
       }
-      await this.reauth(userId, proof, ctx);
+      await this.reauth(userId, proof, actor);
     }
-    return this.users.updateProfile(userId, patch, ctx);
+    return this.users.updateProfile(userId, patch, actor);
   }
 
   /** Checks the proof (throttled and audited as `auth.reauth`); FORBIDDEN when it is wrong. */
-  private async reauth(userId: number, proof: Proof, ctx: AuditContext): Promise<UserRecord> {
+  private async reauth(userId: number, proof: Proof, actor: RequestActor): Promise<UserRecord> {
     if (proof.password === undefined && proof.code === undefined) {
       throw new ValidationError('give the current password or a two-factor code', { details: { fields: [{ field: 'password' }, { field: 'code' }] } });
     }
     const user = await this.userRows.byId(userId);
     if (!user) throw new AuthError('UNAUTHENTICATED', 'the account no longer exists');
-    const ticket = await this.guard.begin({ action: 'auth.reauth', account: user.username, ctx });
+    const ticket = await this.guard.begin({ action: 'auth.reauth', account: user.username, actor });
     const ok = await judged(ticket, async () => {
       // The caller holds a valid token: their check goes in the priority lane.
       if (proof.password !== undefined) return this.hasher.verify(proof.password, user.passwordHash, { priority: true });

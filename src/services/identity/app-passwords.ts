@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import { AppError, ValidationError } from '../../lib/errors.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import type { CheckOptions, PasswordHasher } from './passwords.js';
 import { randomSymbols } from './secrets.js';
 import { AppPasswordRepo, type AppPasswordRecord } from './app-password-repo.js';
-import type { AuditContext } from './types.js';
 import { UserRepo } from './user-repo.js';
-import { auditBase, nextGeneration } from './users.js';
+import { nextGeneration } from './users.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 import type { TrustEpoch } from './trust-epoch.js';
 
@@ -69,7 +69,7 @@ export class AppPasswords {
    * Creates one; the returned `password` is the only time it is ever shown. With `smb` it also
    * becomes the user's SMB password (replacing the previous one there).
    */
-  async create(userId: number, name: string, ctx: AuditContext, options: { smb?: boolean } = {}): Promise<AppPasswordView & { password: string }> {
+  async create(userId: number, name: string, actor: RequestActor, options: { smb?: boolean } = {}): Promise<AppPasswordView & { password: string }> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 64) throw new ValidationError('name must be 1-64 characters', { details: { fields: [{ field: 'name' }] } });
     const secret = randomSymbols(LENGTH);
@@ -94,7 +94,7 @@ export class AppPasswords {
         },
         trx,
       );
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.create', outcome: 'success', target: user.username, details: { id: created.id, name: trimmed, smb: created.smb } }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.app_password.create', outcome: 'success', target: user.username, details: { id: created.id, name: trimmed, smb: created.smb } }, trx);
       return { row: created, user };
     });
     const password = secret.match(/.{6}/g)!.join('-');
@@ -103,7 +103,7 @@ export class AppPasswords {
   }
 
   /** Revokes one of the user's app passwords; cached Basic-auth checks with it end at once. */
-  async revoke(userId: number, id: number, ctx: AuditContext): Promise<void> {
+  async revoke(userId: number, id: number, actor: RequestActor): Promise<void> {
     const revoked = await this.knex.transaction(async (trx) => {
       const row = await this.passwords.byId(userId, id, trx);
       if (!row || row.revokedAt !== null) throw new AppError('NOT_FOUND', `no app password with id ${id}`);
@@ -111,7 +111,7 @@ export class AppPasswords {
       if (!user) throw new AppError('NOT_FOUND', `no user with id ${userId}`);
       await this.passwords.revoke(id, this.now(), trx);
       await this.users.update(userId, { updatedAt: nextGeneration(user.updatedAt, this.now()) }, trx);
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.app_password.revoke', outcome: 'success', target: user.username, details: { id, name: row.name } }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.app_password.revoke', outcome: 'success', target: user.username, details: { id, name: row.name } }, trx);
       return { row, user };
     });
     this.trust.advance();

@@ -1,19 +1,20 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { AuthError } from '../../lib/errors.js';
-import type { Principal } from '../../vfs/index.js';
+import { actingAs, type Principal, type RequestActor } from '../../lib/request-actor.js';
 import { looksLikeAppPassword, type AppPasswords } from './app-passwords.js';
 import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TrustEpoch } from './trust-epoch.js';
 import { UserRepo, type UserRecord } from './user-repo.js';
+import { principalOf } from './users.js';
 
 /**
  * The check WebDAV and SMB code against: a username and a password (the account password while
- * 2FA is off, or any active app password) → the principal, or AuthError(UNAUTHENTICATED) /
- * RateLimitedError.
+ * 2FA is off, or any active app password) from `caller` (the request, not yet signed in) → the
+ * principal, or AuthError(UNAUTHENTICATED) / RateLimitedError.
  */
-export type BasicAuthVerifier = (username: string, password: string, meta: { address?: string; protocol: 'webdav' | 'smb' }) => Promise<Principal>;
+export type BasicAuthVerifier = (username: string, password: string, caller: RequestActor<null>) => Promise<Principal>;
 
 interface CacheEntry {
   userId: number;
@@ -69,23 +70,22 @@ export class BasicAuth {
    */
   private readonly inFlight = new Map<string, Promise<Principal>>();
 
-  readonly verify: BasicAuthVerifier = async (username, password, meta) => {
+  readonly verify: BasicAuthVerifier = async (username, password, caller) => {
     const account = username.trim().toLowerCase();
     const key = crypto.createHmac('sha256', this.cacheKey).update(account).update('\0').update(password).digest('base64url');
     const cached = this.cache.get(key);
     if (cached && this.trusted(cached)) return { ...cached.principal };
-    const flightKey = `${key}|${meta.address ?? ''}`;
+    const flightKey = `${key}|${caller.address ?? ''}`;
     let flight = this.inFlight.get(flightKey);
     if (!flight) {
-      flight = this.check(key, account, password, meta).finally(() => this.inFlight.delete(flightKey));
+      flight = this.check(key, account, password, caller).finally(() => this.inFlight.delete(flightKey));
       this.inFlight.set(flightKey, flight);
     }
     return { ...(await flight) };
   };
 
-  private async check(key: string, account: string, password: string, meta: Parameters<BasicAuthVerifier>[2]): Promise<Principal> {
-    const ctx = { actor: null, address: meta.address, protocol: meta.protocol };
-    const attempt = { action: 'auth.basic', account, ctx };
+  private async check(key: string, account: string, password: string, caller: RequestActor<null>): Promise<Principal> {
+    const attempt = { action: 'auth.basic', account, actor: caller };
     const epoch = this.trust.current;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) {
@@ -100,13 +100,13 @@ export class BasicAuth {
     this.cache.delete(key);
 
     const ticket = await this.guard.begin(attempt);
-    const outcome = await judged(ticket, () => this.checkCredential(account, password, meta.address, ticket.known));
+    const outcome = await judged(ticket, () => this.checkCredential(account, password, caller.address, ticket.known));
     if (!('user' in outcome)) {
       await ticket.failed(outcome.reason);
       throw new AuthError('UNAUTHENTICATED', 'invalid username or password');
     }
     const { user, via, appPasswordId } = outcome;
-    await ticket.succeeded({ via, ...(appPasswordId ? { appPasswordId } : {}) }, { ...ctx, actor: { id: user.id, name: user.username } });
+    await ticket.succeeded({ via, ...(appPasswordId ? { appPasswordId } : {}) }, actingAs(caller, principalOf(user)));
     const now = this.now();
     this.remember(key, { userId: user.id, generation: user.updatedAt, expiresAt: now + this.cacheSeconds * 1000, principal: principalOf(user), checkedAt: now, epoch });
     return principalOf(user);
@@ -162,8 +162,4 @@ export class BasicAuth {
     }
     this.cache.set(key, entry);
   }
-}
-
-function principalOf(user: UserRecord): Principal {
-  return { userId: user.id, username: user.username, isAdmin: user.role === 'admin' };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../lib/errors.js';
+import { systemActor } from '../../lib/request-actor.js';
 import { generatePassword } from './secrets.js';
 import type { UsersService } from './users.js';
 
@@ -27,7 +28,7 @@ export async function ensureInitialAdmin(users: UsersService, dataDir: string, c
   try {
     await users.create(
       { username: INITIAL_ADMIN, password, role: 'admin', displayName: 'Administrator' },
-      { actor: null, protocol: 'system', address: undefined },
+      systemActor(),
     );
   } catch (err) {
     // Another nasd process sharing the database won the race and wrote the file itself.

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import { RateLimitedError } from '../../lib/errors.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import type { PasswordHasher } from './passwords.js';
 import type { AttemptKeys, LoginThrottle, Reservation } from './throttle.js';
-import type { AuditContext } from './types.js';
-import { auditBase } from './users.js';
 import type { TrustEpoch } from './trust-epoch.js';
 
 /** One credential check: what it is (audit action), whose account and from where. */
@@ -13,11 +12,12 @@ export interface Attempt {
   action: string;
   /** Account name as presented (also the audit target). */
   account: string;
-  ctx: AuditContext;
+  /** Who presents it: audited, and their address is throttled. */
+  actor: RequestActor;
 }
 
 function keysOf(attempt: Attempt): AttemptKeys {
-  return { account: attempt.account, address: attempt.ctx.address };
+  return { account: attempt.account, address: attempt.actor.address };
 }
 
 const MAX_KNOWN_HINTS = 10_000;
@@ -29,9 +29,9 @@ export interface CheckTicket {
   /** The account has logged in from this address recently: its hashing goes first. */
   readonly known: boolean;
   /** The credential was wrong (the reservation stays counted); audited. */
-  failed(reason: string, ctx?: AuditContext): Promise<void>;
+  failed(reason: string, actor?: RequestActor): Promise<void>;
   /** The credential was right: forgives this account's failures from this address; audited. */
-  succeeded(details?: Record<string, unknown>, ctx?: AuditContext): Promise<void>;
+  succeeded(details?: Record<string, unknown>, actor?: RequestActor): Promise<void>;
   /** The credential was never checked (server busy, internal error): the attempt is not counted. */
   cancel(): Promise<void>;
 }
@@ -88,24 +88,24 @@ export class CredentialGuard {
       settled = true;
       leave();
     };
-    const record = (outcome: 'success' | 'failure', ctx: AuditContext, details?: Record<string, unknown>) =>
-      this.audit.record({ ...auditBase(ctx), action: attempt.action, outcome, target: attempt.account, ...(details ? { details } : {}) });
+    const record = (outcome: 'success' | 'failure', actor: RequestActor, details?: Record<string, unknown>) =>
+      this.audit.record({ ...auditedBy(actor), action: attempt.action, outcome, target: attempt.account, ...(details ? { details } : {}) });
     return {
       known: reservation.known || hinted,
-      failed: async (reason, ctx = attempt.ctx) => {
+      failed: async (reason, actor = attempt.actor) => {
         settle();
         this.trust.advance();
-        await record('failure', ctx, { reason });
+        await record('failure', actor, { reason });
         // Audited once when a lock starts, not for each refused attempt after it.
         if (reservation.filled.length > 0) {
-          await this.audit.record({ ...auditBase(ctx), action: 'auth.throttle', outcome: 'failure', target: attempt.account, details: { scopes: reservation.filled, via: attempt.action } });
+          await this.audit.record({ ...auditedBy(actor), action: 'auth.throttle', outcome: 'failure', target: attempt.account, details: { scopes: reservation.filled, via: attempt.action } });
         }
       },
-      succeeded: async (details, ctx = attempt.ctx) => {
+      succeeded: async (details, actor = attempt.actor) => {
         settle();
         await this.throttle.forgive(reservation);
-        if (attempt.ctx.address) this.rememberKnown(hint);
-        await record('success', ctx, details);
+        if (attempt.actor.address) this.rememberKnown(hint);
+        await record('success', actor, details);
       },
       cancel: async () => {
         settle();
@@ -115,7 +115,7 @@ export class CredentialGuard {
   }
 
   private hintOf(attempt: Attempt): string {
-    return crypto.createHmac('sha256', this.hintKey).update(attempt.account.toLowerCase()).update('\0').update(attempt.ctx.address ?? '').digest('base64url');
+    return crypto.createHmac('sha256', this.hintKey).update(attempt.account.toLowerCase()).update('\0').update(attempt.actor.address ?? '').digest('base64url');
   }
 
   private rememberKnown(hint: string): void {
@@ -133,7 +133,7 @@ export class CredentialGuard {
       return await work();
     } catch (err) {
       if (err instanceof RateLimitedError) {
-        await this.audit.record({ ...auditBase(attempt.ctx), action: attempt.action, outcome: 'failure', target: attempt.account, details: { reason: 'rate_limited' } });
+        await this.audit.record({ ...auditedBy(attempt.actor), action: attempt.action, outcome: 'failure', target: attempt.account, details: { reason: 'rate_limited' } });
       }
       throw err;
     }

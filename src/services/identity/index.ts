@@ -31,7 +31,7 @@ export { generatePassword } from './secrets.js';
 export { loadTotpKey, SecretBox, SecretUnreadableError } from './totp-cipher.js';
 export type { LoginInput, TokenPair, TokenPrincipal } from './sessions.js';
 export type { TotpEnrolment } from './totp.js';
-export type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserRole, UserView } from './types.js';
+export type { CreateUserInput, UpdateProfileInput, UpdateUserInput, UserRole, UserView } from './types.js';
 export { assertValidUsername, RESERVED_USERNAMES } from './usernames.js';
 export type { BeforeUserDelete, UsersService } from './users.js';
 export type { Sessions } from './sessions.js';

@@ -1,14 +1,15 @@
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import type { Knex } from 'knex';
 import { AppError, AuthError } from '../../lib/errors.js';
+import { actingAs, type RequestActor } from '../../lib/request-actor.js';
 import type { AccessTokens } from './access-tokens.js';
 import { judged, type CredentialGuard } from './guard.js';
 import type { PasswordHasher } from './passwords.js';
-import type { ClientMeta, RefreshTokens, SessionInfo } from './refresh-tokens.js';
+import type { RefreshTokens, SessionInfo } from './refresh-tokens.js';
 import type { TwoFactor } from './two-factor.js';
-import type { AuditContext, UserView } from './types.js';
+import type { UserView } from './types.js';
 import { UserRepo, type UserRecord } from './user-repo.js';
-import { auditBase, toUserView } from './users.js';
+import { principalOf, toUserView } from './users.js';
 
 /** What a successful login or refresh returns to the client. */
 export interface TokenPair {
@@ -61,9 +62,9 @@ export class Sessions {
    * only once the password and the account are known good (that half-login counts as a failed
    * attempt until the login completes, which forgives it).
    */
-  async login(input: LoginInput, ctx: AuditContext): Promise<TokenPair> {
+  async login(input: LoginInput, actor: RequestActor): Promise<TokenPair> {
     const account = input.username.trim().toLowerCase();
-    const attempt = { action: 'auth.login', account, ctx: { ...ctx, actor: null } };
+    const attempt = { action: 'auth.login', account, actor: actingAs(actor, null) };
     const ticket = await this.guard.begin(attempt);
     const checked = await judged<{ user: UserRecord } | { reason: string }>(ticket, async () => {
       const user = await this.users.byUsername(account);
@@ -80,22 +81,22 @@ export class Sessions {
       throw new AuthError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
     const { user } = checked;
-    const actorCtx = { ...ctx, actor: { id: user.id, name: user.username } };
+    const signedIn = actingAs(actor, principalOf(user));
     let secondFactor: string | undefined;
     if (user.totpEnabled) {
       if (!input.totp) {
-        await ticket.failed('second_factor_missing', actorCtx);
+        await ticket.failed('second_factor_missing', signedIn);
         throw new AuthError('UNAUTHENTICATED', 'a two-factor code is required', { details: { totpRequired: true } });
       }
       const used = await judged(ticket, () => this.twoFactor.consume(user, input.totp!));
       if (!used) {
-        await ticket.failed('bad_second_factor', actorCtx);
+        await ticket.failed('bad_second_factor', signedIn);
         throw new AuthError('UNAUTHENTICATED', 'the two-factor code is not valid or was already used', { details: { totpRequired: true } });
       }
       secondFactor = used;
     }
-    const { token, familyId } = await judged(ticket, () => this.refreshTokens.issue(user.id, ctx));
-    await ticket.succeeded({ sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) }, actorCtx);
+    const { token, familyId } = await judged(ticket, () => this.refreshTokens.issue(user.id, actor));
+    await ticket.succeeded({ sessionId: familyId, ...(secondFactor ? { secondFactor } : {}) }, signedIn);
     // Not a credential change: `updated_at` (the credential generation) and the trust epoch stay.
     user.lastLoginAt = Date.now();
     await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
@@ -103,13 +104,13 @@ export class Sessions {
   }
 
   /** Rotates a refresh token; a reused one revokes its whole family (audited as `auth.refresh.reuse`). */
-  async refresh(refreshToken: string, meta: ClientMeta & Pick<AuditContext, 'protocol'>): Promise<TokenPair> {
-    const result = await this.refreshTokens.rotate(refreshToken, meta);
+  async refresh(refreshToken: string, actor: RequestActor): Promise<TokenPair> {
+    const result = await this.refreshTokens.rotate(refreshToken, actor);
     if (result.kind === 'invalid') throw new AuthError('UNAUTHENTICATED', 'the refresh token is not valid or has expired');
     const user = await this.users.byId(result.userId);
     if (result.kind === 'reused') {
       await this.audit.record({
-        ...auditBase({ actor: user ? { id: user.id, name: user.username } : null, address: meta.address, protocol: meta.protocol }),
+        ...auditedBy(actingAs(actor, user ? principalOf(user) : null)),
         action: 'auth.refresh.reuse',
         outcome: 'failure',
         target: user?.username ?? String(result.userId),
@@ -125,7 +126,7 @@ export class Sessions {
   }
 
   /** Ends the session of `familyId` (the caller's own, or the family of a presented refresh token). */
-  async logout(target: { sessionId?: string; refreshToken?: string; userId?: number }, ctx: AuditContext): Promise<void> {
+  async logout(target: { sessionId?: string; refreshToken?: string; userId?: number }, actor: RequestActor): Promise<void> {
     let familyId = target.sessionId;
     let userId = target.userId;
     if (!familyId && target.refreshToken) {
@@ -135,7 +136,7 @@ export class Sessions {
     }
     if (!familyId) throw new AuthError('UNAUTHENTICATED', 'log out needs a bearer token or a refresh token');
     await this.refreshTokens.revokeFamily(familyId, undefined, userId);
-    await this.audit.record({ ...auditBase(ctx), action: 'auth.logout', outcome: 'success', target: ctx.actor?.name ?? String(userId), details: { sessionId: familyId } });
+    await this.audit.record({ ...auditedBy(actor), action: 'auth.logout', outcome: 'success', target: actor.principal?.username ?? String(userId), details: { sessionId: familyId } });
   }
 
   listSessions(userId: number): Promise<SessionInfo[]> {
@@ -148,18 +149,18 @@ export class Sessions {
   }
 
   /** Ends any user's session (administrators); NOT_FOUND when it is not active. Audited with the session's user as target. */
-  async revokeAnySession(sessionId: string, ctx: AuditContext): Promise<void> {
+  async revokeAnySession(sessionId: string, actor: RequestActor): Promise<void> {
     const owner = await this.refreshTokens.liveSessionOwner(sessionId);
     const revoked = owner ? await this.refreshTokens.revokeFamily(sessionId, undefined, owner.userId) : 0;
     if (!owner || revoked === 0) throw new AppError('NOT_FOUND', `no active session ${sessionId}`);
-    await this.audit.record({ ...auditBase(ctx), action: 'auth.session.revoke', outcome: 'success', target: owner.username, details: { sessionId, userId: owner.userId } });
+    await this.audit.record({ ...auditedBy(actor), action: 'auth.session.revoke', outcome: 'success', target: owner.username, details: { sessionId, userId: owner.userId } });
   }
 
   /** Revokes one of the user's own sessions (NOT_FOUND when it is not theirs or already ended). */
-  async revokeSession(userId: number, sessionId: string, ctx: AuditContext): Promise<void> {
+  async revokeSession(userId: number, sessionId: string, actor: RequestActor): Promise<void> {
     const revoked = await this.refreshTokens.revokeFamily(sessionId, undefined, userId);
     if (revoked === 0) throw new AppError('NOT_FOUND', `no active session ${sessionId}`);
-    await this.audit.record({ ...auditBase(ctx), action: 'auth.session.revoke', outcome: 'success', target: ctx.actor?.name ?? String(userId), details: { sessionId } });
+    await this.audit.record({ ...auditedBy(actor), action: 'auth.session.revoke', outcome: 'success', target: actor.principal?.username ?? String(userId), details: { sessionId } });
   }
 
   /** Verifies a bearer access token against the key and the current database state. */

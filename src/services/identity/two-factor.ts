@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import type { RequestActor } from '../../lib/request-actor.js';
 import { hashRecoveryCode, looksLikeTotpCode, newRecoveryCodes, newTotpEnrolment, verifyTotpCode, type TotpEnrolment } from './totp.js';
 import { TotpSecretCipher } from './totp-cipher.js';
 import { RecoveryCodeRepo } from './recovery-code-repo.js';
-import type { AuditContext } from './types.js';
 import { UserRepo, type UserRecord } from './user-repo.js';
-import { auditBase, nextGeneration } from './users.js';
+import { nextGeneration } from './users.js';
 import type { TrustEpoch } from './trust-epoch.js';
 
 /**
@@ -36,17 +36,17 @@ export class TwoFactor {
   }
 
   /** Starts enrolment: stores a pending secret (2FA stays off until confirmed). */
-  async enrol(userId: number, ctx: AuditContext): Promise<TotpEnrolment> {
+  async enrol(userId: number, actor: RequestActor): Promise<TotpEnrolment> {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on; disable it first');
     const enrolment = await newTotpEnrolment(user.username);
     await this.users.update(userId, { totpSecret: this.cipher.encrypt(enrolment.secret, userId), totpLastStep: null });
-    await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
+    await this.audit.record({ ...auditedBy(actor), action: 'auth.totp.enrol', outcome: 'success', target: user.username });
     return enrolment;
   }
 
   /** Turns 2FA on when `code` matches the pending secret; returns the new recovery codes (shown once). */
-  async confirm(userId: number, code: string, ctx: AuditContext): Promise<string[]> {
+  async confirm(userId: number, code: string, actor: RequestActor): Promise<string[]> {
     const user = await this.load(userId);
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is already on');
     if (!user.totpSecret) throw new AppError('CONFLICT', 'start enrolment first (POST /api/me/totp)');
@@ -54,13 +54,13 @@ export class TwoFactor {
     if (secret === null) throw new AppError('CONFLICT', 'the pending two-factor secret cannot be read; start enrolment again (POST /api/me/totp)');
     const step = await verifyTotpCode(secret, code, null, this.now());
     if (step === null) {
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.totp.enable', outcome: 'failure', target: user.username, details: { reason: 'bad_code' } });
       throw new AppError('VALIDATION', 'the code is not valid; check the authenticator app and the clock', { details: { fields: [{ field: 'code' }] } });
     }
     const codes = await this.knex.transaction(async (trx) => {
       await this.users.update(userId, { totpEnabled: true, totpLastStep: step, ...this.upgradedSecret(user, secret), updatedAt: nextGeneration(user.updatedAt, this.now()) }, trx);
       const fresh = await this.replaceRecoveryCodes(trx, userId);
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.totp.enable', outcome: 'success', target: user.username }, trx);
       return fresh;
     });
     this.trust.advance();
@@ -69,24 +69,24 @@ export class TwoFactor {
   }
 
   /** Turns 2FA off and drops the recovery codes (the caller has checked a code or the password). */
-  async disable(userId: number, ctx: AuditContext & { action: 'auth.totp.disable' | 'user.totp.reset' }): Promise<void> {
+  async disable(userId: number, ctx: RequestActor & { action: 'auth.totp.disable' | 'user.totp.reset' }): Promise<void> {
     const user = await this.load(userId);
     await this.knex.transaction(async (trx) => {
       await this.users.update(userId, { totpEnabled: false, totpSecret: null, totpLastStep: null, updatedAt: nextGeneration(user.updatedAt, this.now()) }, trx);
       await this.recoveryCodes.removeAllOf(userId, trx);
-      await this.audit.record({ ...auditBase(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
+      await this.audit.record({ ...auditedBy(ctx), action: ctx.action, outcome: 'success', target: user.username }, trx);
     });
     this.trust.advance();
     if (user.totpEnabled) await this.events.statusChanged(subjectOf({ ...user, totpEnabled: false }), 'totp-off');
   }
 
   /** New recovery codes replace the old ones (2FA must be on). */
-  async regenerateRecoveryCodes(userId: number, ctx: AuditContext): Promise<string[]> {
+  async regenerateRecoveryCodes(userId: number, actor: RequestActor): Promise<string[]> {
     const user = await this.load(userId);
     if (!user.totpEnabled) throw new AppError('CONFLICT', 'two-factor authentication is off');
     return this.knex.transaction(async (trx) => {
       const codes = await this.replaceRecoveryCodes(trx, userId);
-      await this.audit.record({ ...auditBase(ctx), action: 'auth.recovery.regenerate', outcome: 'success', target: user.username }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'auth.recovery.regenerate', outcome: 'success', target: user.username }, trx);
       return codes;
     });
   }

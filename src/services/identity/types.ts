@@ -1,14 +1,4 @@
-import type { AuditActor, AuditProtocol } from '../../audit/index.js';
-
 export type UserRole = 'admin' | 'user';
-
-/** Who asks for a change and from where: goes to the audit log. */
-export interface AuditContext {
-  actor: AuditActor | null;
-  address?: string;
-  userAgent?: string;
-  protocol: AuditProtocol;
-}
 
 /** A user as the API and CLI show it (never the hashes or the TOTP secret). */
 export interface UserView {

@@ -1,15 +1,21 @@
 import type { Knex } from 'knex';
-import type { AuditLog } from '../../audit/index.js';
+import { auditedBy, type AuditLog } from '../../audit/index.js';
 import { AppError } from '../../lib/errors.js';
+import type { Principal, RequestActor } from '../../lib/request-actor.js';
 import { isUniqueViolation } from '../../lib/unique-violation.js';
 import { AppPasswordRepo } from './app-password-repo.js';
 import { assertPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
-import type { AuditContext, CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
+import type { CreateUserInput, UpdateProfileInput, UpdateUserInput, UserView } from './types.js';
 import { UserRepo, type UserPatch, type UserRecord } from './user-repo.js';
 import { assertValidUsername } from './usernames.js';
 import { NO_CREDENTIAL_EVENTS, subjectOf, type CredentialEvents } from './credential-events.js';
 import type { TrustEpoch } from './trust-epoch.js';
+
+/** The principal a user signs in as. */
+export function principalOf(user: UserRecord): Principal {
+  return { userId: user.id, username: user.username, isAdmin: user.role === 'admin' };
+}
 
 export function toUserView(u: UserRecord): UserView {
   return {
@@ -73,7 +79,7 @@ export class UsersService {
     return this.users.count();
   }
 
-  async create(input: CreateUserInput, ctx: AuditContext): Promise<UserView> {
+  async create(input: CreateUserInput, actor: RequestActor): Promise<UserView> {
     assertValidUsername(input.username);
     assertPasswordPolicy(input.password);
     const passwordHash = await this.hasher.hash(input.password);
@@ -101,7 +107,7 @@ export class UsersService {
         trx,
       );
       await this.audit.record(
-        { ...auditBase(ctx), action: 'user.create', outcome: 'success', target: created.username, details: { role: created.role, quotaBytes: created.quotaBytes } },
+        { ...auditedBy(actor), action: 'user.create', outcome: 'success', target: created.username, details: { role: created.role, quotaBytes: created.quotaBytes } },
         trx,
       );
       return created;
@@ -115,7 +121,7 @@ export class UsersService {
   }
 
   /** Admin changes; disabling also ends the user's sessions. */
-  async update(id: number, patch: UpdateUserInput, ctx: AuditContext): Promise<UserView> {
+  async update(id: number, patch: UpdateUserInput, actor: RequestActor): Promise<UserView> {
     const user = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       const losesAdmin = current.role === 'admin' && !current.disabled && (patch.role === 'user' || patch.disabled === true);
@@ -127,7 +133,7 @@ export class UsersService {
       });
       if (patch.disabled === true && !current.disabled) await this.refreshTokens.revokeAllForUser(id, undefined, trx);
       const changes = Object.fromEntries(Object.entries(patch).filter(([k, v]) => current[k as keyof UpdateUserInput] !== v));
-      await this.audit.record({ ...auditBase(ctx), action: 'user.update', outcome: 'success', target: current.username, details: { changes } }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'user.update', outcome: 'success', target: current.username, details: { changes } }, trx);
       return { updated, wasDisabled: current.disabled };
     });
     this.trust.advance();
@@ -136,11 +142,11 @@ export class UsersService {
   }
 
   /** A user's own profile: display name and email only. */
-  async updateProfile(id: number, patch: UpdateProfileInput, ctx: AuditContext): Promise<UserView> {
+  async updateProfile(id: number, patch: UpdateProfileInput, actor: RequestActor): Promise<UserView> {
     const user = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       const updated = await this.fetchAfterUpdate(trx, id, { ...patch, updatedAt: Math.max(current.updatedAt, this.now()) });
-      await this.audit.record({ ...auditBase(ctx), action: 'user.profile', outcome: 'success', target: current.username, details: { fields: Object.keys(patch) } }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'user.profile', outcome: 'success', target: current.username, details: { fields: Object.keys(patch) } }, trx);
       return updated;
     });
     return toUserView(user);
@@ -152,13 +158,13 @@ export class UsersService {
    * check and before the row goes, so the caller's storage cleanup commits or fails with the
    * deletion. Call it through services/accounts.ts, which retires the user's home and files.
    */
-  async remove(id: number, ctx: AuditContext, beforeDelete?: BeforeUserDelete): Promise<void> {
+  async remove(id: number, actor: RequestActor, beforeDelete?: BeforeUserDelete): Promise<void> {
     const removed = await this.knex.transaction(async (trx) => {
       const current = await this.load(trx, id);
       if (current.role === 'admin' && !current.disabled) await this.assertAnotherAdmin(trx, id, 'delete');
       await beforeDelete?.(trx, toUserView(current));
       await this.users.remove(id, trx);
-      await this.audit.record({ ...auditBase(ctx), action: 'user.delete', outcome: 'success', target: current.username }, trx);
+      await this.audit.record({ ...auditedBy(actor), action: 'user.delete', outcome: 'success', target: current.username }, trx);
       return current;
     });
     this.trust.advance();
@@ -173,7 +179,7 @@ export class UsersService {
   async setPassword(
     id: number,
     password: string,
-    ctx: AuditContext & { action: 'user.password.reset' | 'auth.password.change'; keepSessionId?: string; revokeSessions?: boolean; revokeAppPasswords?: boolean },
+    ctx: RequestActor & { action: 'user.password.reset' | 'auth.password.change'; keepSessionId?: string; revokeSessions?: boolean; revokeAppPasswords?: boolean },
   ): Promise<void> {
     assertPasswordPolicy(password);
     const reset = ctx.action === 'user.password.reset';
@@ -185,7 +191,7 @@ export class UsersService {
       const sessionsRevoked = reset || ctx.revokeSessions !== false ? await this.refreshTokens.revokeAllForUser(id, reset ? undefined : ctx.keepSessionId, trx) : 0;
       const appPasswordsRevoked = reset || ctx.revokeAppPasswords !== false ? await this.appPasswords.revokeAllOf(id, now, trx) : 0;
       await this.audit.record(
-        { ...auditBase(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked, appPasswordsRevoked } },
+        { ...auditedBy(ctx), action: ctx.action, outcome: 'success', target: current.username, details: { sessionsRevoked, appPasswordsRevoked } },
         trx,
       );
       return current;
@@ -213,9 +219,4 @@ export class UsersService {
     const admins = await this.users.enabledAdmins(trx, { forUpdate: true });
     if (!admins.some((a) => a.id !== id)) throw new AppError('CONFLICT', `cannot ${verb} the last administrator`);
   }
-}
-
-/** The audit fields every event of a request shares. */
-export function auditBase(ctx: AuditContext): { actor: AuditContext['actor']; address: string | null; protocol: AuditContext['protocol'] } {
-  return { actor: ctx.actor, address: ctx.address ?? null, protocol: ctx.protocol };
 }

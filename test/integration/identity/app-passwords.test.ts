@@ -16,7 +16,7 @@ describeEachDb('identity: app passwords and Basic auth', (kind) => {
   let srv: TestServer;
   let adminToken: string;
   let kim: CreatedUser;
-  const meta = { protocol: 'webdav' as const, address: '192.0.2.10' };
+  const meta = { principal: null, protocol: 'webdav' as const, address: '192.0.2.10' };
 
   before(async function () {
     srv = await startTestServer(this, kind, { auth: { basicCacheSeconds: 60 } });

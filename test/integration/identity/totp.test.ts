@@ -92,7 +92,7 @@ describeEachDb('identity: TOTP and recovery codes', (kind) => {
   it('does not accept the account password for Basic auth while 2FA is on', async () => {
     let err: unknown;
     try {
-      await srv.nasd.identity.verifyBasic('jo', jo.password, { protocol: 'webdav', address: '10.9.9.9' });
+      await srv.nasd.identity.verifyBasic('jo', jo.password, { principal: null, protocol: 'webdav', address: '10.9.9.9' });
     } catch (e) {
       err = e;
     }

@@ -46,7 +46,7 @@ describeEachDb('identity: users API', (kind) => {
     const second = await createNasd(srv.nasd.config);
     try {
       const trudy = await createUser(srv, adminToken, { username: 'trudy', password: 'trudy-password-1' });
-      const meta = { protocol: 'webdav' as const, address: '192.0.2.7' };
+      const meta = { principal: null, protocol: 'webdav' as const, address: '192.0.2.7' };
       for (const nasd of [srv.nasd, second]) expect((await nasd.identity.verifyBasic('trudy', 'trudy-password-1', meta)).userId).to.equal(trudy.id);
       expect((await call('POST', `/api/users/${trudy.id}/password`, adminToken, { password: 'trudy-password-2' })).status).to.equal(204);
       expect((await rejection(srv.nasd.identity.verifyBasic('trudy', 'trudy-password-1', meta))).code).to.equal('UNAUTHENTICATED');
