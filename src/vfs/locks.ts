@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
+import { fastQuery } from '../lib/fast-query.js';
 import type { Principal, RequestActor } from '../lib/request-actor.js';
 
 /** An active WebDAV write lock (RFC 4918 §6). */
@@ -208,14 +209,23 @@ export class KnexDavLockStore implements DavLockStore {
     const ancestors = ancestorKeys(key);
     const parent = options.parent ? parentKey(key) : undefined;
     const prefix = memberPrefix(key);
-    const rows: LockRow[] = await db<LockRow>(TABLE)
-      .where('expires_at', '>', now)
-      .andWhere((q) => {
-        q.where('lock_key', key);
-        if (ancestors.length > 0) q.orWhere((a) => a.whereIn('lock_key', ancestors).andWhere('depth', 'infinity'));
-        if (parent !== undefined) q.orWhere('lock_key', parent);
-        if (options.members) q.orWhereRaw('lock_key like ? escape ?', [`${escapeLike(prefix)}%`, '\\']);
-      });
+    // Every write asks (twice: the protocol's precondition and the commit), so the statement is
+    // prepared once per shape (fastQuery) rather than built by knex each time.
+    const conditions = ['lock_key = ?'];
+    const params: Knex.Value[] = [now, key];
+    if (ancestors.length > 0) {
+      conditions.push(`(lock_key in (${ancestors.map(() => '?').join(', ')}) and depth = ?)`);
+      params.push(...ancestors, 'infinity');
+    }
+    if (parent !== undefined) {
+      conditions.push('lock_key = ?');
+      params.push(parent);
+    }
+    if (options.members) {
+      conditions.push('lock_key like ? escape ?');
+      params.push(`${escapeLike(prefix)}%`, '\\');
+    }
+    const rows = (await fastQuery(db, `select * from ${TABLE} where expires_at > ? and (${conditions.join(' or ')})`, params)) as unknown as LockRow[];
     // LIKE is case-insensitive on SQLite: keep only true members.
     return rows
       .map(toLock)
