@@ -47,7 +47,7 @@ import { auditRetentionJob } from './services/audit-retention.js';
 import { createAlerts, type Alerts } from './services/alerts/index.js';
 import { alertsRoutes } from './api/routes/alerts.js';
 import { loadTotpKey, SecretBox } from './services/identity/index.js';
-import { cleanRecycleBins, knexSmbSwitchStore, loadSmbModel, SmbAuditReader, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
+import { cleanRecycleBins, knexSmbSwitchStore, loadSmbModel, SmbActivity, SmbAuditReader, SmbCatchUp, SmbSync, type SmbApplyResult } from './services/smb/index.js';
 import { auditLogFileOf, createSmbBackend, readAccountUids, unixAccountOf } from '../protocols/smb/index.js';
 import { runCommand } from './lib/exec.js';
 import { smbRoutes } from './api/routes/smb.js';
@@ -428,6 +428,7 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     ensureHome,
   });
   const auditLogFile = auditLogFileOf(includeFile);
+  const activity = new SmbActivity(auditLogFile);
   const auditReader = new SmbAuditReader({
     logFile: auditLogFile,
     stateFile: `${auditLogFile}.offset`,
@@ -451,7 +452,13 @@ function createSmb(config: Config, db: Database, audit: AuditLog, vfsOf: () => V
     intervalMs: config.smb.intervalSeconds * 1000,
     beforeTick: async () => {
       try {
-        await catchUp.run();
+        if (await activity.due()) {
+          try {
+            await catchUp.run();
+          } finally {
+            activity.ran();
+          }
+        }
       } finally {
         await auditReader.run();
       }

@@ -5,3 +5,4 @@ export { SmbCatchUp, type SmbCatchUpOptions } from './catch-up.js';
 export { cleanRecycleBins, type RecycleCleanupReport } from './recycle.js';
 export { knexSmbSwitchStore, type SmbSwitchStore } from './switch-store.js';
 export { SmbAuditReader, type SmbAuditReaderOptions } from './audit-reader.js';
+export { SmbActivity } from './activity.js';
