@@ -1,7 +1,5 @@
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
-import type { StorageBackend } from './backends/index.js';
-import { parentKey } from './keys.js';
 import type { QuotaLedger, QuotaSubject } from './quota.js';
 
 /** Runs `step` after every step queued before it in the same batch (see CommitBatch.serial). */
@@ -33,14 +31,14 @@ const MAX_BATCH = 64;
 
 /**
  * Group commit for file writes. A commit arriving while none runs starts at once, alone; those
- * arriving meanwhile wait and then go together, in ONE database transaction: the usage rows of
- * every subject are locked first (in one order, so batches of several processes on PostgreSQL
- * cannot deadlock), then each member renames its file into place and books it. Under load the
- * transaction's fixed cost (BEGIN, COMMIT, the lock rows, on SQLite the one connection held) is
- * paid once per batch instead of once per file, the renames of a batch overlap, and the folders
- * they went into are fsynced once each, before COMMIT. A member is answered only after that, so
- * no client hears "created" before its bytes (flushed when the temp file was written) and its
- * new name are on disk, and its booking is committed.
+ * arriving meanwhile wait and then go together, in ONE database transaction, when they book to
+ * the same quota subject (the usage rows of one user, and of one share): those rows are locked
+ * first, then each member renames its file into place, has its folder flushed and books it.
+ * Under load the transaction's fixed cost (BEGIN, COMMIT, the lock rows, on SQLite the one
+ * connection held) is paid once per batch instead of once per file, and the renames and folder
+ * flushes of a batch overlap. A member is answered only after the transaction committed, so no
+ * client hears "created" before its bytes and its new name are on disk and its booking is
+ * committed. Members of another subject wait for a batch of their own.
  */
 export class CommitBatcher {
   private readonly waiting: Queued[] = [];
@@ -49,7 +47,6 @@ export class CommitBatcher {
   constructor(
     private readonly knex: Knex,
     private readonly ledger: QuotaLedger,
-    private readonly backend: StorageBackend,
   ) {}
 
   run<T>(member: CommitMember<T>): Promise<T> {
@@ -85,17 +82,22 @@ export class CommitBatcher {
     return batch;
   }
 
-  private async runBatch(batch: Queued[]): Promise<void> {
+  private async runBatch(taken: Queued[]): Promise<void> {
+    let batch = taken;
     let outcomes: Array<PromiseSettledResult<unknown>>;
     try {
       outcomes = await this.knex.transaction(async (trx) => {
-        const subjects = await Promise.all(batch.map((q) => q.member.subject(trx)));
-        await this.ledger.lockSubjects(trx, subjects);
+        const subjects = await Promise.all(taken.map((q) => q.member.subject(trx)));
+        // One subject per batch: its usage rows are what a lone commit locks, so batching adds
+        // no lock order that another transaction could take the other way round.
+        const first = subjectKey(subjects[0]!);
+        batch = taken.filter((_, i) => subjectKey(subjects[i]!) === first);
+        this.waiting.unshift(...taken.filter((_, i) => subjectKey(subjects[i]!) !== first));
+        await this.ledger.lockSubject(trx, subjects[0]!);
         const serial = serialQueue();
         const settled = await Promise.allSettled(batch.map((q) => q.member.commit(trx, serial)));
         const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof VfsError));
         if (broken) throw broken.reason;
-        await this.backend.syncFolders(batch.filter((_, i) => settled[i]!.status === 'fulfilled').map((q) => parentKey(q.member.key)));
         return settled;
       });
     } catch (err) {
@@ -108,6 +110,10 @@ export class CommitBatcher {
       else q.reject(outcome.reason);
     });
   }
+}
+
+function subjectKey(subject: QuotaSubject): string {
+  return `${subject.userId}:${subject.shareId}`;
 }
 
 /** A chain that runs the steps given to it one after the other, in the order given. */

@@ -4,6 +4,7 @@ import { VfsError } from '../lib/errors.js';
 import type { RawStat, StorageBackend } from './backends/index.js';
 import type { StorageDirectory } from './directory.js';
 import type { CommitBatcher } from './commit-batches.js';
+import type { FolderSyncs } from './folder-syncs.js';
 import type { DavLockStore } from './locks.js';
 import { parentKey } from './keys.js';
 import { resolveLocation, type AreaLocation, type Location } from './namespace.js';
@@ -24,6 +25,8 @@ export interface VfsCore {
   ledger: QuotaLedger;
   /** Books finished writes, several in one transaction under load (commit-batches.ts). */
   commits: CommitBatcher;
+  /** Folder flushes after renames, coalesced per folder (folder-syncs.ts). */
+  folderSyncs: FolderSyncs;
   /** WebDAV locks, checked before every change whatever the protocol (lock-guard.ts). */
   locks: DavLockStore;
   audit: AuditLog;

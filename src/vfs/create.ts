@@ -10,6 +10,7 @@ import { KnexDavLockStore } from './locks.js';
 import { OwnerRepo } from './owners.js';
 import { PropertyRepo } from './properties.js';
 import { CommitBatcher } from './commit-batches.js';
+import { FolderSyncs } from './folder-syncs.js';
 import { QuotaLedger } from './quota.js';
 import { HomeRetirement } from './retire.js';
 import { VfsService } from './service.js';
@@ -63,7 +64,8 @@ export async function createVfs(deps: VfsDeps): Promise<Storage> {
     owners: new OwnerRepo(knex),
     props: new PropertyRepo(knex),
     ledger,
-    commits: new CommitBatcher(knex, ledger, backend),
+    commits: new CommitBatcher(knex, ledger),
+    folderSyncs: new FolderSyncs(backend),
     locks,
     adminVisits: new WeakMap(),
     onCommitted: deps.onCommitted,

@@ -83,22 +83,9 @@ export class QuotaLedger {
    * call it first in their transaction so that two commits to one place run one after the other.
    */
   async lockSubject(trx: Knex.Transaction, subject: QuotaSubject): Promise<void> {
-    await this.lockSubjects(trx, [subject]);
-  }
-
-  /**
-   * lockSubject for several subjects (a commit batch): each usage row once, users before shares
-   * and each by id, the order every lock of usage rows follows, so two transactions locking rows
-   * of the same subjects on PostgreSQL cannot wait for each other in a circle.
-   */
-  async lockSubjects(trx: Knex.Transaction, subjects: QuotaSubject[]): Promise<void> {
-    const rows = new Map<string, ['user' | 'share', number]>();
-    for (const s of subjects) {
-      if (s.userId !== null) rows.set(`user:${s.userId}`, ['user', s.userId]);
-      if (s.shareId !== null) rows.set(`share:${s.shareId}`, ['share', s.shareId]);
-    }
-    const ordered = [...rows.values()].sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] === 'user' ? -1 : 1));
-    for (const [scope, subjectId] of ordered) {
+    const rows: Array<['user' | 'share', number]> = subject.userId === null ? [] : [['user', subject.userId]];
+    if (subject.shareId !== null) rows.push(['share', subject.shareId]);
+    for (const [scope, subjectId] of rows) {
       // One statement creates the row when missing and locks it: an upsert that updates a
       // conflicting row takes its row lock on PostgreSQL (like SELECT … FOR UPDATE) and makes the
       // transaction a writer on SQLite.

@@ -5,6 +5,7 @@ import { auditFile, requireInside, requireParentDir, subjectOf, type VfsCore } f
 import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
 import type { OwnerRecord } from './owners.js';
+import { parentKey } from './keys.js';
 import { isSameOrBelow } from './path.js';
 import type { UsageDelta } from './quota.js';
 import type { Principal, RequestActor } from '../lib/request-actor.js';
@@ -101,6 +102,7 @@ export async function moveEntry(core: VfsCore, actor: RequestActor<Principal>, f
     await core.knex.transaction(async (trx) => {
       if (!plan.created) await removeInside(core, trx, to);
       await core.backend.rename(from.key, to.key);
+      await Promise.all([...new Set([parentKey(from.key), parentKey(to.key)])].map((folder) => core.folderSyncs.sync(folder)));
       await core.locks.removeWithin(from.key, trx);
       await core.owners.moveSubtree(trx, from.key, to.key, ownerOf);
       await core.props.transferSubtree(trx, from.key, to.key, 'move');
@@ -179,6 +181,7 @@ export async function copyEntry(
     await core.knex.transaction(async (trx) => {
       if (!plan.created) await removeInside(core, trx, to);
       await placeTempTree(core.backend, copied.tempPath, to.key);
+      await core.folderSyncs.sync(parentKey(to.key));
       const recs: OwnerRecord[] = [{ key: to.key, ownerId, isDir: plan.srcType === 'directory', size: plan.srcType === 'file' ? fileBytes : 0, sha256: srcRecs.get('')?.sha256 ?? null }];
       for (const e of copied.entries) {
         recs.push({ key: to.key + e.rel, ownerId, isDir: e.stat.type === 'directory', size: e.stat.type === 'file' ? e.stat.size : 0, sha256: srcRecs.get(e.rel)?.sha256 ?? null });

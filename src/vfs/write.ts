@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { VfsError } from '../lib/errors.js';
 import type { CommitInspection, RawStat, TempFile } from './backends/index.js';
 import { auditFile, requireInside, subjectOf, toEntry, type VfsCore } from './core.js';
+import { parentKey } from './keys.js';
 import type { Serial } from './commit-batches.js';
 import { assertUnlocked } from './lock-guard.js';
 import { assertCanCreate, assertCanModify, defaultOwner, fallbackOwner, type AreaLocation } from './namespace.js';
@@ -91,7 +92,7 @@ export async function commitTemp(core: VfsCore, actor: RequestActor<Principal>, 
       key: loc.key,
       // In a share the owner of an existing file decides whose usage row to lock; it is read again under the lock.
       subject: async (trx) =>
-        subjectOf(loc, loc.homeUserId ?? (await core.owners.get(loc.key, trx))?.ownerId ?? options.ownerId ?? defaultOwner(loc, actor.principal)),
+        subjectOf(loc, loc.homeUserId ?? ownerAfterCommit(loc, actor, options, await core.owners.get(loc.key, trx), inspection.existing !== undefined)),
       commit: (trx, serial) => placeAndBook(core, actor, loc, temp, inspection, options, trx, serial),
     });
     core.onCommitted?.(actor.protocol, temp.size);
@@ -112,11 +113,11 @@ export interface CommitTempOptions {
 
 /**
  * commitTemp's part inside the batch transaction. The target was looked at before the
- * transaction; the owner record, read under the lock, is the truth about what a commit replaces
- * (a file recorded but not seen then was committed meanwhile, and is looked at again). The
- * checks and the usage they charge run in `serial` before the rename, so the next commit of the
- * batch checks its quota with this one counted; a rename that then fails gives the usage back,
- * leaving nothing of this commit in the transaction.
+ * transaction, which may have waited: where that look and the owner record read under the lock
+ * disagree (a file committed, deleted or moved meanwhile), the disk is looked at again. The
+ * checks, the usage they charge and the reservation's release run in `serial` before the
+ * rename, so the next commit of the batch checks its quota with this one counted; a rename or
+ * folder flush that then fails gives the usage back, leaving nothing of this commit booked.
  */
 async function placeAndBook(
   core: VfsCore,
@@ -130,22 +131,24 @@ async function placeAndBook(
 ): Promise<WriteResult> {
   const booked = await serial(async () => {
     const recorded = await core.owners.get(loc.key, trx);
-    const before = inspection.existing ?? (recorded ? await core.backend.tryStat(loc.key) : undefined);
+    const before = Boolean(recorded) === Boolean(inspection.existing) ? inspection.existing : await core.backend.tryStat(loc.key);
     if (before?.type === 'directory') throw new VfsError('IS_A_DIRECTORY', `${loc.path} is a folder`);
     if (before && !options.overwrite) throw new VfsError('ALREADY_EXISTS', `${loc.path} already exists`);
     // At the commit, not when the upload began: a lock taken meanwhile counts.
     await assertUnlocked(core, actor, loc, { parent: !before }, trx);
     const old = before ? recorded : undefined;
-    const ownerId = old?.ownerId ?? options.ownerId ?? (before ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
+    const ownerId = ownerAfterCommit(loc, actor, options, old, Boolean(before));
     const replaced = old && !old.isDir ? old.size : 0;
     await core.ledger.assertGrowthFits(trx, subjectOf(loc, ownerId), temp.size - replaced, options.reservationId, loc.key);
     const charged = commitDeltas(loc, ownerId, temp.size, old);
     await core.ledger.applyUsage(trx, charged);
+    if (options.reservationId) await core.ledger.release(options.reservationId, trx);
     return { created: !before, ownerId, charged };
   });
   let raw: RawStat;
   try {
     raw = await core.backend.placeTemp(temp.tempPath, loc.key, inspection, { replace: options.overwrite });
+    await core.folderSyncs.sync(parentKey(loc.key));
   } catch (err) {
     const refund = booked.charged.map((d) => ({ ...d, bytes: -d.bytes, files: -d.files }));
     await serial(() => core.ledger.applyUsage(trx, refund));
@@ -153,10 +156,14 @@ async function placeAndBook(
   }
   await serial(async () => {
     await core.owners.upsert(trx, { key: loc.key, ownerId: booked.ownerId, isDir: false, size: temp.size, sha256: temp.sha256 });
-    if (options.reservationId) await core.ledger.release(options.reservationId, trx);
     await auditFile(core, actor, booked.created ? 'file.create' : 'file.overwrite', loc.path, { key: loc.key, bytes: temp.size, sha256: temp.sha256 }, trx);
   });
   return { stat: toEntry(loc.path, raw, booked.ownerId), created: booked.created };
+}
+
+/** Who owns the file after a commit: its recorded owner, else the one asked for, else the place's rule. */
+function ownerAfterCommit(loc: AreaLocation, actor: RequestActor<Principal>, options: CommitTempOptions, recorded: OwnerRecord | undefined, exists: boolean): number {
+  return recorded?.ownerId ?? options.ownerId ?? (exists ? fallbackOwner(loc) : defaultOwner(loc, actor.principal));
 }
 
 /**

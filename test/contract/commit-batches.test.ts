@@ -32,7 +32,7 @@ describeEachDb('Commit batches', (kind) => {
     backend = await openStorageBackend('fast', `${tmp.dir}/storage`);
     fs.mkdirSync(`${backend.root}/homes/u`, { recursive: true });
     const ledger = new QuotaLedger(db.knex, () => backend.freeBytes(), backend.instanceId);
-    batcher = new CommitBatcher(db.knex, ledger, backend);
+    batcher = new CommitBatcher(db.knex, ledger);
   });
 
   afterEach(async () => {
@@ -49,10 +49,10 @@ describeEachDb('Commit batches', (kind) => {
   };
 
   /** A member that books `name` (through serial) after `before` resolves, then answers its transaction's name. */
-  function member(name: string, options: { before?: Promise<void>; fail?: Error; key?: string } = {}): CommitMember<string> {
+  function member(name: string, options: { before?: Promise<void>; fail?: Error; key?: string; userId?: number } = {}): CommitMember<string> {
     return {
       key: options.key ?? `homes/u/${name}`,
-      subject: async () => ({ userId: null, shareId: null }),
+      subject: async () => ({ userId: options.userId ?? null, shareId: null }),
       commit: async (trx, serial) => {
         await options.before;
         await serial(() => trx('batch_probe').insert({ name, tx: txName(trx) }));
@@ -152,18 +152,16 @@ describeEachDb('Commit batches', (kind) => {
     expect(seen).to.deep.equal([1, 2, 3, 4]);
   });
 
-  it('fails every member of a batch whose folder cannot be made durable, and commits none of them', async () => {
+  it('books members of another quota subject in a batch of their own, after, in order', async () => {
     const g = gate();
     const first = batcher.run(member('a', { before: g.opened }));
-    const batch = Promise.allSettled([batcher.run(member('b', { key: 'homes/missing-folder/b' })), batcher.run(member('c'))]);
+    const [b, c, d, e] = [member('b', { userId: 1 }), member('c', { userId: 2 }), member('d', { userId: 1 }), member('e', { userId: 2 })].map((m) => batcher.run(m));
     g.open();
     await first;
-    for (const outcome of await batch) {
-      expect(outcome.status).to.equal('rejected');
-      const err = (outcome as PromiseRejectedResult).reason as VfsError;
-      expect(err).to.be.instanceOf(VfsError);
-      expect(err.code).to.equal('NOT_FOUND');
-    }
-    expect((await booked()).map((r) => r.name)).to.deep.equal(['a']);
+    const [tb, tc, td, te] = await Promise.all([b, c, d, e]);
+    expect(tb).to.equal(td);
+    expect(tc).to.equal(te);
+    expect(tb).to.not.equal(tc);
+    expect(await booked()).to.have.length(5);
   });
 });

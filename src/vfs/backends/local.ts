@@ -29,8 +29,9 @@ const STAT_BATCH = 256;
 
 /**
  * The fast storage backend (`NASD_STORAGE_BACKEND=fast`, the default): the StorageBackend
- * contract, with the hot paths run as jobs on storage worker threads (fs-pool.ts), listings
- * stat'ed a batch per job, small bodies written in one job, and area roots trusted for a second.
+ * contract, with small reads and listings run as jobs on storage worker threads (fs-pool.ts),
+ * listings stat'ed a batch per job, small bodies written and flushed in one call each on
+ * libuv's pool (their flushes run at once), and area roots trusted for a second.
  * The reference backend (reference.ts) does the same with one plain node:fs call at a time.
  */
 export class LocalBackend implements StorageBackend {
@@ -193,10 +194,10 @@ export class LocalBackend implements StorageBackend {
 
   /**
    * Streams `source` into a new temp file, hashing and counting, then fsyncs it (see
-   * temp-write.ts; a small announced body is written by a storage worker in one job).
+   * temp-write.ts; a small announced body is written in one O_DSYNC call).
    */
   async writeTemp(source: Readable, guard?: ByteGuard, sizeHint?: number): Promise<TempFile> {
-    return writeTempFile(this.newTempPath(), source, { guard, sizeHint, workers: this.workers });
+    return writeTempFile(this.newTempPath(), source, { guard, sizeHint });
   }
 
   /** Copies a file into a new fsynced temp file (reflink when the filesystem can). */
@@ -221,8 +222,8 @@ export class LocalBackend implements StorageBackend {
 
   /**
    * The temp file's stat (after setting its mtime), the folder's realpath and what is at the key,
-   * at once, on libuv's pool rather than a storage worker, where they would queue behind new
-   * files' work. The commit's transaction is taken only after this, so none of these waits holds
+   * at once, on libuv's pool rather than a storage worker, where they would queue behind reads
+   * and listings. The commit's transaction is taken only after this, so none of these waits holds
    * the database.
    */
   async inspectCommit(tempPath: string, key: string, options: { mtimeMs?: number } = {}): Promise<CommitInspection> {

@@ -7,7 +7,6 @@ import { feedFromClient } from './client-feed.js';
 import { classifyFsError } from './errors.js';
 import { errnoError } from './fs-jobs.js';
 import { FILE_MODE } from './modes.js';
-import type { FsWorkerPool } from './fs-pool.js';
 import type { ByteGuard, TempFile } from './storage-backend.js';
 import { prefixed, readUpTo } from '../../lib/body-prefix.js';
 
@@ -76,10 +75,10 @@ function earlySyncer(out: fs.WriteStream): { progress: (bytes: number) => void; 
 /**
  * Writes `source` into a new temp file at `tempPath`, hashing and counting, then fsyncs it. A
  * body announced (`sizeHint`) and found to be at most SMALL_WRITE_BYTES is read whole and
- * written by a storage worker in one job; any other is streamed (streamToTemp).
+ * written in one call (createFlushed); any other is streamed (streamToTemp).
  */
-export async function writeTempFile(tempPath: string, source: Readable, options: { guard?: ByteGuard; sizeHint?: number; workers: FsWorkerPool }): Promise<TempFile> {
-  const { guard, sizeHint, workers } = options;
+export async function writeTempFile(tempPath: string, source: Readable, options: { guard?: ByteGuard; sizeHint?: number }): Promise<TempFile> {
+  const { guard, sizeHint } = options;
   if (sizeHint === undefined || sizeHint > SMALL_WRITE_BYTES) return streamToTemp(tempPath, source, guard);
   const head = await readUpTo(source, SMALL_WRITE_BYTES);
   if (!head.ended) return streamToTemp(tempPath, prefixed(head.chunks, source), guard);
@@ -104,7 +103,12 @@ function createFlushed(tempPath: string, data: Buffer): Promise<void> {
       const fail = (err: Error) => fs.close(fd, () => fs.rm(tempPath, { force: true }, () => reject(classifyFsError(err, 'temporary file'))));
       const writeFrom = (offset: number) => {
         if (offset >= data.length) return close();
-        fs.write(fd, data, offset, data.length - offset, offset, (err, n) => (err ? fail(err) : writeFrom(offset + n)));
+        fs.write(fd, data, offset, data.length - offset, offset, (err, n) => {
+          if (err) return fail(err);
+          // A write that takes nothing would otherwise be retried for ever.
+          if (n === 0) return fail(Object.assign(new Error('the disk took no bytes'), { code: 'EIO' }));
+          writeFrom(offset + n);
+        });
       };
       const close = () =>
         fs.close(fd, (closeErr) => (closeErr ? fs.rm(tempPath, { force: true }, () => reject(classifyFsError(closeErr, 'temporary file'))) : resolve()));
