@@ -28,6 +28,8 @@ interface Queued {
 
 /** Commits booked in one transaction at most; more wait for the next batch. */
 const MAX_BATCH = 64;
+/** How long a batch about to start waits for small writes still flushing their temp file (ms). */
+const GATHER_MS = 2;
 
 /**
  * Group commit for file writes. A commit arriving while none runs starts at once, alone; those
@@ -43,15 +45,37 @@ const MAX_BATCH = 64;
 export class CommitBatcher {
   private readonly waiting: Queued[] = [];
   private running = false;
+  /** Small writes flushing their temp file, which will commit soon (see expect). */
+  private coming = 0;
+  private onArrival?: () => void;
 
   constructor(
     private readonly knex: Knex,
     private readonly ledger: QuotaLedger,
   ) {}
 
-  run<T>(member: CommitMember<T>): Promise<T> {
+  /**
+   * Announces a small write that is flushing its temp file and will commit within moments: a
+   * batch about to start waits for it (GATHER_MS at most), so writes of many clients at once
+   * share one transaction and one folder flush. Call the returned function once the write
+   * reaches run() or fails (calling it again does nothing). A lone writer never waits: its own
+   * announcement has ended when its commit starts.
+   */
+  expect(): () => void {
+    this.coming++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.coming--;
+      this.onArrival?.();
+    };
+  }
+
+  run<T>(member: CommitMember<T>, arrived?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ member, resolve: resolve as (value: unknown) => void, reject });
+      arrived?.();
       if (!this.running) void this.drain();
     });
   }
@@ -59,10 +83,30 @@ export class CommitBatcher {
   private async drain(): Promise<void> {
     this.running = true;
     try {
-      while (this.waiting.length > 0) await this.runBatch(this.takeBatch());
+      while (this.waiting.length > 0) {
+        if (this.coming > 0) await this.gather();
+        await this.runBatch(this.takeBatch());
+      }
     } finally {
       this.running = false;
     }
+  }
+
+  /** Waits (GATHER_MS at most) while announced writes are still on their way. */
+  private async gather(): Promise<void> {
+    const until = performance.now() + GATHER_MS;
+    while (this.coming > 0 && this.waiting.length < MAX_BATCH) {
+      const left = until - performance.now();
+      if (left <= 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.onArrival = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.onArrival = undefined;
   }
 
   /** The oldest waiting members, at most MAX_BATCH, skipping a second commit of a key already taken. */

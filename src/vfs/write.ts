@@ -94,10 +94,11 @@ export async function commitTemp(core: VfsCore, actor: RequestActor<Principal>, 
       subject: async (trx) =>
         subjectOf(loc, loc.homeUserId ?? ownerAfterCommit(loc, actor, options, await core.owners.get(loc.key, trx), inspection.existing !== undefined)),
       commit: (trx, serial) => placeAndBook(core, actor, loc, temp, inspection, options, trx, serial),
-    });
+    }, options.arrived);
     core.onCommitted?.(actor.protocol, temp.size);
     return result;
   } catch (err) {
+    options.arrived?.();
     await core.backend.discardTemp(temp.tempPath);
     if (options.reservationId) await core.ledger.release(options.reservationId);
     throw err;
@@ -109,6 +110,8 @@ export interface CommitTempOptions {
   overwrite: boolean;
   mtimeMs?: number;
   ownerId?: number;
+  /** Ends the write's CommitBatcher.expect() announcement (when it made one). */
+  arrived?: () => void;
 }
 
 /**
@@ -205,12 +208,14 @@ export async function writeFile(core: VfsCore, actor: RequestActor<Principal>, l
       await reserveUpTo(needed);
     }
   };
+  const arrived = expected !== undefined && expected <= UNRESERVED_WRITE_BYTES ? core.commits.expect() : undefined;
   let temp: TempFile;
   try {
     temp = await core.backend.writeTemp(source, guard, expected);
   } catch (err) {
+    arrived?.();
     if (reservationId) await core.ledger.release(reservationId);
     throw err;
   }
-  return commitTemp(core, actor, loc, temp, { reservationId, overwrite, mtimeMs: options.mtimeMs });
+  return commitTemp(core, actor, loc, temp, { reservationId, overwrite, mtimeMs: options.mtimeMs, arrived });
 }

@@ -164,4 +164,18 @@ describeEachDb('Commit batches', (kind) => {
     expect(tb).to.not.equal(tc);
     expect(await booked()).to.have.length(5);
   });
+  it('waits for an announced small write before it starts, so the two share a transaction', async () => {
+    const arrived = batcher.expect();
+    const first = batcher.run(member('a'));
+    // Still flushing its temp file when the batch was ready to start: it joins that batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batcher.run(member('b'), arrived);
+    expect(await first).to.equal(await second);
+  });
+
+  it('does not wait for ever for an announced write that never comes', async () => {
+    const never = batcher.expect();
+    expect(await batcher.run(member('a'))).to.be.a('string');
+    never();
+  });
 });
