@@ -32,9 +32,10 @@ function childProgram(dataDir: string, databaseUrl: string | undefined): string 
   return `
     const { loadConfig } = await import(${url('src/config/index.ts')});
     const { createNasd } = await import(${url('src/main.ts')});
+    const { actingAs, systemActor } = await import(${url('src/lib/request-actor.ts')});
     const nasd = await createNasd(loadConfig({}, ${JSON.stringify(config)}));
     await nasd.listen();
-    const { executionId } = await nasd.scheduler.runNow('uploads.cleanup', { userId: 1, username: 'admin' });
+    const { executionId } = await nasd.scheduler.runNow('uploads.cleanup', actingAs(systemActor(), { userId: 1, username: 'admin', isAdmin: true }));
     let execution;
     do {
       await new Promise((r) => setTimeout(r, 50));
