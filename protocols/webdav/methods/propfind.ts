@@ -3,7 +3,7 @@ import { CHECKSUMS_NAME, checksumsXml, isChecksums } from '../checksums.js';
 import { lockRootPath } from '../conditions.js';
 import type { DavContext } from '../context.js';
 import { DavError } from '../errors.js';
-import { activeLockXml, ALLPROP_LIVE, LIVE_PROPS, livePropXml } from '../live-props.js';
+import { activeLockXml, ALLPROP_LIVE, allpropXml, LIVE_PROPS, livePropXml } from '../live-props.js';
 import { MultistatusWriter, statusLine } from '../multistatus.js';
 import { encodeSegment } from '../paths.js';
 import { childElements, DAV_NS, propertyXml, type XmlElement } from '../xml.js';
@@ -86,7 +86,7 @@ function entryXml(ctx: DavContext, shared: Shared, e: EntryStat, href: string, k
     if (dead) for (const d of dead) if (!isChecksums(d.ns, d.name)) ok += propertyXml(d.ns, d.name, '');
   } else {
     if (req.mode === 'allprop') {
-      for (const name of ALLPROP_LIVE) ok += livePropXml(name, e, extras) ?? '';
+      ok += allpropXml(e, extras);
       if (dead) for (const d of dead) if (!isShadowed(d)) ok += propertyXml(d.ns, d.name, d.xml);
     }
     for (const p of req.props) {
