@@ -162,6 +162,20 @@ for (const kind of KINDS) {
       expect((err as VfsError).message).to.include(`${a}/gone`).and.not.include(onDisk(''));
     });
 
+    it('probes again at once a folder that was just probed and then swapped for a symlink, removed or replaced by a file', async () => {
+      const a = await area();
+      await backend.mkdir(`${a}/d`);
+      await put(`${a}/d/f.txt`, 'x');
+      expect((await backend.probe(`${a}/d/f.txt`)).entry).to.include({ type: 'file' });
+      fs.renameSync(onDisk(`${a}/d`), onDisk(`${a}/moved`));
+      fs.symlinkSync(onDisk(`${a}/moved`), onDisk(`${a}/d`));
+      expect(await backend.probe(`${a}/d/f.txt`)).to.deep.equal({ parent: 'missing', entry: undefined });
+      fs.unlinkSync(onDisk(`${a}/d`));
+      expect(await backend.probe(`${a}/d/f.txt`)).to.deep.equal({ parent: 'missing', entry: undefined });
+      fs.writeFileSync(onDisk(`${a}/d`), 'now a file');
+      expect(await backend.probe(`${a}/d/f.txt`)).to.deep.equal({ parent: 'file', entry: undefined });
+    });
+
     it('refuses a commit into a missing folder, through a symlinked folder, or of a missing temp file', async () => {
       const a = await area();
       fs.symlinkSync(outside.dir, onDisk(`${a}/link`));
