@@ -162,14 +162,18 @@ for (const kind of KINDS) {
       expect((err as VfsError).message).to.include(`${a}/gone`).and.not.include(onDisk(''));
     });
 
-    it('probes again at once a folder that was just probed and then swapped for a symlink, removed or replaced by a file', async () => {
+    it('probes and inspects again at once a folder that was just probed and then swapped for a symlink, removed or replaced by a file', async () => {
       const a = await area();
       await backend.mkdir(`${a}/d`);
       await put(`${a}/d/f.txt`, 'x');
       expect((await backend.probe(`${a}/d/f.txt`)).entry).to.include({ type: 'file' });
+      const temp = await backend.writeTemp(chunks('y'));
+      expect((await backend.inspectCommit(temp.tempPath, `${a}/d/f.txt`)).existing).to.include({ type: 'file', size: 1 });
       fs.renameSync(onDisk(`${a}/d`), onDisk(`${a}/moved`));
       fs.symlinkSync(onDisk(`${a}/moved`), onDisk(`${a}/d`));
+      expect(await codeOf(backend.inspectCommit(temp.tempPath, `${a}/d/f.txt`))).to.equal('NOT_FOUND');
       expect(await backend.probe(`${a}/d/f.txt`)).to.deep.equal({ parent: 'missing', entry: undefined });
+      await backend.discardTemp(temp.tempPath);
       fs.unlinkSync(onDisk(`${a}/d`));
       expect(await backend.probe(`${a}/d/f.txt`)).to.deep.equal({ parent: 'missing', entry: undefined });
       fs.writeFileSync(onDisk(`${a}/d`), 'now a file');

@@ -30,6 +30,21 @@ const STAT_BATCH = 256;
 const FOLDER_HOT_MS = 1000;
 const FOLDERS_REMEMBERED = 1024;
 
+/** inspectCommit's reads done synchronously, with the same outcomes as the calls on libuv's pool. */
+function inspectNow(tempPath: string, folder: string, abs: string, key: string): CommitInspection {
+  const temp = attempt(() => fs.lstatSync(tempPath));
+  if (temp instanceof Error) throw classifyFsError(temp, 'temporary file');
+  const tempStat = rawStatOf(temp);
+  if (!tempStat) throw new VfsError('NOT_FOUND', 'the temporary file is not a file or folder');
+  const real = attempt(() => fs.realpathSync.native(folder));
+  if (real instanceof Error) throw classifyFsError(real, key);
+  if (real !== folder) throw keyError('NOT_FOUND', 'no such file or folder', key);
+  const existing = attempt(() => fs.lstatSync(abs));
+  if (!(existing instanceof Error)) return { temp: tempStat, existing: rawStatOf(existing) ?? undefined };
+  if (existing.code === 'ENOENT') return { temp: tempStat, existing: undefined };
+  throw classifyFsError(existing, key);
+}
+
 /** The result of a synchronous fs call, or the error it threw. */
 function attempt<T>(call: () => T): T | NodeJS.ErrnoException {
   try {
@@ -95,11 +110,9 @@ export class LocalBackend implements StorageBackend {
   async probe(key: string): Promise<KeyProbe> {
     const abs = path.join(this.root, key);
     const folder = path.dirname(abs);
-    const seenAt = this.foldersProbed.get(folder);
-    const [real, entry] =
-      seenAt !== undefined && performance.now() - seenAt < FOLDER_HOT_MS
-        ? [attempt(() => fs.realpathSync.native(folder)), attempt(() => fs.lstatSync(abs))]
-        : await Promise.all([fsp.realpath(folder).catch((err: NodeJS.ErrnoException) => err), fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => err)]);
+    const [real, entry] = this.isHot(folder)
+      ? [attempt(() => fs.realpathSync.native(folder)), attempt(() => fs.lstatSync(abs))]
+      : await Promise.all([fsp.realpath(folder).catch((err: NodeJS.ErrnoException) => err), fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => err)]);
     if (real instanceof Error) {
       if (real.code === 'ENOENT') return { parent: 'missing', entry: undefined };
       throw classifyFsError(real, key);
@@ -248,15 +261,24 @@ export class LocalBackend implements StorageBackend {
   }
 
   /**
-   * The temp file's stat (after setting its mtime), the folder's realpath and what is at the key,
-   * at once, on libuv's pool rather than a storage worker, where they would queue behind reads
-   * and listings. The commit's transaction is taken only after this, so none of these waits holds
-   * the database.
+   * The temp file's stat (after setting its mtime), the folder's realpath and what is at the key.
+   * In a folder probed within FOLDER_HOT_MS, with no mtime to set, these reads run synchronously
+   * (see probe); otherwise at once on libuv's pool rather than a storage worker, where they would
+   * queue behind reads and listings. The commit's transaction is taken only after this, so none
+   * of these waits holds the database.
    */
   async inspectCommit(tempPath: string, key: string, options: { mtimeMs?: number } = {}): Promise<CommitInspection> {
     const abs = path.join(this.root, key);
-    const [temp, , existing] = await Promise.all([stampedStat(tempPath, options.mtimeMs), assertRealFolder(path.dirname(abs), key), lstatIfAny(abs, key)]);
+    const folder = path.dirname(abs);
+    if (options.mtimeMs === undefined && this.isHot(folder)) return inspectNow(tempPath, folder, abs, key);
+    const [temp, , existing] = await Promise.all([stampedStat(tempPath, options.mtimeMs), assertRealFolder(folder, key), lstatIfAny(abs, key)]);
     return { temp, existing };
+  }
+
+  /** Whether a probe found `folder` real within FOLDER_HOT_MS. */
+  private isHot(folder: string): boolean {
+    const seenAt = this.foldersProbed.get(folder);
+    return seenAt !== undefined && performance.now() - seenAt < FOLDER_HOT_MS;
   }
 
   async placeTemp(tempPath: string, key: string, inspection: CommitInspection, options: { replace?: boolean } = {}): Promise<RawStat> {
