@@ -15,7 +15,7 @@ import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import type { ByteGuard, CommitInspection, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
-import { assertRealFolder, lstatIfAny, lstatRaw, fsyncFolders, placeInspected, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
+import { assertRealFolder, lstatIfAny, lstatRaw, placeInspected, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
 
 const READ_HIGH_WATER = 1024 * 1024;
 /**
@@ -43,6 +43,20 @@ function inspectNow(tempPath: string, folder: string, abs: string, key: string):
   if (!(existing instanceof Error)) return { temp: tempStat, existing: rawStatOf(existing) ?? undefined };
   if (existing.code === 'ENOENT') return { temp: tempStat, existing: undefined };
   throw classifyFsError(existing, key);
+}
+
+/** fsync of one folder: opened and closed synchronously, the fsync itself on libuv's pool. */
+function syncFolderNow(abs: string, key: string): Promise<void> {
+  const fd = attempt(() => fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
+  if (fd instanceof Error) return Promise.reject(classifyFsError(fd, key));
+  return new Promise<void>((resolve, reject) => {
+    fs.fsync(fd, (err) => {
+      // The fsync's outcome is what counts; closing a directory has nothing left to write.
+      attempt(() => fs.closeSync(fd));
+      if (err) reject(classifyFsError(err, key));
+      else resolve();
+    });
+  });
 }
 
 /** The result of a synchronous fs call, or the error it threw. */
@@ -285,8 +299,12 @@ export class LocalBackend implements StorageBackend {
     return placeInspected(path.join(this.root, key), tempPath, key, inspection, options.replace ?? true);
   }
 
+  /**
+   * fsync of each folder on libuv's pool. The folder was just renamed into, so opening it and
+   * closing it again do no I/O and run synchronously: one hand-off per folder instead of three.
+   */
   async syncFolders(keys: readonly string[]): Promise<void> {
-    await fsyncFolders([...new Set(keys)].map((key) => ({ abs: path.join(this.root, key), key })));
+    await Promise.all([...new Set(keys)].map((key) => syncFolderNow(path.join(this.root, key), key)));
   }
 
   /** Stops the storage workers (call once, at shutdown). */

@@ -91,9 +91,9 @@ export async function writeTempFile(tempPath: string, source: Readable, options:
 /**
  * A new file (O_EXCL) with `data`, opened O_DSYNC so the write returns only once the bytes and
  * what is needed to read them back are on disk (what an fdatasync after it would do, one call
- * fewer), then closed; each step is one call on libuv's pool, so the writes of files arriving at
- * once run at once and the filesystem merges their flushes into one journal commit. On failure
- * the file is removed.
+ * fewer), then closed. The open and the write are calls on libuv's pool, so the writes of files
+ * arriving at once run at once and the filesystem merges their flushes into one journal commit.
+ * On failure the file is removed.
  */
 function createFlushed(tempPath: string, data: Buffer): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -110,8 +110,15 @@ function createFlushed(tempPath: string, data: Buffer): Promise<void> {
           writeFrom(offset + n);
         });
       };
-      const close = () =>
-        fs.close(fd, (closeErr) => (closeErr ? fs.rm(tempPath, { force: true }, () => reject(classifyFsError(closeErr, 'temporary file'))) : resolve()));
+      // Closing a file whose bytes are already on disk does no I/O: done here, not as another hand-off.
+      const close = () => {
+        try {
+          fs.closeSync(fd);
+        } catch (closeErr) {
+          return fs.rm(tempPath, { force: true }, () => reject(classifyFsError(closeErr, 'temporary file')));
+        }
+        resolve();
+      };
       writeFrom(0);
     });
   });
