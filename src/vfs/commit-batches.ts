@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { VfsError } from '../lib/errors.js';
-import type { QuotaLedger, QuotaSubject } from './quota.js';
+import { ConcurrencyLimit } from '../lib/concurrency-limit.js';
+import { subjectKey, type QuotaLedger, type QuotaSubject } from './quota.js';
 
-/** Runs `step` after every step queued before it in the same batch (see CommitBatch.serial). */
+/** Runs `step` after every step queued before it in the same batch, one at a time. */
 export type Serial = <T>(step: () => Promise<T>) => Promise<T>;
 
 /** One file commit waiting for a batch: what it locks, then its own work inside the batch's transaction. */
@@ -138,7 +139,8 @@ export class CommitBatcher {
         batch = taken.filter((_, i) => subjectKey(subjects[i]!) === first);
         this.waiting.unshift(...taken.filter((_, i) => subjectKey(subjects[i]!) !== first));
         await this.ledger.lockSubject(trx, subjects[0]!);
-        const serial = serialQueue();
+        const oneAtATime = new ConcurrencyLimit(1);
+        const serial: Serial = (step) => oneAtATime.run(step);
         const settled = await Promise.allSettled(batch.map((q) => q.member.commit(trx, serial)));
         const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof VfsError));
         if (broken) throw broken.reason;
@@ -154,18 +156,4 @@ export class CommitBatcher {
       else q.reject(outcome.reason);
     });
   }
-}
-
-function subjectKey(subject: QuotaSubject): string {
-  return `${subject.userId}:${subject.shareId}`;
-}
-
-/** A chain that runs the steps given to it one after the other, in the order given. */
-function serialQueue(): Serial {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(step: () => Promise<T>): Promise<T> => {
-    const result = tail.then(step);
-    tail = result.catch(() => undefined);
-    return result;
-  };
 }

@@ -11,6 +11,11 @@ export interface QuotaSubject {
   shareId: number | null;
 }
 
+/** A subject as one string (`<userId>:<shareId>`), for maps and comparisons. */
+export function subjectKey(subject: QuotaSubject): string {
+  return `${subject.userId}:${subject.shareId}`;
+}
+
 /** A change to the usage counters, applied inside the commit's transaction. */
 export interface UsageDelta {
   scope: 'user' | 'share';
@@ -263,7 +268,7 @@ export class QuotaLedger {
    * holds; asking the database on every small write queued it behind the commits.
    */
   async isLimited(subject: QuotaSubject): Promise<boolean> {
-    const key = `${subject.userId}:${subject.shareId}`;
+    const key = subjectKey(subject);
     const seen = this.limitedSeen.get(key);
     if (seen && performance.now() - seen.at < LIMITS_TRUST_MS) return seen.limited;
     const limits = await this.limits(this.knex, subject);

@@ -15,7 +15,7 @@ import { clearTempIn, newTempPath, partPathIn, prepareRoot } from './layout.js';
 import type { ByteGuard, CommitInspection, FileHashes, KeyProbe, StorageBackend, TempFile } from './storage-backend.js';
 import type { WholeFile } from '../types.js';
 import { rawStatOf, unpackStat, type RawStat } from './raw-stat.js';
-import { assertRealFolder, lstatIfAny, lstatRaw, placeInspected, removeTree, renameWithin, setMtimeNoFollow, stampedStat } from './path-calls.js';
+import { assertRealFolder, lstatRaw, placeInspected, removeTree, renameWithin, setMtimeNoFollow, stampMtime } from './path-calls.js';
 
 const READ_HIGH_WATER = 1024 * 1024;
 /**
@@ -30,21 +30,6 @@ const STAT_BATCH = 256;
 const FOLDER_HOT_MS = 1000;
 const FOLDERS_REMEMBERED = 1024;
 
-/** inspectCommit's reads done synchronously, with the same outcomes as the calls on libuv's pool. */
-function inspectNow(tempPath: string, folder: string, abs: string, key: string): CommitInspection {
-  const temp = attempt(() => fs.lstatSync(tempPath));
-  if (temp instanceof Error) throw classifyFsError(temp, 'temporary file');
-  const tempStat = rawStatOf(temp);
-  if (!tempStat) throw new VfsError('NOT_FOUND', 'the temporary file is not a file or folder');
-  const real = attempt(() => fs.realpathSync.native(folder));
-  if (real instanceof Error) throw classifyFsError(real, key);
-  if (real !== folder) throw keyError('NOT_FOUND', 'no such file or folder', key);
-  const existing = attempt(() => fs.lstatSync(abs));
-  if (!(existing instanceof Error)) return { temp: tempStat, existing: rawStatOf(existing) ?? undefined };
-  if (existing.code === 'ENOENT') return { temp: tempStat, existing: undefined };
-  throw classifyFsError(existing, key);
-}
-
 /** fsync of one folder: opened and closed synchronously, the fsync itself on libuv's pool. */
 function syncFolderNow(abs: string, key: string): Promise<void> {
   const fd = attempt(() => fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
@@ -57,6 +42,11 @@ function syncFolderNow(abs: string, key: string): Promise<void> {
       else resolve();
     });
   });
+}
+
+/** The result of an asynchronous fs call, or the error it failed with (as attempt, for the pool). */
+function settled<T>(call: Promise<T>): Promise<T | NodeJS.ErrnoException> {
+  return call.catch((err: NodeJS.ErrnoException) => err);
 }
 
 /** The result of a synchronous fs call, or the error it threw. */
@@ -126,7 +116,7 @@ export class LocalBackend implements StorageBackend {
     const folder = path.dirname(abs);
     const [real, entry] = this.isHot(folder)
       ? [attempt(() => fs.realpathSync.native(folder)), attempt(() => fs.lstatSync(abs))]
-      : await Promise.all([fsp.realpath(folder).catch((err: NodeJS.ErrnoException) => err), fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => err)]);
+      : await Promise.all([settled(fsp.realpath(folder)), settled(fsp.lstat(abs))]);
     if (real instanceof Error) {
       if (real.code === 'ENOENT') return { parent: 'missing', entry: undefined };
       throw classifyFsError(real, key);
@@ -276,17 +266,26 @@ export class LocalBackend implements StorageBackend {
 
   /**
    * The temp file's stat (after setting its mtime), the folder's realpath and what is at the key.
-   * In a folder probed within FOLDER_HOT_MS, with no mtime to set, these reads run synchronously
-   * (see probe); otherwise at once on libuv's pool rather than a storage worker, where they would
-   * queue behind reads and listings. The commit's transaction is taken only after this, so none
-   * of these waits holds the database.
+   * In a folder probed within FOLDER_HOT_MS these reads run synchronously (see probe); otherwise
+   * at once on libuv's pool rather than a storage worker, where they would queue behind reads and
+   * listings. The commit's transaction is taken only after this, so none of these waits holds
+   * the database.
    */
   async inspectCommit(tempPath: string, key: string, options: { mtimeMs?: number } = {}): Promise<CommitInspection> {
     const abs = path.join(this.root, key);
     const folder = path.dirname(abs);
-    if (options.mtimeMs === undefined && this.isHot(folder)) return inspectNow(tempPath, folder, abs, key);
-    const [temp, , existing] = await Promise.all([stampedStat(tempPath, options.mtimeMs), assertRealFolder(folder, key), lstatIfAny(abs, key)]);
-    return { temp, existing };
+    if (options.mtimeMs !== undefined) await stampMtime(tempPath, options.mtimeMs);
+    const [temp, real, existing] = this.isHot(folder)
+      ? [attempt(() => fs.lstatSync(tempPath)), attempt(() => fs.realpathSync.native(folder)), attempt(() => fs.lstatSync(abs))]
+      : await Promise.all([settled(fsp.lstat(tempPath)), settled(fsp.realpath(folder)), settled(fsp.lstat(abs))]);
+    if (temp instanceof Error) throw classifyFsError(temp, 'temporary file');
+    const tempStat = rawStatOf(temp);
+    if (!tempStat) throw new VfsError('NOT_FOUND', 'the temporary file is not a file or folder');
+    if (real instanceof Error) throw classifyFsError(real, key);
+    if (real !== folder) throw keyError('NOT_FOUND', 'no such file or folder', key);
+    if (!(existing instanceof Error)) return { temp: tempStat, existing: rawStatOf(existing) ?? undefined };
+    if (existing.code === 'ENOENT') return { temp: tempStat, existing: undefined };
+    throw classifyFsError(existing, key);
   }
 
   /** Whether a probe found `folder` real within FOLDER_HOT_MS. */

@@ -36,11 +36,20 @@ export async function lstatRaw(abs: string, key: string): Promise<RawStat> {
   return raw;
 }
 
+/** Sets a temp file's mtime (the client's, e.g. X-OC-Mtime or tus metadata). */
+export async function stampMtime(tempPath: string, mtimeMs: number): Promise<void> {
+  try {
+    await fsp.utimes(tempPath, new Date(), new Date(mtimeMs));
+  } catch (err) {
+    throw classifyFsError(err, 'temporary file');
+  }
+}
+
 /** A temp file's stat after setting its mtime when asked (a commit's first look at it). */
 export async function stampedStat(tempPath: string, mtimeMs: number | undefined): Promise<RawStat> {
   let raw: RawStat | null;
+  if (mtimeMs !== undefined) await stampMtime(tempPath, mtimeMs);
   try {
-    if (mtimeMs !== undefined) await fsp.utimes(tempPath, new Date(), new Date(mtimeMs));
     raw = rawStatOf(await fsp.lstat(tempPath));
   } catch (err) {
     throw classifyFsError(err, 'temporary file');
